@@ -1,0 +1,1 @@
+"""Central Licence Catalogue: identifiers, records, upload pipeline, validation, store, app."""

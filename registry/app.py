@@ -1,0 +1,34 @@
+"""The Flask application factory: settings read once, one repository, one blueprint per concern."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from .errors import register_error_handlers
+from .settings import load_settings
+from .store import Repository, open_repository
+
+
+def create_app(config: Mapping[str, Any] | None = None, *,
+               repository: Repository | None = None) -> Flask:
+    """Build the web service. `config` overrides settings (tests); `repository` lets the caller
+    share an already open store (the embedded store allows one owner per process)."""
+    app = Flask(__name__)
+    settings = load_settings(config)
+    app.config["REGISTRY"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"]
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    repo = repository or open_repository(settings, create=True)
+    app.extensions["repository"] = repo
+
+    register_error_handlers(app)
+    from .home import bp as home_bp
+    app.register_blueprint(home_bp)
+    return app
+
+
+def repository_of(app: Flask) -> Repository:
+    return app.extensions["repository"]

@@ -1,0 +1,52 @@
+"""Setting up a store: vocabulary, shapes and catalogue graphs (`licence-registry init`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from catalogue.model import Catalogue, catalogue_quads, read_catalogue
+
+from .paths import CATALOGUE_DIR, SHAPES_DIR, VOCAB_DIR
+from .store import ChangeSet, Repository
+
+
+def graph_iri(base: str, name: str) -> str:
+    """`{BASE}/graph/{name}`: catalogue, vocab, shapes, uploads, private."""
+    return f"{base}/graph/{name}"
+
+
+def _turtle_quads(folder: Path, graph: ox.NamedNode) -> list[ox.Quad]:
+    quads = []
+    for path in sorted(folder.glob("*.ttl")):
+        quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                     for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    return quads
+
+
+def init_store(repo: Repository, base: str, catalogue_dir: Path = CATALOGUE_DIR) -> dict[str, int]:
+    """Replace the vocabulary, shapes and catalogue graphs in one change set; counts per graph.
+
+    Running it again after editing `data/catalogue/` updates the catalogue; licences stay.
+    """
+    catalogue = read_catalogue(catalogue_dir)
+    graphs = {name: ox.NamedNode(graph_iri(base, name)) for name in ("vocab", "shapes", "catalogue")}
+    quads = (_turtle_quads(VOCAB_DIR, graphs["vocab"]) + _turtle_quads(SHAPES_DIR, graphs["shapes"])
+             + catalogue_quads(catalogue, base, graphs["catalogue"]))
+    repo.apply(ChangeSet.from_quads(quads, replace=[g.value for g in graphs.values()]))
+    counts: dict[str, int] = defaultdict(int)
+    for quad in quads:
+        counts[quad.graph_name.value.rsplit("/", 1)[-1]] += 1
+    return dict(counts)
+
+
+def is_initialised(repo: Repository, base: str) -> bool:
+    return bool(repo.existing_graphs([graph_iri(base, "catalogue")]))
+
+
+def load_catalogue(repo: Repository) -> Catalogue:
+    from catalogue.model import catalogue_from_repository
+
+    return catalogue_from_repository(repo)

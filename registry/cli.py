@@ -1,0 +1,368 @@
+"""`licence-registry`: the operator's and agency's command line (SPEC §8).
+
+Exit codes: 0 success, 1 the input was refused (the reason printed), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from . import identifiers
+from .bootstrap import init_store, is_initialised, load_catalogue
+from .csvinput import InvalidCsv
+from .paths import CATALOGUE_DIR
+from .settings import SettingsError, describe_settings, load_settings
+from .store import StoreError, StoreNotInitialised, open_repository
+
+REFUSED = 1
+
+
+class Refused(click.ClickException):
+    """The input was refused: exit 1 with the reason."""
+
+    exit_code = REFUSED
+
+
+def _settings(ctx: click.Context) -> dict:
+    return ctx.obj["settings"]
+
+
+def _repo(ctx: click.Context, create: bool = False):
+    try:
+        return open_repository(_settings(ctx), create=create)
+    except StoreNotInitialised as exc:
+        raise Refused(str(exc)) from None
+    except (StoreError, OSError) as exc:
+        raise Refused(f"Cannot open the store: {exc}") from None
+
+
+def _progress(total: int | None, desc: str, unit: str = "row"):
+    """A progress bar on stderr for long work (hidden when stderr is not a terminal)."""
+    return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, file=sys.stderr,
+                disable=None, leave=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Settings (environment variables; flags override them):\n\n"
+             + describe_settings().replace("\n", "\n\n"))
+@click.option("--store", "store", metavar="PATH", help="Embedded store directory "
+              "[default: ./var/store, or $LICENCE_REGISTRY_STORE].")
+@click.option("--store-url", metavar="URL", help="Use a remote SPARQL 1.1 store laid out like "
+              "`oxigraph serve` (/query, /update, /store) instead of the embedded one.")
+@click.option("--base-iri", metavar="IRI", help="Base of minted IRIs "
+              "[default: http://127.0.0.1:8000, or $LICENCE_REGISTRY_BASE_IRI].")
+@click.pass_context
+def main(ctx: click.Context, store: str | None, store_url: str | None, base_iri: str | None):
+    """Central Licence Catalogue (แคตตาล็อกใบอนุญาตกลาง): one IRI for every Thai government licence."""
+    try:
+        settings = load_settings({"STORE": store, "STORE_URL": store_url, "BASE_IRI": base_iri})
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    ctx.obj = {"settings": settings}
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context):
+    """Create the store and load the vocabulary, the data standard and the catalogue.
+
+    Safe to run again: it replaces those graphs and leaves licences alone.
+    """
+    repo = _repo(ctx, create=True)
+    try:
+        counts = init_store(repo, _settings(ctx)["BASE_IRI"])
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    click.echo("Initialised: " + ", ".join(f"{n} quads in {g}" for g, n in sorted(counts.items())))
+
+
+@main.command()
+@click.option("--issuer", required=True, metavar="CODE", help="Issuing agency code, e.g. bma-bangrak.")
+@click.option("--type", "type_code", required=True, metavar="CODE",
+              help="Licence type code, e.g. building-construction.")
+@click.argument("number")
+@click.pass_context
+def mint(ctx: click.Context, issuer: str, type_code: str, number: str):
+    """Print the IRI of licence NUMBER (as printed) of the given issuer and type.
+
+    The number is canonicalised (Thai digits, dashes, spaces, case) and checked against the
+    type's number pattern when the store holds the catalogue.
+    """
+    settings = _settings(ctx)
+    try:
+        key = identifiers.LicenceKey(identifiers.check_code(issuer, "Issuer"),
+                                     identifiers.check_code(type_code, "Licence type"),
+                                     identifiers.canonical_number(number))
+    except identifiers.InvalidCode as exc:
+        raise Refused(str(exc)) from None
+    except identifiers.InvalidNumber as exc:
+        raise Refused(f"{exc.en}\n{exc.th}") from None
+    catalogue = _catalogue_or_bundled(ctx, quiet=True)
+    licence_type = catalogue.types.get(type_code)
+    if licence_type is None:
+        raise Refused(f"Unknown licence type {type_code!r}.")
+    try:
+        identifiers.check_number_pattern(key.number, licence_type.pattern, type_code)
+    except identifiers.InvalidNumber as exc:
+        raise Refused(f"{exc.en}\n{exc.th}") from None
+    click.echo(identifiers.licence_iri(settings["BASE_IRI"], key))
+
+
+def _catalogue_or_bundled(ctx: click.Context, quiet: bool = False):
+    """The store's catalogue; the bundled one when there is no embedded store yet."""
+    from catalogue.model import read_catalogue
+
+    settings = _settings(ctx)
+    try:
+        repo = open_repository(settings)
+    except StoreNotInitialised:
+        if not quiet:
+            click.echo(f"Note: no store at {settings['STORE']}; using the bundled catalogue "
+                       f"({CATALOGUE_DIR}).", err=True)
+        return read_catalogue(CATALOGUE_DIR)
+    try:
+        if not is_initialised(repo, settings["BASE_IRI"]):
+            raise Refused("The store has no catalogue: run `licence-registry init` first.")
+        return load_catalogue(repo)
+    finally:
+        repo.close()
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise Refused(f"Cannot read {path}: {exc.strerror}") from None
+
+
+def _validate_files(files, catalogue, agency: str | None):
+    from .pipeline import validate_csv
+    from .validation import ValidationContext
+
+    if agency is not None and agency not in catalogue.agencies:
+        raise Refused(f"Unknown agency {agency!r}.")
+    ctx = ValidationContext.for_agency(catalogue, agency)
+    reports = {}
+    for path in files:
+        data = _read_file(path)
+        with _progress(None, f"checking {Path(path).name}") as bar:
+            try:
+                reports[path] = validate_csv(data, ctx, progress=bar.update)
+            except InvalidCsv as exc:
+                raise Refused(f"{path}: {exc.en}\n{exc.th}") from None
+    return reports
+
+
+def _print_reports(reports, as_json: bool) -> None:
+    if as_json:
+        out = {path: report.as_json() for path, report in reports.items()}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for path, report in reports.items():
+        for p in report.problems:
+            click.echo(f"{path}: row {p.row}, {p.field}, {p.rule} ({p.severity}): {p.en} | {p.th}",
+                       err=p.severity != "Warning")
+        click.echo(f"{path}: {report.rows} rows, {len(report.records)} valid, "
+                   f"{len(report.violations)} violations, {len(report.warnings)} warnings.")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--agency", metavar="CODE", help="Also check that every issuer is in this "
+              "agency's scope.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (SPEC §5: row, "
+              "field, rule, severity, message {th, en}).")
+@click.pass_context
+def validate(ctx: click.Context, files, agency: str | None, as_json: bool):
+    """Check CSV FILES against the data standard without writing anything.
+
+    Exit 1 when any file has a violation; warnings alone do not fail.
+    """
+    reports = _validate_files(files, _catalogue_or_bundled(ctx, quiet=as_json), agency)
+    _print_reports(reports, as_json)
+    if not all(r.ok for r in reports.values()):
+        ctx.exit(REFUSED)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--agency", required=True, metavar="CODE", help="The publishing agency; every "
+              "issuer must be in its scope.")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report and counts as JSON.")
+@click.pass_context
+def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
+    """Validate CSV FILES and publish them as one all-or-nothing batch.
+
+    Any violation in any file refuses the whole batch (exit 1) and nothing is written.
+    """
+    from .pipeline import commit
+
+    settings = _settings(ctx)
+    repo = _repo(ctx)
+    try:
+        if not is_initialised(repo, settings["BASE_IRI"]):
+            raise Refused("The store has no catalogue: run `licence-registry init` first.")
+        catalogue = load_catalogue(repo)
+        reports = _validate_files(files, catalogue, agency)
+        _print_reports(reports, as_json)
+        if not all(r.ok for r in reports.values()):
+            raise Refused("Nothing was written: fix the rows above and load again.")
+        records = [rec for r in reports.values() for rec in r.records]
+        if dry_run:
+            click.echo(f"Dry run: {len(records)} licences would be published.", err=as_json)
+            return
+        keys = set()    # SPEC §4.10 across the files of one batch
+        for rec in records:
+            if rec.key in keys:
+                raise Refused(f"Licence {rec.key.path} appears in more than one file.")
+            keys.add(rec.key)
+        with _progress(len(records), "publishing", "licence") as bar:
+            result = commit(repo, records, base=settings["BASE_IRI"], catalogue=catalogue,
+                            agency=agency, progress=bar.update)
+        if as_json:
+            click.echo(json.dumps(result.as_json()))
+        else:
+            click.echo(f"Upload {result.upload_id}: {result.created} created, "
+                       f"{result.updated} updated, {result.unchanged} unchanged.")
+    finally:
+        repo.close()
+
+
+@main.command("demo-data")
+@click.option("--count", required=True, type=click.IntRange(1), help="How many licences.")
+@click.option("--seed", default=2567, show_default=True, help="Same seed, same rows.")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.pass_context
+def demo_data(ctx: click.Context, count: int, seed: int, out: str):
+    """Write COUNT synthetic licences that pass the standard to OUT.csv (deterministic)."""
+    from .demo import demo_rows, rows_to_csv
+
+    catalogue = _catalogue_or_bundled(ctx, quiet=True)
+    with _progress(count, "generating", "licence") as bar:
+        rows = []
+        for row in demo_rows(catalogue, count, seed):
+            rows.append(row)
+            bar.update(1)
+    Path(out).write_text(rows_to_csv(rows), encoding="utf-8")
+    click.echo(f"Wrote {count} licences to {out}.")
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.pass_context
+def dump(ctx: click.Context, out: str):
+    """Write the public data (every graph but the private one) as N-Quads; OUT ending in .gz
+    is gzip-compressed. Prints the SHA-256 of the file."""
+    from .bootstrap import graph_iri
+
+    repo = _repo(ctx)
+    private = f"<{graph_iri(_settings(ctx)['BASE_IRI'], 'private')}>"
+    opener = gzip.open if out.endswith(".gz") else open
+    digest = hashlib.sha256()
+    try:
+        with tempfile.TemporaryFile() as raw:
+            repo.export(raw)
+            raw.seek(0)
+            with opener(out, "wb") as handle:
+                for line in raw:
+                    if not line.rstrip().endswith(private.encode() + b" ."):
+                        handle.write(line)
+    finally:
+        repo.close()
+    with open(out, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    click.echo(f"{out} sha256:{digest.hexdigest()}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.pass_context
+def backup(ctx: click.Context, directory: str):
+    """Write the whole store (private graph included) to DIRECTORY: dataset.nq.gz and a manifest
+    with its SHA-256. Works the same for the embedded and the remote store."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    repo = _repo(ctx)
+    try:
+        with gzip.open(folder / "dataset.nq.gz", "wb") as handle:
+            repo.export(handle)
+        count = repo.quad_count()
+    finally:
+        repo.close()
+    sha = hashlib.sha256((folder / "dataset.nq.gz").read_bytes()).hexdigest()
+    manifest = {"format": "application/n-quads+gzip", "file": "dataset.nq.gz", "sha256": sha,
+                "quads": count, "base_iri": _settings(ctx)["BASE_IRI"],
+                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    click.echo(f"Backed up {count} quads to {folder}.")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@click.pass_context
+def restore(ctx: click.Context, directory: str):
+    """Replace the whole store with the backup in DIRECTORY (checksum verified first)."""
+    folder = Path(directory)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        data = (folder / manifest["file"]).read_bytes()
+    except (OSError, ValueError, KeyError) as exc:
+        raise Refused(f"{folder} is not a backup made by `licence-registry backup`: {exc}") from None
+    if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
+        raise Refused(f"{folder / manifest['file']} does not match the SHA-256 in its manifest: "
+                      "the backup is damaged; nothing was changed.")
+    repo = _repo(ctx, create=True)
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".nq", dir=repo.scratch_dir()) as plain:
+            with gzip.open(folder / manifest["file"]) as source:
+                shutil.copyfileobj(source, plain)
+            plain.flush()
+            repo.replace_all(Path(plain.name))
+        count = repo.quad_count()
+    finally:
+        repo.close()
+    click.echo(f"Restored {count} quads from {folder}.")
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Initialise if needed and load demo licences first.")
+@click.option("--demo-count", default=2000, show_default=True, type=click.IntRange(1),
+              help="How many demo licences --demo loads.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1),
+              help="Request threads in the serving process.")
+@click.pass_context
+def serve(ctx: click.Context, demo: bool, demo_count: int, host: str, port: int, threads: int):
+    """Run the web service (resolver, catalogue, API) with gunicorn."""
+    settings = _settings(ctx)
+    if demo:
+        from .demoload import load_demo
+
+        repo = _repo(ctx, create=True)
+        try:
+            loaded = load_demo(repo, settings["BASE_IRI"], demo_count)
+        finally:
+            repo.close()
+        click.echo(f"Demo data: {loaded} licences in the store.")
+    from .server import run
+
+    click.echo(f"Serving on http://{host}:{port}/ (store: "
+               f"{settings['STORE_URL'] or settings['STORE']})")
+    run(settings, host=host, port=port, threads=threads)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name="licence-registry")

@@ -1,0 +1,81 @@
+"""Reading the CSV template (SPEC §5): UTF-8 with or without BOM, Thai header aliases."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Iterator
+
+from .records import COLUMNS, column_for_header
+
+
+class InvalidCsv(ValueError):
+    """The file cannot be read as the template; `en`/`th` say what to fix."""
+
+    def __init__(self, en: str, th: str):
+        super().__init__(en)
+        self.en = en
+        self.th = th
+
+
+@dataclass
+class CsvRows:
+    columns: list[str]          # template column per position
+    rows: Iterator[tuple[int, dict[str, str]]]   # (spreadsheet row, values by column)
+
+
+def read_csv(text: str) -> CsvRows:
+    """Map headers to template columns and yield rows numbered as a spreadsheet shows them.
+
+    Unknown or repeated headers are refused: a misspelt column would otherwise drop data silently.
+    """
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        headers = next(reader)
+    except StopIteration:
+        raise InvalidCsv("The file is empty: the first row must be the column headers.",
+                         "ไฟล์ว่างเปล่า แถวแรกต้องเป็นชื่อคอลัมน์") from None
+    columns: list[str] = []
+    for position, header in enumerate(headers, start=1):
+        column = column_for_header(header)
+        if column is None:
+            raise InvalidCsv(
+                f"Column {position} has the header {header!r}, which is not a template column. "
+                f"Use the headers of data/templates/licences.csv: {', '.join(COLUMNS)}.",
+                f"คอลัมน์ที่ {position} มีชื่อ {header!r} ซึ่งไม่มีในแบบฟอร์ม "
+                f"ใช้ชื่อคอลัมน์ตามแบบฟอร์ม: {', '.join(COLUMNS.values())}")
+        if column in columns:
+            raise InvalidCsv(f"The column {column!r} appears twice (column {position}).",
+                             f"คอลัมน์ {column!r} ซ้ำกัน (คอลัมน์ที่ {position})")
+        columns.append(column)
+    for required in ("licence_number", "licence_type", "issuer"):
+        if required not in columns:
+            raise InvalidCsv(f"The required column {required!r} is missing.",
+                             f"ไม่มีคอลัมน์ที่จำเป็น {required!r} ({COLUMNS[required]})")
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        width = len(columns)
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue            # Excel leaves blank lines at the end
+            if len(values) > width and any(v.strip() for v in values[width:]):
+                raise InvalidCsv(
+                    f"Row {number} has {len(values)} cells but there are {width} columns.",
+                    f"แถวที่ {number} มี {len(values)} ช่อง แต่มีคอลัมน์ {width} คอลัมน์")
+            yield number, dict(zip(columns, values))
+
+    return CsvRows(columns, rows())
+
+
+def decode_upload(data: bytes) -> str:
+    """UTF-8 (BOM allowed); anything else is refused with advice for Excel users."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidCsv(
+            f"The file is not UTF-8 (byte {exc.start}). In Excel choose "
+            "'Save As' → 'CSV UTF-8 (Comma delimited)'.",
+            f"ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 (ไบต์ที่ {exc.start}) ใน Excel ให้เลือก "
+            "'บันทึกเป็น' → 'CSV UTF-8 (คั่นด้วยจุลภาค)'") from None

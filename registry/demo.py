@@ -1,0 +1,231 @@
+"""Deterministic synthetic licences that pass the standard, and rows that break each rule.
+
+Holders, IDs and addresses are invented (IDs with valid check digits); agencies, licence types
+and number formats come from the real catalogue.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import random
+import re
+try:                                    # Python ≥ 3.11 keeps the regex parser here
+    import re._parser as sre_parse      # type: ignore[import-not-found]
+    from re._constants import (ANY, BRANCH, CATEGORY, IN, LITERAL, MAX_REPEAT, MIN_REPEAT,  # type: ignore[import-not-found]
+                               NEGATE, NOT_LITERAL, RANGE, SUBPATTERN, CATEGORY_DIGIT)
+except ImportError:                     # pragma: no cover
+    import sre_parse                    # type: ignore[no-redef]
+    from sre_constants import (ANY, BRANCH, CATEGORY, IN, LITERAL, MAX_REPEAT, MIN_REPEAT,  # type: ignore[no-redef]
+                               NEGATE, NOT_LITERAL, RANGE, SUBPATTERN, CATEGORY_DIGIT)
+from typing import Iterator
+
+from catalogue.model import Catalogue
+
+from .records import COLUMNS
+from .thaiid import with_check_digit
+
+SEED = 2567
+
+
+def _sample(items, rng: random.Random, budget: list[int]) -> str:
+    out = []
+    for op, arg in items:
+        if op == LITERAL:
+            out.append(chr(arg))
+        elif op == NOT_LITERAL:
+            out.append("A" if chr(arg) != "A" else "B")
+        elif op == ANY:
+            out.append(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ"))
+        elif op == IN:
+            out.append(_pick_in(arg, rng))
+        elif op == BRANCH:
+            out.append(_sample(rng.choice(arg[1]), rng, budget))
+        elif op == SUBPATTERN:
+            out.append(_sample(arg[-1], rng, budget))
+        elif op in (MAX_REPEAT, MIN_REPEAT):
+            low, high, sub = arg
+            high = min(high, low + 4)
+            out.extend(_sample(sub, rng, budget) for _ in range(rng.randint(low, high)))
+        elif op == CATEGORY:
+            out.append(str(rng.randint(0, 9)))
+        else:                   # anchors (AT) and the like produce no text
+            continue
+    return "".join(out)
+
+
+def _pick_in(items, rng: random.Random) -> str:
+    choices: list[str] = []
+    for op, arg in items:
+        if op == NEGATE:
+            return "A"
+        if op == LITERAL:
+            choices.append(chr(arg))
+        elif op == RANGE:
+            low, high = arg
+            choices.append(chr(rng.randint(low, high)))
+        elif op == CATEGORY and arg == CATEGORY_DIGIT:
+            choices.append(str(rng.randint(0, 9)))
+    return rng.choice(choices) if choices else "0"
+
+
+def sample_number(pattern: re.Pattern[str], rng: random.Random) -> str:
+    """A random string matching `pattern` (tries until one fullmatches)."""
+    parsed = sre_parse.parse(pattern.pattern)
+    for _ in range(50):
+        candidate = _sample(parsed, rng, [0])
+        if pattern.fullmatch(candidate):
+            return candidate
+    raise ValueError(f"could not generate a number for pattern {pattern.pattern}")
+
+
+_FIRST_TH = ["สมชาย", "สมหญิง", "วิชัย", "มาลี", "ประเสริฐ", "กัลยา", "สุรชัย", "นภา", "อนุชา",
+             "ปราณี", "ธนพล", "ศิริพร", "ชัยวัฒน์", "วรรณา", "ณัฐพล", "พิมพ์ชนก"]
+_LAST_TH = ["ใจดี", "สุขสวัสดิ์", "ศรีสมบูรณ์", "วงศ์ไทย", "รัตนพันธ์", "ทองคำ", "บุญมา", "แสงทอง",
+            "พูลสวัสดิ์", "จันทร์เพ็ญ", "เจริญผล", "มีสุข"]
+_FIRST_EN = ["Somchai", "Somying", "Wichai", "Malee", "Prasert", "Kanlaya", "Surachai", "Napa",
+             "Anucha", "Pranee", "Thanaphon", "Siriporn", "Chaiwat", "Wanna", "Nattaphon",
+             "Pimchanok"]
+_LAST_EN = ["Jaidee", "Suksawat", "Srisomboon", "Wongthai", "Rattanaphan", "Thongkham",
+            "Boonma", "Saengthong", "Poonsawat", "Chanpen", "Charoenphon", "Meesuk"]
+_COMPANY_TH = ["สยามฟู้ด", "รุ่งเรืองอุตสาหกรรม", "ไทยพัฒนา", "เจริญทรัพย์", "ศรีนคร", "ลานนาเทรดดิ้ง",
+               "อีสานพัฒนา", "ทะเลใต้", "กรีนเอนเนอร์ยี", "ชัยมงคล"]
+_COMPANY_EN = ["Siam Food", "Rungruang Industry", "Thai Pattana", "Charoensap", "Sri Nakhon",
+               "Lanna Trading", "Isan Pattana", "Thale Tai", "Green Energy", "Chaimongkol"]
+_PROVINCES = ["กรุงเทพมหานคร", "เชียงใหม่", "ขอนแก่น", "ชลบุรี", "ภูเก็ต", "นครราชสีมา", "สงขลา",
+              "ระยอง", "อยุธยา", "เชียงราย"]
+_STREETS = ["ถนนสุขุมวิท", "ถนนเจริญกรุง", "ถนนนิมมานเหมินท์", "ถนนมิตรภาพ", "ถนนพหลโยธิน",
+            "ถนนเพชรเกษม", "ถนนรัษฎา"]
+
+
+def _holder(rng: random.Random) -> dict[str, str]:
+    if rng.random() < 0.6:
+        i = rng.randrange(len(_COMPANY_TH))
+        ident = with_check_digit("0" + "".join(str(rng.randint(0, 9)) for _ in range(11)))
+        return {"holder_type": "juristic", "holder_id": ident,
+                "holder_name": f"บริษัท {_COMPANY_TH[i]} จำกัด",
+                "holder_name_en": f"{_COMPANY_EN[i]} Co., Ltd."}
+    f, l = rng.randrange(len(_FIRST_TH)), rng.randrange(len(_LAST_TH))
+    ident = with_check_digit(str(rng.randint(1, 8)) + "".join(str(rng.randint(0, 9))
+                                                            for _ in range(11)))
+    return {"holder_type": "natural", "holder_id": ident,
+            "holder_name": f"{_FIRST_TH[f]} {_LAST_TH[l]}",
+            "holder_name_en": f"{_FIRST_EN[f]} {_LAST_EN[l]}"}
+
+
+def demo_rows(catalogue: Catalogue, count: int, seed: int = SEED,
+              today: dt.date = dt.date(2026, 11, 1)) -> Iterator[dict[str, str]]:
+    """`count` valid, distinct licence rows: the same rows for the same seed and catalogue."""
+    rng = random.Random(seed)
+    types = sorted(catalogue.types.values(), key=lambda t: t.code)
+    seen: set[tuple[str, str, str]] = set()
+    produced = 0
+    while produced < count:
+        licence_type = rng.choice(types)
+        issuer = rng.choice(sorted(licence_type.authorities))
+        number = sample_number(licence_type.pattern, rng)
+        if (issuer, licence_type.code, number) in seen:
+            continue
+        seen.add((issuer, licence_type.code, number))
+        issued = today - dt.timedelta(days=rng.randint(0, 365 * 6))
+        years = licence_type.validity_years
+        valid_until = issued + dt.timedelta(days=365 * years - 1) if years else None
+        roll = rng.random()
+        status, reason = "active", ""
+        if roll < 0.04:
+            status, reason = "suspended", "ไม่ปฏิบัติตามเงื่อนไขใบอนุญาต ระหว่างการตรวจสอบ"
+        elif roll < 0.07:
+            status, reason = "revoked", "ฝ่าฝืนกฎหมายซ้ำหลังได้รับคำเตือน"
+        elif roll < 0.09:
+            status = "surrendered"
+        row = {column: "" for column in COLUMNS}
+        row.update(_holder(rng))
+        row.update({
+            "licence_number": number, "licence_type": licence_type.code, "issuer": issuer,
+            "premises_address": f"{rng.randint(1, 999)}/{rng.randint(1, 99)} "
+                                f"{rng.choice(_STREETS)}",
+            "province": rng.choice(_PROVINCES),
+            # Half the rows write dates the Thai way (DD/MM/BE year) as Excel users do.
+            "issued": _write_date(issued, rng), "status": status, "status_reason": reason,
+            "valid_until": _write_date(valid_until, rng) if valid_until else "",
+        })
+        if rng.random() < 0.8:
+            digest = hashlib.sha256(f"{issuer}/{licence_type.code}/{number}".encode()).hexdigest()
+            restricted = rng.random() < 0.2
+            row.update({
+                "document_url": f"https://eservice.{issuer}.go.th/licences/{digest[:16]}.pdf",
+                "document_sha256": digest, "document_media_type": "application/pdf",
+                "document_access": "restricted" if restricted else "public",
+                "document_login_url": f"https://eservice.{issuer}.go.th/login" if restricted else "",
+            })
+        if rng.random() < 0.3:
+            row["conditions"] = "ต้องแสดงใบอนุญาตไว้ในที่เปิดเผย เห็นได้ง่าย ณ สถานประกอบการ"
+        produced += 1
+        yield row
+
+
+def _write_date(value: dt.date, rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        return value.isoformat()
+    return f"{value.day:02d}/{value.month:02d}/{value.year + 543}"
+
+
+def rows_to_csv(rows) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def bad_rows(catalogue: Catalogue) -> list[tuple[str, str, dict[str, str]]]:
+    """(rule, field, row): one valid demo row broken in exactly one way per rule of the standard.
+
+    docs/data-standard.md lists the rules; tests load these rows and expect that rule, that
+    field, and nothing written.
+    """
+    base_rows = list(demo_rows(catalogue, 60, seed=7))
+    juristic = next(r for r in base_rows if r["holder_type"] == "juristic" and r["document_url"])
+    natural = next(r for r in base_rows if r["holder_type"] == "natural")
+    other_type = next(t for t in sorted(catalogue.types.values(), key=lambda t: t.code)
+                      if juristic["issuer"] not in t.authorities)
+    outsider = next(a for a in sorted(catalogue.agencies) if a not in
+                    catalogue.types[juristic["licence_type"]].authorities)
+
+    def broken(**changes: str) -> dict[str, str]:
+        return {**juristic, **changes}
+
+    wrong_check = juristic["holder_id"][:12] + str((int(juristic["holder_id"][12]) + 1) % 10)
+    natural_bad = natural["holder_id"][:12] + str((int(natural["holder_id"][12]) + 1) % 10)
+    return [
+        ("number-required", "licence_number", broken(licence_number="")),
+        ("number-characters", "licence_number", broken(licence_number="12#4/2567")),
+        ("number-characters", "licence_number", broken(licence_number="12//2567")),
+        ("number-pattern", "licence_number", broken(licence_number="ZZZ-NOT-A-NUMBER-999")),
+        ("type-required", "licence_type", broken(licence_type="")),
+        ("type-exists", "licence_type", broken(licence_type="no-such-licence-type")),
+        ("issuer-required", "issuer", broken(issuer="")),
+        ("issuer-authority", "issuer", broken(issuer=outsider)),
+        ("issued-required", "issued", broken(issued="")),
+        ("dates-order", "valid_until", broken(issued="2024-05-01", valid_until="2024-04-30")),
+        ("date-format", "issued", broken(issued="2024-02-30")),
+        ("date-format", "valid_until", broken(valid_until="next year")),
+        ("status-scheme", "status", broken(status="expired")),
+        ("status-reason", "status_reason", broken(status="revoked", status_reason="")),
+        ("holder-type", "holder_type", broken(holder_type="company")),
+        ("holder-id-format", "holder_id", broken(holder_id="01055")),
+        ("holder-id-checksum", "holder_id", broken(holder_id=wrong_check)),
+        ("holder-id-checksum", "holder_id", {**natural, "holder_id": natural_bad}),
+        ("holder-juristic-prefix", "holder_id", broken(holder_id=with_check_digit("110550012345"))),
+        ("document-https", "document_url", broken(document_url="http://example.go.th/a.pdf")),
+        ("document-https", "document_url", broken(document_url="javascript:alert(1)")),
+        ("document-checksum", "document_sha256", broken(document_sha256="abc123")),
+        ("document-media-type", "document_media_type", broken(document_media_type="pdf")),
+        ("document-access", "document_access", broken(document_access="secret")),
+        ("document-login-required", "document_login_url",
+         broken(document_access="restricted", document_login_url="")),
+        ("issuer-scope", "issuer", broken()),   # valid row; the uploading agency lacks scope
+        ("date-buddhist-era", "issued", broken(issued="01/02/2566")),   # a warning only
+    ] + [("type-exists", "licence_type", broken(licence_type=other_type.code + "-x"))]

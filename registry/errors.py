@@ -1,0 +1,60 @@
+"""Errors named by outcome, each with an HTTP status, and the one JSON shape they all take.
+
+Every error the web service returns — ours or Werkzeug's — is
+`{"error": {"status": 404, "code": "licence-not-found", "title": "...", "detail": "..."}}`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+
+class RegistryError(Exception):
+    status = 500
+    code = "internal-error"
+    title = "Internal error"
+
+    def __init__(self, detail: str = "", **extra):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+
+class LicenceNotFound(RegistryError):
+    status = 404
+    code = "licence-not-found"
+    title = "No such licence"
+
+
+class InvalidUpload(RegistryError):
+    status = 422
+    code = "invalid-upload"
+    title = "The upload breaks the data standard"
+
+
+class StoreUnavailable(RegistryError):
+    status = 503
+    code = "store-unavailable"
+    title = "The store is not available"
+
+
+def error_body(status: int, code: str, title: str, detail: str, **extra) -> dict:
+    return {"error": {"status": status, "code": code, "title": title, "detail": detail, **extra}}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RegistryError)
+    def registry_error(exc: RegistryError):
+        body = error_body(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+        return jsonify(body), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "-")
+        response = jsonify(error_body(exc.code or 500, code, exc.name, exc.description or ""))
+        response.status_code = exc.code or 500
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if exc.get_response().headers.get(header):
+                response.headers[header] = exc.get_response().headers[header]
+        return response

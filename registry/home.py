@@ -1,0 +1,26 @@
+"""The home page and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+
+from .errors import StoreUnavailable
+from .store import StoreError
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/health")
+def health():
+    """Liveness and store reachability, for load balancers and operators."""
+    repo = current_app.extensions["repository"]
+    try:
+        quads = repo.quad_count()
+    except StoreError as exc:
+        raise StoreUnavailable(str(exc)) from None
+    return jsonify({"status": "ok", "store": type(repo).__name__, "quads": quads})
+
+
+@bp.get("/")
+def index():
+    return render_template("home.html", base=current_app.config["REGISTRY"]["BASE_IRI"])

@@ -1,0 +1,206 @@
+"""The upload pipeline: parse → canonicalise → check → map to RDF → commit all or nothing.
+
+The same functions serve `licence-registry validate/load` and (later) the HTTP upload API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import pyoxigraph as ox
+
+from catalogue.model import Catalogue
+
+from . import identifiers, rdfmap
+from .csvinput import decode_upload, read_csv
+from .problems import WARNING, Problem
+from .records import LicenceRecord
+from .store import ChangeSet, Repository
+from .validation import ValidationContext, check_batch
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Report:
+    """What the standard said about a batch (SPEC §5 report)."""
+
+    records: list[LicenceRecord]
+    problems: list[Problem]
+    rows: int = 0
+
+    @property
+    def violations(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != WARNING]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def as_json(self) -> dict:
+        return {"valid": self.ok, "rows": self.rows, "licences": len(self.records),
+                "violations": len(self.violations), "warnings": len(self.warnings),
+                "problems": [p.as_json() for p in self.problems]}
+
+
+@dataclass
+class CommitResult:
+    upload_id: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    created_keys: list[identifiers.LicenceKey] = field(default_factory=list, repr=False)
+
+    def as_json(self) -> dict:
+        return {"upload_id": self.upload_id, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged}
+
+
+def _counted(rows: Iterable, progress: Progress | None) -> Iterator:
+    for n, item in enumerate(rows, start=1):
+        if progress and n % 1000 == 0:
+            progress(1000)
+        yield item
+
+
+def validate_csv(data: bytes, ctx: ValidationContext, progress: Progress | None = None) -> Report:
+    """Check a CSV upload against the standard. Raises InvalidCsv for an unreadable file."""
+    parsed = read_csv(decode_upload(data))
+    counter = {"rows": 0}
+
+    def rows():
+        for item in _counted(parsed.rows, progress):
+            counter["rows"] += 1
+            yield item
+
+    records, problems = check_batch(rows(), ctx)
+    return Report(records, problems, counter["rows"])
+
+
+def new_upload_id(now: dt.datetime) -> str:
+    """Sortable by time and unguessable: `20261121T193000Z-3f9a1c2e`."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+_STATE_QUERY = """
+PREFIX clc: <https://w3id.org/clc/def#>
+PREFIX adms: <http://www.w3.org/ns/adms#>
+SELECT ?g ?version ?digest ?status WHERE {
+  #VALUES_G#
+  GRAPH ?g { ?licence clc:version ?version ; clc:recordDigest ?digest ; adms:status ?status }
+}"""
+_GRAPH_QUERY = "SELECT ?g ?s ?p ?o WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }"
+
+
+def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalogue: Catalogue,
+           agency: str, now: dt.datetime | None = None,
+           progress: Progress | None = None) -> CommitResult:
+    """Write checked records as one atomic change set and return the counts.
+
+    A licence already in the register with the same content is left alone (unchanged); with
+    different content its current record is kept as an immutable version graph and replaced.
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    timestamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    upload_id = new_upload_id(now)
+    upload_iri = f"{base}/id/upload/{upload_id}"
+    result = CommitResult(upload_id)
+    with repo.writing():
+        graphs = [identifiers.licence_graph_iri(base, r.key) for r in records]
+        existing = repo.existing_graphs(graphs)
+        states = {row["g"].value: row for row in
+                  repo.select_graphs(_STATE_QUERY, sorted(existing))} if existing else {}
+        replace: list[str] = []
+        payload_fd, payload_name = tempfile.mkstemp(suffix=".nq", dir=repo.scratch_dir())
+        payload = Path(payload_name)
+        try:
+            updated: list[tuple[LicenceRecord, str, dict]] = []
+            with os.fdopen(payload_fd, "w", encoding="utf-8") as out:
+                for rec, graph in _counted(zip(records, graphs), progress):
+                    public_register = catalogue.types[rec.key.type].public_register
+                    lines = rdfmap.content_lines(rec, base, public_register)
+                    record_digest = rdfmap.digest(lines)
+                    state = states.get(graph)
+                    if state is not None and state["digest"].value == record_digest:
+                        result.unchanged += 1
+                        continue
+                    if state is not None:
+                        updated.append((rec, graph, state))
+                        continue
+                    result.created += 1
+                    result.created_keys.append(rec.key)
+                    replace.append(graph)
+                    out.write("\n".join(lines))
+                    out.write("\n")
+                    out.write("\n".join(rdfmap.version_lines(
+                        rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
+                        agency=agency, upload_iri=upload_iri, previous_status=None)))
+                    out.write("\n")
+                _write_updates(repo, out, updated, base, catalogue, replace, timestamp, agency,
+                               upload_iri)
+                result.updated = len(updated)
+                out.write(_upload_lines(base, upload_iri, agency, timestamp, result))
+            repo.apply(ChangeSet(replace=replace, payload=payload))
+        finally:
+            payload.unlink(missing_ok=True)
+    return result
+
+
+def _write_updates(repo: Repository, out, updated, base: str, catalogue: Catalogue,
+                   replace: list[str], timestamp: str, agency: str, upload_iri: str) -> None:
+    """Keep each replaced record as version N, then write version N+1 as the current one."""
+    if not updated:
+        return
+    old_rows = repo.select_graphs(_GRAPH_QUERY, [graph for _, graph, _ in updated])
+    old_by_graph: dict[str, list[str]] = {}
+    for row in old_rows:
+        old_by_graph.setdefault(row["g"].value, []).append(
+            f"{row['s']} {row['p']} {row['o']}")
+    for rec, graph, state in updated:
+        old_version = int(state["version"].value)
+        version_graph = identifiers.licence_version_graph_iri(base, rec.key, old_version)
+        replace.extend((graph, version_graph))
+        for triple in old_by_graph.get(graph, []):
+            out.write(f"{triple} <{version_graph}> .\n")
+        lines = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
+        out.write("\n".join(lines))
+        out.write("\n")
+        out.write("\n".join(rdfmap.version_lines(
+            rec, base, version=old_version + 1, record_digest=rdfmap.digest(lines),
+            timestamp=timestamp, agency=agency, upload_iri=upload_iri,
+            previous_status=state["status"].value.rsplit("/", 1)[-1])))
+        out.write("\n")
+
+
+def _upload_lines(base: str, upload_iri: str, agency: str, timestamp: str,
+                  result: CommitResult) -> str:
+    graph = ox.NamedNode(f"{base}/graph/uploads")
+    subject = ox.NamedNode(upload_iri)
+    prov = "http://www.w3.org/ns/prov#"
+    clc = "https://w3id.org/clc/def#"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    quads = [
+        ox.Quad(subject, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode(prov + "Activity"), graph),
+        ox.Quad(subject, ox.NamedNode(prov + "wasAssociatedWith"),
+                ox.NamedNode(identifiers.agency_iri(base, agency)), graph),
+        ox.Quad(subject, ox.NamedNode(prov + "endedAtTime"),
+                ox.Literal(timestamp, datatype=ox.NamedNode(xsd + "dateTime")), graph),
+        ox.Quad(subject, ox.NamedNode("http://purl.org/dc/terms/identifier"),
+                ox.Literal(result.upload_id), graph),
+    ]
+    for name in ("created", "updated", "unchanged"):
+        quads.append(ox.Quad(subject, ox.NamedNode(clc + name),
+                             ox.Literal(str(getattr(result, name)),
+                                        datatype=ox.NamedNode(xsd + "integer")), graph))
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode()

@@ -1,0 +1,124 @@
+"""Every setting, declared once with its default and help, read once and checked at start-up.
+
+Environment variables are `LICENCE_REGISTRY_{NAME}`; command-line flags override them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "LICENCE_REGISTRY_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot run with; the message says which and why."""
+
+
+def _base_iri(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL such as https://licence.example.go.th")
+    if parts.query or parts.fragment or value.endswith("/"):
+        raise ValueError("must have no trailing '/', query or fragment")
+    return value
+
+
+def _url_or_empty(value: str) -> str:
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError("must be an http(s) URL")
+    return value.rstrip("/")
+
+
+def _positive_int(value: str | int) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a positive whole number")
+    return number
+
+
+def _positive_float(value: str | float) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError("must be a positive number")
+    return number
+
+
+def _text(value: str) -> str:
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[Any], Any] = _text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("BASE_IRI", "http://127.0.0.1:8000",
+            "Base of every minted IRI ({BASE} in SPEC §2). Never stored in source data.",
+            _base_iri),
+    Setting("STORE", "./var/store",
+            "Directory of the embedded pyoxigraph store (used when STORE_URL is empty)."),
+    Setting("STORE_URL", "",
+            "Base URL of a remote SPARQL 1.1 store laid out like `oxigraph serve` "
+            "(/query, /update, /store). Empty: use the embedded store.", _url_or_empty),
+    Setting("STORE_QUERY_URL", "", "Override the remote query endpoint (default STORE_URL/query).",
+            _url_or_empty),
+    Setting("STORE_UPDATE_URL", "", "Override the remote update endpoint (default STORE_URL/update).",
+            _url_or_empty),
+    Setting("STORE_GSP_URL", "",
+            "Override the remote Graph Store Protocol endpoint (default STORE_URL/store).",
+            _url_or_empty),
+    Setting("STORE_TIMEOUT", 600.0,
+            "Seconds to wait for the remote store to answer one request.", _positive_float),
+    Setting("MAX_UPLOAD_BYTES", 200 * 1024 * 1024,
+            "Largest upload body accepted, in bytes.", _positive_int),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults ← environment ← overrides (flags, test config), each checked.
+
+    Raises SettingsError naming the setting, the bad value and what it must be.
+    """
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(_BY_NAME))
+    if unknown:
+        raise SettingsError(f"Unknown setting(s): {', '.join(unknown)}. "
+                            f"Known: {', '.join(_BY_NAME)}.")
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        source = "default"
+        raw = setting.default
+        if ENV_PREFIX + setting.name in environ:
+            raw, source = environ[ENV_PREFIX + setting.name], f"${ENV_PREFIX}{setting.name}"
+        if overrides.get(setting.name) is not None:
+            raw, source = overrides[setting.name], "option"
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise SettingsError(
+                f"Setting {setting.name} = {raw!r} (from {source}) {exc}.") from None
+    return values
+
+
+def describe_settings() -> str:
+    """The settings table for --help and the docs."""
+    lines = []
+    for s in SETTINGS:
+        lines.append(f"{ENV_PREFIX}{s.name} (default {s.default!r}): {s.help}")
+    return "\n".join(lines)
+
+
+def is_valid_code_list(text: str) -> bool:
+    return all(re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", c) for c in text.split(";") if c)

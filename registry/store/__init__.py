@@ -1,0 +1,139 @@
+"""The repository: the one interface views and the pipeline use to reach the store.
+
+Two implementations: `EmbeddedRepository` (pyoxigraph on disk, one owning process) and
+`RemoteRepository` (any SPARQL 1.1 Query/Update/Graph Store Protocol server). Every write is a
+`ChangeSet` — whole named graphs replaced, quads added — applied all or nothing.
+"""
+
+from __future__ import annotations
+
+import abc
+import io
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Mapping
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+class StoreError(RuntimeError):
+    """The store could not be reached or refused an operation; the message says which."""
+
+
+class StoreNotInitialised(StoreError):
+    """The embedded store directory does not exist yet."""
+
+
+@dataclass
+class ChangeSet:
+    """One atomic write.
+
+    `replace` lists named graphs whose old content is dropped; `payload` is N-Quads to add, given
+    as bytes or as a file (large batches are streamed to a file, never held twice in memory).
+    A graph in `replace` ends up holding exactly what the payload puts in it; any other graph
+    the payload touches only gains quads — so applying a change set twice is the same as once.
+    """
+
+    replace: list[str] = field(default_factory=list)
+    payload: bytes | Path = b""
+
+    @classmethod
+    def from_quads(cls, quads: Iterable[ox.Quad], replace: Iterable[str] = ()) -> "ChangeSet":
+        return cls(list(replace), ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS) or b"")
+
+    def payload_bytes(self) -> bytes:
+        return self.payload.read_bytes() if isinstance(self.payload, Path) else self.payload
+
+
+class Repository(abc.ABC):
+    """What the register needs from a SPARQL store, and nothing more."""
+
+    @abc.abstractmethod
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
+        """Rows of a SELECT query; `bindings` fix variables to terms (never pasted as text)."""
+
+    @abc.abstractmethod
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool: ...
+
+    @abc.abstractmethod
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]: ...
+
+    @abc.abstractmethod
+    def graph_triples(self, graph: str) -> list[ox.Triple]:
+        """The triples of one named graph."""
+
+    @abc.abstractmethod
+    def existing_graphs(self, graphs: list[str]) -> set[str]:
+        """Which of these named graphs exist."""
+
+    @abc.abstractmethod
+    def apply(self, change: ChangeSet) -> None:
+        """Apply a change set atomically: afterwards the store is exactly as before or after."""
+
+    @abc.abstractmethod
+    def export(self, out: BinaryIO) -> None:
+        """Every quad, as N-Quads."""
+
+    @abc.abstractmethod
+    def replace_all(self, nquads: Path) -> None:
+        """Empty the store and load a dataset (restore)."""
+
+    @abc.abstractmethod
+    def quad_count(self) -> int: ...
+
+    def close(self) -> None:
+        pass
+
+    _writer = threading.RLock()
+
+    @contextmanager
+    def writing(self):
+        """Hold while reading state and applying a change set built from it: commits in this
+        process then happen one after another, each seeing the one before."""
+        with self._writer:
+            yield
+
+    def scratch_dir(self) -> str:
+        """Where large change-set payloads are written before they are applied."""
+        return tempfile.gettempdir()
+
+    # Shared helpers, written once on top of the abstract operations.
+
+    def one(self, query: str, bindings: Mapping[str, Term] | None = None) -> dict[str, Term] | None:
+        rows = self.select(query, bindings)
+        return rows[0] if rows else None
+
+    def select_graphs(self, query: str, graphs: list[str], chunk: int = 1000
+                      ) -> list[dict[str, Term]]:
+        """Run `query` for many graphs: its `?g` is bound by a VALUES block, a chunk at a time.
+
+        The query holds the placeholder `#VALUES_G#` where the block goes; the block is made of
+        pyoxigraph-serialised IRIs, never of raw text.
+        """
+        rows: list[dict[str, Term]] = []
+        for start in range(0, len(graphs), chunk):
+            block = "VALUES ?g { " + " ".join(str(ox.NamedNode(g)) for g in
+                                               graphs[start:start + chunk]) + " }"
+            rows.extend(self.select(query.replace("#VALUES_G#", block)))
+        return rows
+
+    def export_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.export(buffer)
+        return buffer.getvalue()
+
+
+def open_repository(settings: Mapping[str, Any], *, create: bool = False) -> Repository:
+    """The repository the settings name: remote when STORE_URL is set, else embedded."""
+    if settings["STORE_URL"]:
+        from .remote import RemoteRepository
+
+        return RemoteRepository.from_settings(settings)
+    from .embedded import EmbeddedRepository
+
+    return EmbeddedRepository(Path(settings["STORE"]), create=create)

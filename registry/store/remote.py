@@ -1,0 +1,132 @@
+"""A remote SPARQL 1.1 store (Query, Update and Graph Store Protocol), e.g. `oxigraph serve`.
+
+The web tier keeps no state: every read is a query, every change set is ONE update request, which
+SPARQL 1.1 stores such as Oxigraph and Fuseki execute as one transaction. Values are bound by
+serialising pyoxigraph terms (which escape them) into a VALUES clause, never by pasting raw text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator, Mapping
+
+import pyoxigraph as ox
+import requests
+
+from . import ChangeSet, Repository, StoreError, Term
+
+_CHUNK = 1 << 16
+
+
+def values_clause(bindings: Mapping[str, Term] | None) -> str:
+    """`VALUES (?a ?b) { (<…> "…") }` from pyoxigraph terms (their str() is N-Triples syntax)."""
+    if not bindings:
+        return ""
+    names = " ".join(f"?{ox.Variable(name).value}" for name in bindings)
+    terms = " ".join(str(term) for term in bindings.values())
+    return f"\nVALUES ({names}) {{ ({terms}) }}"
+
+
+def update_from_change_set(change: ChangeSet) -> Iterator[bytes]:
+    """The SPARQL Update of a change set: DROP the replaced graphs, INSERT DATA the payload."""
+    for graph in change.replace:
+        yield f"DROP SILENT GRAPH {ox.NamedNode(graph)} ;\n".encode()
+    payload = change.payload if isinstance(change.payload, bytes) else change.payload.open("rb")
+    yield b"INSERT DATA {\n"
+    for quad in ox.parse(payload, format=ox.RdfFormat.N_QUADS):
+        triple = f"{quad.subject} {quad.predicate} {quad.object}"
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            yield f"{triple} .\n".encode()
+        else:
+            yield f"GRAPH {quad.graph_name} {{ {triple} }}\n".encode()
+    yield b"}\n"
+
+
+class RemoteRepository(Repository):
+    def __init__(self, query_url: str, update_url: str, gsp_url: str, timeout: float):
+        self.query_url = query_url
+        self.update_url = update_url
+        self.gsp_url = gsp_url
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "RemoteRepository":
+        base = settings["STORE_URL"]
+        return cls(settings["STORE_QUERY_URL"] or f"{base}/query",
+                   settings["STORE_UPDATE_URL"] or f"{base}/update",
+                   settings["STORE_GSP_URL"] or f"{base}/store",
+                   settings["STORE_TIMEOUT"])
+
+    def _post(self, url: str, data, content_type: str, accept: str | None = None,
+              params: Mapping[str, str] | None = None) -> requests.Response:
+        headers = {"Content-Type": content_type}
+        if accept:
+            headers["Accept"] = accept
+        try:
+            response = self.http.post(url, data=data, headers=headers, params=params,
+                                      timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise StoreError(f"The store at {url} could not be reached: {exc}") from exc
+        if response.status_code >= 400:
+            raise StoreError(f"The store at {url} answered {response.status_code}: "
+                             f"{response.text[:500]}")
+        return response
+
+    def _query(self, query: str, bindings, accept: str) -> bytes:
+        return self._post(self.query_url, (query + values_clause(bindings)).encode(),
+                          "application/sparql-query", accept).content
+
+    # Reading
+
+    def select(self, query, bindings=None):
+        body = self._query(query, bindings, "application/sparql-results+json")
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        names = [v.value for v in solutions.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
+
+    def ask(self, query, bindings=None):
+        body = self._query(query, bindings, "application/sparql-results+json")
+        return bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+
+    def construct(self, query, bindings=None):
+        body = self._query(query, bindings, "application/n-triples")
+        return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+
+    def graph_triples(self, graph):
+        return self.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+                              {"g": ox.NamedNode(graph)})
+
+    def existing_graphs(self, graphs):
+        rows = self.select_graphs("SELECT DISTINCT ?g WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }",
+                                  graphs)
+        return {row["g"].value for row in rows}
+
+    def quad_count(self):
+        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
+                           "{ GRAPH ?g { ?s ?p ?o } } }")
+        return int(rows[0]["n"].value)
+
+    def export(self, out: BinaryIO) -> None:
+        try:
+            with self.http.get(self.gsp_url, headers={"Accept": "application/n-quads"},
+                               stream=True, timeout=self.timeout) as response:
+                if response.status_code >= 400:
+                    raise StoreError(f"The store at {self.gsp_url} answered "
+                                     f"{response.status_code}: {response.text[:500]}")
+                for chunk in response.iter_content(_CHUNK):
+                    out.write(chunk)
+        except requests.RequestException as exc:
+            raise StoreError(f"The store at {self.gsp_url} could not be reached: {exc}") from exc
+
+    # Writing
+
+    def apply(self, change: ChangeSet) -> None:
+        self._post(self.update_url, b"".join(update_from_change_set(change)),
+                   "application/sparql-update")
+
+    def replace_all(self, nquads: Path) -> None:
+        # One request: clear and load in the same transaction.
+        change = ChangeSet(payload=nquads)
+        body = b"DROP SILENT ALL ;\n" + b"".join(update_from_change_set(change))
+        self._post(self.update_url, body, "application/sparql-update")

@@ -242,16 +242,21 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
 @main.command("demo-data")
 @click.option("--count", required=True, type=click.IntRange(1), help="How many licences.")
 @click.option("--seed", default=2567, show_default=True, help="Same seed, same rows.")
+@click.option("--agency", metavar="CODE", help="Only issuers in this agency's scope, so the "
+              "file can be loaded with `load --agency CODE`.")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 @click.pass_context
-def demo_data(ctx: click.Context, count: int, seed: int, out: str):
-    """Write COUNT synthetic licences that pass the standard to OUT.csv (deterministic)."""
+def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, out: str):
+    """Write COUNT synthetic licences that pass the standard to OUT.csv (deterministic):
+    invented holders with valid ID check digits, a mix of statuses, dates and documents."""
     from .demo import demo_rows, rows_to_csv
 
     catalogue = _catalogue_or_bundled(ctx, quiet=True)
+    if agency is not None and agency not in catalogue.agencies:
+        raise Refused(f"Unknown agency {agency!r}.")
     with _progress(count, "generating", "licence") as bar:
         rows = []
-        for row in demo_rows(catalogue, count, seed):
+        for row in demo_rows(catalogue, count, seed, agency=agency):
             rows.append(row)
             bar.update(1)
     Path(out).write_text(rows_to_csv(rows), encoding="utf-8")

@@ -116,15 +116,24 @@ def _holder(rng: random.Random) -> dict[str, str]:
 
 
 def demo_rows(catalogue: Catalogue, count: int, seed: int = SEED,
-              today: dt.date = dt.date(2026, 11, 1)) -> Iterator[dict[str, str]]:
-    """`count` valid, distinct licence rows: the same rows for the same seed and catalogue."""
+              today: dt.date = dt.date(2026, 11, 1), agency: str | None = None
+              ) -> Iterator[dict[str, str]]:
+    """`count` valid, distinct licence rows: the same rows for the same seed and catalogue.
+
+    With `agency`, only issuers in that agency's scope (a batch that agency may upload).
+    """
     rng = random.Random(seed)
-    types = sorted(catalogue.types.values(), key=lambda t: t.code)
+    scope = catalogue.scope_of(agency) if agency else None
+    types = [t for t in sorted(catalogue.types.values(), key=lambda t: t.code)
+             if scope is None or t.authorities & scope]
+    if not types:
+        raise ValueError(f"agency {agency!r} may not publish any licence type")
     seen: set[tuple[str, str, str]] = set()
     produced = 0
     while produced < count:
         licence_type = rng.choice(types)
-        issuer = rng.choice(sorted(licence_type.authorities))
+        issuer = rng.choice(sorted(licence_type.authorities if scope is None
+                                   else licence_type.authorities & scope))
         number = sample_number(licence_type.pattern, rng)
         if (issuer, licence_type.code, number) in seen:
             continue

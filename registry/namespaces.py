@@ -5,16 +5,25 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 
-class Namespace(str):
-    """`NS.term` and `NS["term"]` give NamedNodes."""
+class Namespace:
+    """`NS.term` and `NS["term"]` give NamedNodes; `str(NS)` is the namespace IRI.
+
+    Not a str subclass: `DCT.title` must be the term, not str.title.
+    """
+
+    def __init__(self, iri: str):
+        self.iri = iri
 
     def __getattr__(self, name: str) -> ox.NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
-        return ox.NamedNode(self + name)
+        return ox.NamedNode(self.iri + name)
 
-    def __getitem__(self, name) -> ox.NamedNode:  # type: ignore[override]
-        return ox.NamedNode(self + name)
+    def __getitem__(self, name: str) -> ox.NamedNode:
+        return ox.NamedNode(self.iri + name)
+
+    def __str__(self) -> str:
+        return self.iri
 
 
 CLC = Namespace("https://w3id.org/clc/def#")

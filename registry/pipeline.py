@@ -87,6 +87,48 @@ def validate_csv(data: bytes, ctx: ValidationContext, progress: Progress | None 
     return Report(records, problems, counter["rows"])
 
 
+class PayloadFiles:
+    """A change set's N-Quads, written in parts of at most `part_quads` lines (see the embedded
+    store: one bulk-load call's memory grows with its size)."""
+
+    def __init__(self, folder: str, part_quads: int = 1_500_000):
+        self.folder = folder
+        self.part_quads = part_quads
+        self.paths: list[Path] = []
+        self._handle = None
+        self._in_part = 0
+
+    def add(self, lines: list[str]) -> None:
+        if self._handle is None or self._in_part + len(lines) > self.part_quads:
+            self._next_part()
+        self._handle.write("\n".join(lines))
+        self._handle.write("\n")
+        self._in_part += len(lines)
+
+    def _next_part(self) -> None:
+        self.close()
+        fd, name = tempfile.mkstemp(suffix=".nq", dir=self.folder)
+        self.paths.append(Path(name))
+        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        self._in_part = 0
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def remove(self) -> None:
+        self.close()
+        for path in self.paths:
+            path.unlink(missing_ok=True)
+
+
+def upload_graph_iri(base: str, upload_id: str) -> str:
+    """Each upload's `prov:Activity` has its own graph, so a change set writes only new or
+    replaced graphs (see ChangeSet)."""
+    return f"{base}/graph/upload/{upload_id}"
+
+
 def new_upload_id(now: dt.datetime) -> str:
     """Sortable by time and unguessable: `20261121T193000Z-3f9a1c2e`."""
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
@@ -121,43 +163,42 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
         states = {row["g"].value: row for row in
                   repo.select_graphs(_STATE_QUERY, sorted(existing))} if existing else {}
         replace: list[str] = []
-        payload_fd, payload_name = tempfile.mkstemp(suffix=".nq", dir=repo.scratch_dir())
-        payload = Path(payload_name)
+        payload = PayloadFiles(repo.scratch_dir())
         try:
             updated: list[tuple[LicenceRecord, str, dict]] = []
-            with os.fdopen(payload_fd, "w", encoding="utf-8") as out:
-                for rec, graph in _counted(zip(records, graphs), progress):
-                    public_register = catalogue.types[rec.key.type].public_register
-                    lines = rdfmap.content_lines(rec, base, public_register)
-                    record_digest = rdfmap.digest(lines)
-                    state = states.get(graph)
-                    if state is not None and state["digest"].value == record_digest:
-                        result.unchanged += 1
-                        continue
-                    if state is not None:
-                        updated.append((rec, graph, state))
-                        continue
-                    result.created += 1
-                    result.created_keys.append(rec.key)
-                    replace.append(graph)
-                    out.write("\n".join(lines))
-                    out.write("\n")
-                    out.write("\n".join(rdfmap.version_lines(
-                        rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
-                        agency=agency, upload_iri=upload_iri, previous_status=None)))
-                    out.write("\n")
-                _write_updates(repo, out, updated, base, catalogue, replace, timestamp, agency,
-                               upload_iri)
-                result.updated = len(updated)
-                out.write(_upload_lines(base, upload_iri, agency, timestamp, result))
-            repo.apply(ChangeSet(replace=replace, payload=payload))
+            for rec, graph in _counted(zip(records, graphs), progress):
+                public_register = catalogue.types[rec.key.type].public_register
+                lines = rdfmap.content_lines(rec, base, public_register)
+                record_digest = rdfmap.digest(lines)
+                state = states.get(graph)
+                if state is not None and state["digest"].value == record_digest:
+                    result.unchanged += 1
+                    continue
+                if state is not None:
+                    updated.append((rec, graph, state))
+                    continue
+                result.created += 1
+                result.created_keys.append(rec.key)
+                replace.append(graph)
+                lines.extend(rdfmap.version_lines(
+                    rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
+                    agency=agency, upload_iri=upload_iri, previous_status=None))
+                payload.add(lines)
+            _write_updates(repo, payload, updated, base, catalogue, replace, timestamp, agency,
+                           upload_iri)
+            result.updated = len(updated)
+            payload.add([_upload_lines(base, upload_iri, agency, timestamp, result).rstrip("\n")])
+            replace.append(upload_graph_iri(base, upload_id))
+            payload.close()
+            repo.apply(ChangeSet(replace=replace, payload=payload.paths))
         finally:
-            payload.unlink(missing_ok=True)
+            payload.remove()
     return result
 
 
-def _write_updates(repo: Repository, out, updated, base: str, catalogue: Catalogue,
-                   replace: list[str], timestamp: str, agency: str, upload_iri: str) -> None:
+def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
+                   catalogue: Catalogue, replace: list[str], timestamp: str, agency: str,
+                   upload_iri: str) -> None:
     """Keep each replaced record as version N, then write version N+1 as the current one."""
     if not updated:
         return
@@ -170,21 +211,19 @@ def _write_updates(repo: Repository, out, updated, base: str, catalogue: Catalog
         old_version = int(state["version"].value)
         version_graph = identifiers.licence_version_graph_iri(base, rec.key, old_version)
         replace.extend((graph, version_graph))
-        for triple in old_by_graph.get(graph, []):
-            out.write(f"{triple} <{version_graph}> .\n")
-        lines = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
-        out.write("\n".join(lines))
-        out.write("\n")
-        out.write("\n".join(rdfmap.version_lines(
-            rec, base, version=old_version + 1, record_digest=rdfmap.digest(lines),
+        lines = [f"{triple} <{version_graph}> ." for triple in old_by_graph.get(graph, [])]
+        content = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
+        lines.extend(content)
+        lines.extend(rdfmap.version_lines(
+            rec, base, version=old_version + 1, record_digest=rdfmap.digest(content),
             timestamp=timestamp, agency=agency, upload_iri=upload_iri,
-            previous_status=state["status"].value.rsplit("/", 1)[-1])))
-        out.write("\n")
+            previous_status=state["status"].value.rsplit("/", 1)[-1]))
+        payload.add(lines)
 
 
 def _upload_lines(base: str, upload_iri: str, agency: str, timestamp: str,
                   result: CommitResult) -> str:
-    graph = ox.NamedNode(f"{base}/graph/uploads")
+    graph = ox.NamedNode(upload_graph_iri(base, result.upload_id))
     subject = ox.NamedNode(upload_iri)
     prov = "http://www.w3.org/ns/prov#"
     clc = "https://w3id.org/clc/def#"

@@ -1,5 +1,9 @@
 """A checked licence record as RDF (docs/data-model.md), written straight as N-Quads lines.
 
+Every quad costs about 4 µs and 0.5 KB when a batch is stored, so the record says each thing
+once: no duplicate properties (dct:issued beside schema:validFrom) and no class statements
+that the property already implies (a `clc:document` object is a document).
+
 Building text instead of term objects keeps mapping at a few microseconds a licence. It is safe
 because every IRI here is assembled from checked parts (codes, canonical numbers, https URLs
 without IRI-forbidden characters) and every literal goes through `_literal`, which escapes it as
@@ -23,9 +27,7 @@ _P = {  # predicate → its N-Quads form
         "dct_identifier": "http://purl.org/dc/terms/identifier",
         "conformsTo": "http://purl.org/dc/terms/conformsTo",
         "issuedBy": "https://schema.org/issuedBy",
-        "publisher": "http://purl.org/dc/terms/publisher",
         "validFrom": "https://schema.org/validFrom",
-        "issued": "http://purl.org/dc/terms/issued",
         "validUntil": "https://schema.org/validUntil",
         "status": "http://www.w3.org/ns/adms#status",
         "statusReason": _CLC + "statusReason",
@@ -49,7 +51,6 @@ _P = {  # predicate → its N-Quads form
         "modified": "http://purl.org/dc/terms/modified",
         "wasGeneratedBy": "http://www.w3.org/ns/prov#wasGeneratedBy",
         "wasAssociatedWith": "http://www.w3.org/ns/prov#wasAssociatedWith",
-        "endedAtTime": "http://www.w3.org/ns/prov#endedAtTime",
         "isPartOf": "http://purl.org/dc/terms/isPartOf",
         "previousStatus": _CLC + "previousStatus",
     }.items()
@@ -58,12 +59,8 @@ _C = {  # classes
     name: f"<{iri}>" for name, iri in {
         "Evidence": "http://data.europa.eu/m8g/Evidence",
         "GovernmentPermit": "https://schema.org/GovernmentPermit",
-        "Identifier": "http://www.w3.org/ns/adms#Identifier",
         "LegalEntity": "http://www.w3.org/ns/legal#LegalEntity",
         "Person": "http://www.w3.org/ns/person#Person",
-        "Address": "http://www.w3.org/ns/locn#Address",
-        "Document": "http://xmlns.com/foaf/0.1/Document",
-        "Checksum": "http://spdx.org/rdf/terms#Checksum",
         "Activity": "http://www.w3.org/ns/prov#Activity",
     }.items()
 }
@@ -93,14 +90,11 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
         f"{L} {_RDF_TYPE} {_C['Evidence']}{g}",
         f"{L} {_RDF_TYPE} {_C['GovernmentPermit']}{g}",
         f"{L} {_P['identifier']} <{iri}#identifier>{g}",
-        f"<{iri}#identifier> {_RDF_TYPE} {_C['Identifier']}{g}",
         f"<{iri}#identifier> {_P['notation']} {_literal(rec.printed_number)}{g}",
         f"{L} {_P['dct_identifier']} {_literal(key.number)}{g}",
         f"{L} {_P['conformsTo']} <{identifiers.licence_type_iri(base, key.type)}>{g}",
         f"{L} {_P['issuedBy']} {agency}{g}",
-        f"{L} {_P['publisher']} {agency}{g}",
         f"{L} {_P['validFrom']} {_literal(rec.issued.isoformat(), datatype='date')}{g}",
-        f"{L} {_P['issued']} {_literal(rec.issued.isoformat(), datatype='date')}{g}",
         f"{L} {_P['status']} <{_STATUS}{rec.status}>{g}",
     ]
     add = out.append
@@ -128,7 +122,6 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
     if rec.premises_address or rec.province:
         P = f"<{iri}#premises>"
         add(f"{L} {_P['address']} {P}{g}")
-        add(f"{P} {_RDF_TYPE} {_C['Address']}{g}")
         if rec.premises_address:
             add(f"{P} {_P['fullAddress']} {_literal(rec.premises_address, 'th')}{g}")
         if rec.province:
@@ -138,7 +131,6 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
     if rec.document_url or rec.document_login_url:
         D = f"<{iri}#document>"
         add(f"{L} {_P['document']} {D}{g}")
-        add(f"{D} {_RDF_TYPE} {_C['Document']}{g}")
         if rec.document_url:
             add(f"{D} {_P['url']} <{rec.document_url}>{g}")
         if rec.document_media_type:
@@ -149,7 +141,6 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
         if rec.document_sha256:
             C = f"<{iri}#checksum>"
             add(f"{D} {_P['checksum']} {C}{g}")
-            add(f"{C} {_RDF_TYPE} {_C['Checksum']}{g}")
             add(f"{C} {_P['algorithm']} {_SHA256}{g}")
             add(f"{C} {_P['checksumValue']} {_literal(rec.document_sha256, datatype='hexBinary')}{g}")
     return out
@@ -175,7 +166,6 @@ def version_lines(rec: LicenceRecord, base: str, *, version: int, record_digest:
         f"{L} {_P['wasGeneratedBy']} {A}{g}",
         f"{A} {_RDF_TYPE} {_C['Activity']}{g}",
         f"{A} {_P['wasAssociatedWith']} <{identifiers.agency_iri(base, agency)}>{g}",
-        f"{A} {_P['endedAtTime']} {_literal(timestamp, datatype='dateTime')}{g}",
         f"{A} {_P['isPartOf']} <{upload_iri}>{g}",
     ]
     if previous_status:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import pyoxigraph as ox
+
 from catalogue.model import Catalogue
 
 from . import identifiers, thaiid
@@ -40,7 +42,14 @@ class ValidationContext:
 
 
 def is_https_url(value: str) -> bool:
-    return HTTPS_RE.fullmatch(value) is not None and bool(urlsplit(value).hostname)
+    """An https URL with a host that is also a valid IRI (as pyoxigraph, which stores it, checks)."""
+    if HTTPS_RE.fullmatch(value) is None:
+        return False
+    try:
+        ox.NamedNode(value)
+        return bool(urlsplit(value).hostname)
+    except ValueError:
+        return False
 
 
 def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext

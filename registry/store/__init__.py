@@ -33,21 +33,24 @@ class StoreNotInitialised(StoreError):
 class ChangeSet:
     """One atomic write.
 
-    `replace` lists named graphs whose old content is dropped; `payload` is N-Quads to add, given
-    as bytes or as a file (large batches are streamed to a file, never held twice in memory).
-    A graph in `replace` ends up holding exactly what the payload puts in it; any other graph
-    the payload touches only gains quads — so applying a change set twice is the same as once.
+    `replace` lists EVERY named graph the change writes; each ends up holding exactly what
+    `payload` (N-Quads, as bytes or as a file so large batches are never held twice in memory)
+    puts in it. The payload writes no other graph. So applying a change set twice is the same
+    as once, and undoing it means restoring just those graphs.
     """
 
     replace: list[str] = field(default_factory=list)
-    payload: bytes | Path = b""
+    payload: bytes | Path | list[Path] = b""
 
     @classmethod
     def from_quads(cls, quads: Iterable[ox.Quad], replace: Iterable[str] = ()) -> "ChangeSet":
         return cls(list(replace), ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS) or b"")
 
-    def payload_bytes(self) -> bytes:
-        return self.payload.read_bytes() if isinstance(self.payload, Path) else self.payload
+    def parts(self) -> list[bytes | Path]:
+        """The payload as parts to load one after another (large payloads come in files)."""
+        if isinstance(self.payload, list):
+            return list(self.payload)
+        return [self.payload]
 
 
 class Repository(abc.ABC):
@@ -55,7 +58,10 @@ class Repository(abc.ABC):
 
     @abc.abstractmethod
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
-        """Rows of a SELECT query; `bindings` fix variables to terms (never pasted as text)."""
+        """Rows of a SELECT query; `bindings` fix variables to terms (never pasted as text).
+
+        A bound variable must be in the projection (SEP-0007 substitution, as pyoxigraph does).
+        """
 
     @abc.abstractmethod
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool: ...

@@ -12,6 +12,10 @@ written to the journal and marked committed (one atomic rename), then applied wi
 non-atomic operations, then removed. A process killed at any moment leaves either no committed
 journal entry (the store was not touched: state before) or one that is replayed when the store
 is next opened (state after). Replaying is safe because a change set is idempotent.
+
+Each entry also keeps the old content of the graphs it replaces (`undo.nq`): if applying fails
+(say, a payload pyoxigraph refuses), those graphs are restored and the entry dropped, so the
+store is back exactly as before and the error is raised.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import BinaryIO, Iterator, Mapping
 
 import pyoxigraph as ox
 
-from . import ChangeSet, Repository, StoreNotInitialised, Term
+from . import ChangeSet, Repository, StoreError, StoreNotInitialised, Term
 
 _COMMITTED = "COMMITTED"
 
@@ -138,8 +142,7 @@ class EmbeddedRepository(Repository):
         with self._write_mutex:
             entry = self._write_journal(change)
             with self._lock.writing():
-                self._replay(entry)
-            shutil.rmtree(entry)
+                self._replay_or_undo(entry)
 
     def replace_all(self, nquads: Path) -> None:
         with self._write_mutex, self._lock.writing():
@@ -151,18 +154,28 @@ class EmbeddedRepository(Repository):
         name = f"{time.time_ns():020d}"
         entry = self.journal / (name + ".partial")
         entry.mkdir()
-        payload = entry / "payload.nq"
-        if isinstance(change.payload, Path):
-            # Same file system: a rename, not a copy of hundreds of megabytes.
-            try:
-                os.link(change.payload, payload)
-            except OSError:
-                shutil.copyfile(change.payload, payload)
-        else:
-            payload.write_bytes(change.payload)
+        parts = []
+        for number, part in enumerate(change.parts()):
+            target = entry / f"payload-{number:04d}.nq"
+            if isinstance(part, Path):
+                # Same file system: a hard link, not a copy of hundreds of megabytes.
+                try:
+                    os.link(part, target)
+                except OSError:
+                    shutil.copyfile(part, target)
+            else:
+                target.write_bytes(part)
+            parts.append(target)
         manifest = entry / "manifest.json"
         manifest.write_text(json.dumps({"replace": change.replace}), encoding="utf-8")
-        for f in (payload, manifest):
+        undo = entry / "undo.nq"
+        with open(undo, "wb") as out:
+            for graph in change.replace:
+                node = ox.NamedNode(graph)
+                if self.store.contains_named_graph(node):
+                    ox.serialize(self.store.quads_for_pattern(None, None, None, node), out,
+                                 format=ox.RdfFormat.N_QUADS)
+        for f in (*parts, manifest, undo):
             with open(f, "rb") as handle:
                 os.fsync(handle.fileno())
         (entry / _COMMITTED).touch()
@@ -173,14 +186,26 @@ class EmbeddedRepository(Repository):
         _fsync_dir(self.journal)
         return done
 
-    def _replay(self, entry: Path) -> None:
+    def _restore(self, entry: Path, pattern: str) -> None:
+        """Make the entry's graphs hold exactly the files `pattern` names (payload: redo,
+        undo: undo). Parts are loaded one by one: the bulk loader's memory grows with the
+        size of one call (about 0.5 KB a quad), so 1.5 million quads a part keeps it near 1 GB."""
         manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
         for graph in manifest["replace"]:
             self.store.remove_graph(ox.NamedNode(graph))
-        payload = entry / "payload.nq"
-        if payload.stat().st_size:
-            self.store.bulk_load(path=str(payload), format=ox.RdfFormat.N_QUADS)
+        for path in sorted(entry.glob(pattern)):
+            if path.stat().st_size:
+                self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         self.store.flush()
+
+    def _replay_or_undo(self, entry: Path) -> None:
+        try:
+            self._restore(entry, "payload-*.nq")
+        except (SyntaxError, ValueError, OSError) as exc:
+            self._restore(entry, "undo.nq")
+            shutil.rmtree(entry)
+            raise StoreError(f"The change was refused by the store and undone: {exc}") from exc
+        shutil.rmtree(entry)
 
     def recover(self) -> list[str]:
         """Finish committed change sets a killed process left; drop uncommitted ones."""
@@ -190,8 +215,10 @@ class EmbeddedRepository(Repository):
                 shutil.rmtree(entry, ignore_errors=True)
                 continue
             with self._lock.writing():
-                self._replay(entry)
-            shutil.rmtree(entry)
+                try:
+                    self._replay_or_undo(entry)
+                except StoreError:
+                    continue        # undone: the store is as it was before that change
             replayed.append(entry.name)
         return replayed
 

@@ -31,14 +31,15 @@ def update_from_change_set(change: ChangeSet) -> Iterator[bytes]:
     """The SPARQL Update of a change set: DROP the replaced graphs, INSERT DATA the payload."""
     for graph in change.replace:
         yield f"DROP SILENT GRAPH {ox.NamedNode(graph)} ;\n".encode()
-    payload = change.payload if isinstance(change.payload, bytes) else change.payload.open("rb")
     yield b"INSERT DATA {\n"
-    for quad in ox.parse(payload, format=ox.RdfFormat.N_QUADS):
-        triple = f"{quad.subject} {quad.predicate} {quad.object}"
-        if isinstance(quad.graph_name, ox.DefaultGraph):
-            yield f"{triple} .\n".encode()
-        else:
-            yield f"GRAPH {quad.graph_name} {{ {triple} }}\n".encode()
+    for part in change.parts():
+        for quad in ox.parse(part if isinstance(part, bytes) else part.read_bytes(),
+                             format=ox.RdfFormat.N_QUADS):
+            triple = f"{quad.subject} {quad.predicate} {quad.object}"
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                yield f"{triple} .\n".encode()
+            else:
+                yield f"GRAPH {quad.graph_name} {{ {triple} }}\n".encode()
     yield b"}\n"
 
 
@@ -122,11 +123,16 @@ class RemoteRepository(Repository):
     # Writing
 
     def apply(self, change: ChangeSet) -> None:
-        self._post(self.update_url, b"".join(update_from_change_set(change)),
-                   "application/sparql-update")
+        self._post(self.update_url, self._update_body(change), "application/sparql-update")
 
     def replace_all(self, nquads: Path) -> None:
         # One request: clear and load in the same transaction.
-        change = ChangeSet(payload=nquads)
-        body = b"DROP SILENT ALL ;\n" + b"".join(update_from_change_set(change))
+        body = b"DROP SILENT ALL ;\n" + self._update_body(ChangeSet(payload=nquads))
         self._post(self.update_url, body, "application/sparql-update")
+
+    @staticmethod
+    def _update_body(change: ChangeSet) -> bytes:
+        try:
+            return b"".join(update_from_change_set(change))
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"The change was refused before sending (nothing written): {exc}") from exc

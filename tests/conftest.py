@@ -1,0 +1,137 @@
+"""Shared fixtures: real stores (embedded pyoxigraph and a real `oxigraph serve`), app, client, runner."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from registry.app import create_app
+from registry.bootstrap import init_store, load_catalogue
+from registry.store.embedded import EmbeddedRepository
+from registry.store.remote import RemoteRepository
+
+BASE = "http://127.0.0.1:8000"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(found).exists():
+        pytest.fail("The `oxigraph` server is not installed: pip install oxigraph")
+    return found
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real `oxigraph serve` on loopback for the whole session; tests empty it before use."""
+    port = _free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    process = subprocess.Popen(
+        [_oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                pytest.fail(f"oxigraph serve exited: {process.stderr.read().decode()}")
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("oxigraph serve did not start within 30 s")
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+def _remote(url: str) -> RemoteRepository:
+    repo = RemoteRepository(url + "/query", url + "/update", url + "/store", timeout=120)
+    requests.post(url + "/update", data="DROP SILENT ALL",
+                  headers={"Content-Type": "application/sparql-update"}, timeout=30
+                  ).raise_for_status()
+    return repo
+
+
+@pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.remote)])
+def empty_repo(request, tmp_path):
+    """An empty store of each kind: the same tests run against both."""
+    if request.param == "embedded":
+        repo = EmbeddedRepository(tmp_path / "store", create=True)
+    else:
+        repo = _remote(request.getfixturevalue("oxigraph_server"))
+    yield repo
+    repo.close()
+
+
+@pytest.fixture
+def repo(empty_repo):
+    """A store of each kind holding the vocabulary, shapes and catalogue."""
+    init_store(empty_repo, BASE)
+    return empty_repo
+
+
+@pytest.fixture
+def embedded_repo(tmp_path):
+    repo = EmbeddedRepository(tmp_path / "store", create=True)
+    init_store(repo, BASE)
+    yield repo
+    repo.close()
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    from catalogue.model import read_catalogue
+    from registry.paths import CATALOGUE_DIR
+
+    return read_catalogue(CATALOGUE_DIR)
+
+
+@pytest.fixture
+def app(embedded_repo):
+    return create_app({"STORE": str(embedded_repo.path), "BASE_IRI": BASE},
+                      repository=embedded_repo)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(tmp_path):
+    """Runs the CLI in-process against a store in tmp_path."""
+    from click.testing import CliRunner
+
+    from registry.cli import main
+
+    store = tmp_path / "cli-store"
+
+    class Runner:
+        def __init__(self):
+            self.cli = CliRunner()
+            self.store = store
+
+        def invoke(self, *args, store_args=True):
+            full = ["--store", str(store), *args] if store_args else list(args)
+            return self.cli.invoke(main, full, catch_exceptions=False)
+
+    return Runner()
+
+
+def loaded_catalogue(repo):
+    return load_catalogue(repo)

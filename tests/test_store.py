@@ -1,0 +1,133 @@
+"""The repository contract, run against the embedded store and a real `oxigraph serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from registry.store import ChangeSet, StoreError, StoreNotInitialised
+from registry.store.embedded import EmbeddedRepository
+
+G1 = "http://127.0.0.1:8000/graph/licence/a/b/1"
+G2 = "http://127.0.0.1:8000/graph/licence/a/b/2"
+P = ox.NamedNode("http://example.org/p")
+
+
+def quad(s: str, o: str, g: str) -> ox.Quad:
+    return ox.Quad(ox.NamedNode(s), P, ox.Literal(o), ox.NamedNode(g))
+
+
+def values(repo, graph):
+    return sorted(t.object.value for t in repo.graph_triples(graph))
+
+
+def test_apply_adds_and_replaces_whole_graphs(empty_repo):
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "old", G1), quad("http://x/2", "two", G2)]))
+    assert values(empty_repo, G1) == ["old"]
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "new", G1)], replace=[G1]))
+    assert values(empty_repo, G1) == ["new"]
+    assert values(empty_repo, G2) == ["two"]            # untouched
+    assert empty_repo.existing_graphs([G1, G2, G1 + "x"]) == {G1, G2}
+    assert empty_repo.quad_count() == 2
+
+
+def test_applying_a_change_set_twice_equals_once(empty_repo):
+    change = ChangeSet.from_quads([quad("http://x/1", "v", G1), quad("http://x/2", "w", G2)],
+                                  replace=[G1])
+    empty_repo.apply(change)
+    first = empty_repo.export_bytes()
+    empty_repo.apply(change)
+    assert sorted(empty_repo.export_bytes().splitlines()) == sorted(first.splitlines())
+
+
+def test_payload_from_a_file(empty_repo, tmp_path):
+    path = tmp_path / "payload.nq"
+    path.write_bytes(ox.serialize([quad("http://x/1", "ร้านอาหาร \"ครัวไทย\"\n", G1)],
+                                  format=ox.RdfFormat.N_QUADS))
+    empty_repo.apply(ChangeSet(replace=[G1], payload=path))
+    assert values(empty_repo, G1) == ["ร้านอาหาร \"ครัวไทย\"\n"]
+
+
+def test_bindings_are_values_not_query_text(empty_repo):
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "a", G1)]))
+    query = "SELECT ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } }"  # bound variables are projected
+    hostile = ox.Literal('a" } } ; DROP ALL ; SELECT * { { "')
+    assert empty_repo.select(query, {"o": hostile}) == []
+    assert [r["s"].value for r in empty_repo.select(query, {"o": ox.Literal("a")})] == ["http://x/1"]
+    assert empty_repo.ask("ASK { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(G1)})
+    assert not empty_repo.ask("ASK { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(G2)})
+    assert empty_repo.quad_count() == 1
+
+
+def test_bad_payload_changes_nothing(empty_repo):
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "keep", G1)]))
+    before = empty_repo.export_bytes()
+    bad = ox.serialize([quad("http://x/1", "new", G1)], format=ox.RdfFormat.N_QUADS) + b"<broken"
+    with pytest.raises(StoreError):
+        empty_repo.apply(ChangeSet(replace=[G1, G2], payload=bad))
+    assert empty_repo.export_bytes() == before
+
+
+def test_export_and_replace_all_round_trip(empty_repo, tmp_path):
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "a", G1), quad("http://x/2", "ข", G2)]))
+    dump = tmp_path / "dump.nq"
+    dump.write_bytes(empty_repo.export_bytes())
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/3", "extra", G2)]))
+    empty_repo.replace_all(dump)
+    assert empty_repo.quad_count() == 2
+    assert values(empty_repo, G2) == ["ข"]
+
+
+def test_construct_returns_triples(empty_repo):
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "a", G1)]))
+    triples = empty_repo.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert [t.object.value for t in triples] == ["a"]
+
+
+# Embedded only: the journal makes a killed process leave the state before or after.
+
+def test_missing_store_is_reported(tmp_path):
+    with pytest.raises(StoreNotInitialised, match="licence-registry init"):
+        EmbeddedRepository(tmp_path / "nothing")
+
+
+def _journal_entry(store: Path, name: str, replace, quads, committed: bool) -> None:
+    entry = store / "journal" / name
+    entry.mkdir(parents=True)
+    (entry / "payload-0000.nq").write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    (entry / "manifest.json").write_text(json.dumps({"replace": replace}))
+    (entry / "undo.nq").write_bytes(b"")
+    if committed:
+        (entry / "COMMITTED").touch()
+
+
+def test_committed_journal_is_replayed_on_open(tmp_path):
+    path = tmp_path / "store"
+    repo = EmbeddedRepository(path, create=True)
+    repo.apply(ChangeSet.from_quads([quad("http://x/1", "old", G1)]))
+    repo.close()
+    # As if the process died after the commit point, having dropped G1 but loaded nothing.
+    _journal_entry(path, "00000000000000000001", [G1], [quad("http://x/1", "new", G1)], True)
+    store = ox.Store(str(path / "data"))
+    store.remove_graph(ox.NamedNode(G1))
+    del store
+    repo = EmbeddedRepository(path)
+    assert values(repo, G1) == ["new"]
+    assert list((path / "journal").iterdir()) == []
+
+
+def test_uncommitted_journal_is_discarded_on_open(tmp_path):
+    path = tmp_path / "store"
+    repo = EmbeddedRepository(path, create=True)
+    repo.apply(ChangeSet.from_quads([quad("http://x/1", "old", G1)]))
+    repo.close()
+    _journal_entry(path, "00000000000000000002.partial", [G1], [quad("http://x/1", "new", G1)], False)
+    _journal_entry(path, "00000000000000000003", [G1], [quad("http://x/1", "new", G1)], False)
+    repo = EmbeddedRepository(path)
+    assert values(repo, G1) == ["old"]
+    assert list((path / "journal").iterdir()) == []

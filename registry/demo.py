@@ -71,6 +71,28 @@ def _pick_in(items, rng: random.Random) -> str:
     return rng.choice(choices) if choices else "0"
 
 
+_BE_YEAR = re.compile(r"25[0-9]{2}(?=[^0-9]*$)")
+_BE_YEAR_SHORT = re.compile(r"(?<=/)[0-9]{2}$")          # "…/67" for 2567
+
+
+def realistic_number(example: str, pattern: re.Pattern[str], rng: random.Random,
+                     be_year: int) -> str:
+    """A number shaped like the type's printed example (its letters kept, its digits new, its
+    Buddhist-Era year the year of issue); a sample of the pattern when that does not fit."""
+    if example:
+        year = _BE_YEAR.search(example) or _BE_YEAR_SHORT.search(example)
+        start, end = year.span() if year else (len(example), len(example))
+        fresh = lambda text: "".join(str(rng.randint(0, 9)) if ch.isdigit() else ch  # noqa: E731
+                                     for ch in text)
+        printed_year = str(be_year)[-(end - start):] if year else ""
+        candidate = fresh(example[:start]) + printed_year + fresh(example[end:])
+        if pattern.fullmatch(candidate):
+            return candidate
+    candidate = sample_number(pattern, rng)
+    with_year = _BE_YEAR.sub(str(be_year), candidate, count=1)
+    return with_year if pattern.fullmatch(with_year) else candidate
+
+
 def sample_number(pattern: re.Pattern[str], rng: random.Random) -> str:
     """A random string matching `pattern` (tries until one fullmatches)."""
     parsed = sre_parse.parse(pattern.pattern)
@@ -134,11 +156,15 @@ def demo_rows(catalogue: Catalogue, count: int, seed: int = SEED,
         licence_type = rng.choice(types)
         issuer = rng.choice(sorted(licence_type.authorities if scope is None
                                    else licence_type.authorities & scope))
-        number = sample_number(licence_type.pattern, rng)
+        issued = today - dt.timedelta(days=rng.randint(0, 365 * 6))
+        if rng.random() < 0.95:
+            number = realistic_number(licence_type.number_example, licence_type.pattern, rng,
+                                      issued.year + 543)
+        else:       # a number space larger than the example's, so big demo sets stay distinct
+            number = sample_number(licence_type.pattern, rng)
         if (issuer, licence_type.code, number) in seen:
             continue
         seen.add((issuer, licence_type.code, number))
-        issued = today - dt.timedelta(days=rng.randint(0, 365 * 6))
         years = licence_type.validity_years
         valid_until = issued + dt.timedelta(days=365 * years - 1) if years else None
         roll = rng.random()

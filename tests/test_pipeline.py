@@ -1,0 +1,165 @@
+"""The upload pipeline against both stores: demo data loads, bad rows are refused precisely,
+nothing half-written, versions kept, private data never stored."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from registry import identifiers
+from registry.bootstrap import load_catalogue
+from registry.demo import bad_rows, demo_rows, rows_to_csv
+from registry.demoload import load_demo
+from registry.pipeline import commit, validate_csv
+from registry.records import COLUMNS
+from registry.validation import ValidationContext, check_batch
+
+from .conftest import BASE
+
+
+def numbered(rows, first=2):
+    return list(enumerate(rows, start=first))
+
+
+def rules(problems, severity="Violation"):
+    return {(p.row, p.field, p.rule) for p in problems if p.severity == severity}
+
+
+def test_demo_data_validates_and_loads(repo):
+    loaded = load_demo(repo, BASE, 150)
+    assert loaded == 150
+    rows = repo.select("""PREFIX schema: <https://schema.org/>
+        SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a schema:GovernmentPermit } }""")
+    assert int(rows[0]["n"].value) == 150
+    # Loading the same data again changes no licence: every one is unchanged, still version 1.
+    licence_graphs = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), '/graph/licence/')) }"
+    before = repo.select(licence_graphs)[0]["n"].value
+    load_demo(repo, BASE, 150)
+    assert repo.select(licence_graphs)[0]["n"].value == before
+    licences = repo.select("""PREFIX clc: <https://w3id.org/clc/def#>
+        SELECT (MAX(?v) AS ?max) WHERE { GRAPH ?g { ?l clc:version ?v } }""")
+    assert int(licences[0]["max"].value) == 1
+
+
+@pytest.fixture(scope="module")
+def bad_corpus(catalogue):
+    return bad_rows(catalogue)
+
+
+def test_every_bad_row_names_its_row_field_and_rule(catalogue, bad_corpus):
+    ctx = ValidationContext(catalogue)
+    for rule, field, row in bad_corpus:
+        if rule in ("issuer-scope", "date-buddhist-era"):
+            continue
+        good = list(demo_rows(catalogue, 5, seed=11))
+        batch = numbered(good[:3] + [row] + good[3:])       # the bad row is spreadsheet row 5
+        records, problems = check_batch(batch, ctx)
+        assert rules(problems) == {(5, field, rule)}, (rule, row)
+        assert len(records) == 5
+        found = next(p for p in problems if p.rule == rule)
+        assert found.th and found.en and found.th != found.en
+
+
+def test_scope_and_buddhist_era(catalogue, bad_corpus):
+    row = next(r for rule, _, r in bad_corpus if rule == "issuer-scope")
+    outsider = next(a for a in sorted(catalogue.agencies) if row["issuer"] not in
+                    catalogue.scope_of(a))
+    _, problems = check_batch(numbered([row]), ValidationContext.for_agency(catalogue, outsider))
+    assert rules(problems) == {(2, "issuer", "issuer-scope")}
+    row = next(r for rule, _, r in bad_corpus if rule == "date-buddhist-era")
+    records, problems = check_batch(numbered([row]), ValidationContext(catalogue))
+    assert rules(problems) == set()
+    assert (2, "issued", "date-buddhist-era") in rules(problems, "Warning")
+    assert records[0].issued.isoformat() == "2023-02-01"
+
+
+def test_the_same_licence_twice_in_a_batch(catalogue):
+    row = next(r for r in demo_rows(catalogue, 50) if "/" in r["licence_number"])
+    variant = dict(row, licence_number=" " + row["licence_number"].lower().replace("-", "\u2013")
+                   .translate({ord(str(d)): chr(ord("๐") + d) for d in range(10)}))
+    records, problems = check_batch(numbered([row, variant]), ValidationContext(catalogue))
+    assert rules(problems) == {(3, "licence_number", "batch-duplicate")}
+    assert "row 2" in next(p.en for p in problems if p.rule == "batch-duplicate")
+
+
+def test_csv_with_bom_and_thai_headers_gives_the_same_iri(catalogue):
+    row = next(iter(demo_rows(catalogue, 1)))
+    english = rows_to_csv([row]).encode()
+    thai_header = ",".join(COLUMNS.values())
+    thai = ("\ufeff" + thai_header + "\n" + rows_to_csv([row]).split("\n", 1)[1]).encode()
+    ctx = ValidationContext(catalogue)
+    a, b = validate_csv(english, ctx), validate_csv(thai, ctx)
+    assert a.ok and b.ok
+    assert identifiers.licence_iri(BASE, a.records[0].key) == \
+        identifiers.licence_iri(BASE, b.records[0].key)
+
+
+def _one(catalogue, **changes):
+    row = next(r for r in demo_rows(catalogue, 40, seed=3) if r["holder_type"] == "juristic")
+    records, problems = check_batch(numbered([dict(row, **changes)]), ValidationContext(catalogue))
+    assert not rules(problems), problems
+    return records[0]
+
+
+def test_amendments_keep_every_version(repo):
+    catalogue = load_catalogue(repo)
+    first = _one(catalogue)
+    agency = first.key.issuer
+    result = commit(repo, [first], base=BASE, catalogue=catalogue, agency=agency)
+    assert (result.created, result.updated, result.unchanged) == (1, 0, 0)
+    assert commit(repo, [first], base=BASE, catalogue=catalogue, agency=agency).unchanged == 1
+
+    revoked = _one(catalogue, status="revoked", status_reason="ฝ่าฝืนเงื่อนไข")
+    result = commit(repo, [revoked], base=BASE, catalogue=catalogue, agency=agency)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
+
+    graph = identifiers.licence_graph_iri(BASE, first.key)
+    old = identifiers.licence_version_graph_iri(BASE, first.key, 1)
+    status = "http://www.w3.org/ns/adms#status"
+    current = {(t.predicate.value, t.object.value) for t in repo.graph_triples(graph)}
+    kept = {(t.predicate.value, t.object.value) for t in repo.graph_triples(old)}
+    assert (status, "https://w3id.org/clc/status/revoked") in current
+    assert (status, "https://w3id.org/clc/status/active") in kept
+    assert ("https://w3id.org/clc/def#version", "2") in current
+    assert ("https://w3id.org/clc/def#previousStatus", "https://w3id.org/clc/status/active") in current
+
+
+def test_natural_persons_id_is_never_stored_and_name_only_on_public_registers(repo):
+    catalogue = load_catalogue(repo)
+    public = next(t for t in catalogue.types.values() if t.public_register)
+    private = next(t for t in catalogue.types.values() if not t.public_register)
+    rows = []
+    for licence_type, seed in ((public, 1), (private, 2)):
+        agency = sorted(licence_type.authorities)[0]
+        row = next(r for r in demo_rows(catalogue, 400, seed=seed)
+                   if r["holder_type"] == "natural")
+        rows.append(dict(row, licence_type=licence_type.code, issuer=agency,
+                         licence_number=_number_for(catalogue, licence_type.code, seed)))
+    for row in rows:
+        records, problems = check_batch(numbered([row]), ValidationContext(catalogue))
+        assert not rules(problems), problems
+        commit(repo, records, base=BASE, catalogue=catalogue, agency=row["issuer"])
+    dump = repo.export_bytes().decode()
+    for row in rows:
+        assert row["holder_id"] not in dump
+    assert rows[0]["holder_name"] in dump           # public register: name published
+    assert rows[1]["holder_name"] not in dump       # otherwise not
+
+
+def _number_for(catalogue, type_code, seed):
+    import random
+
+    from registry.demo import sample_number
+
+    return sample_number(catalogue.types[type_code].pattern, random.Random(seed))
+
+
+def test_hostile_text_is_stored_as_text(repo):
+    catalogue = load_catalogue(repo)
+    sneaky = '" } } ; DROP ALL ; INSERT DATA { <a> <b> "c'
+    record = _one(catalogue, holder_name=sneaky, conditions="=cmd|' /C calc'!A0 <script>")
+    commit(repo, [record], base=BASE, catalogue=catalogue, agency=record.key.issuer)
+    names = repo.select("""PREFIX legal: <http://www.w3.org/ns/legal#>
+        SELECT ?name WHERE { GRAPH ?g { ?h legal:legalName ?name } }""")
+    assert sneaky in {r["name"].value for r in names}
+    assert repo.ask("ASK { GRAPH ?g { ?s ?p ?o } }")      # nothing was dropped

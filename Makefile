@@ -1,0 +1,27 @@
+# Two commands on a fresh machine: `make demo` (serve demo data on the embedded store) and
+# `make test`. Both create the virtual environment in .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo serve test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)          ## serve http://127.0.0.1:8000/ with demo licences (./var/store)
+	$(BIN)/licence-registry serve --demo
+
+test: $(STAMP)          ## the whole suite, embedded and remote (a real `oxigraph serve`)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)         ## ingest benchmark; figures go in docs/benchmarks.md
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var bench/out .pytest_cache

@@ -154,22 +154,31 @@ def digest(lines: list[str]) -> str:
 def version_lines(rec: LicenceRecord, base: str, *, version: int, record_digest: str,
                   timestamp: str, agency: str, upload_iri: str, previous_status: str | None
                   ) -> list[str]:
-    """Version metadata and the `prov:Activity` of this change (SPEC §3 "every change")."""
+    """Version metadata and the `prov:Activity` that made this version (SPEC §3 "every change").
+
+    A new licence was made by its upload, whose activity already says who and when, so it points
+    there. An amendment gets an activity of its own (`#change-N`) with what only it knows: the
+    previous status and the reason.
+    """
     iri = identifiers.licence_iri(base, rec.key)
     L = f"<{iri}>"
-    A = f"<{iri}#change-{version}>"
     g = f" <{identifiers.licence_graph_iri(base, rec.key)}> ."
     out = [
         f"{L} {_P['version']} {_literal(str(version), datatype='integer')}{g}",
         f"{L} {_P['recordDigest']} {_literal(record_digest)}{g}",
         f"{L} {_P['modified']} {_literal(timestamp, datatype='dateTime')}{g}",
+    ]
+    if previous_status is None:
+        out.append(f"{L} {_P['wasGeneratedBy']} <{upload_iri}>{g}")
+        return out
+    A = f"<{iri}#change-{version}>"
+    out += [
         f"{L} {_P['wasGeneratedBy']} {A}{g}",
         f"{A} {_RDF_TYPE} {_C['Activity']}{g}",
         f"{A} {_P['wasAssociatedWith']} <{identifiers.agency_iri(base, agency)}>{g}",
         f"{A} {_P['isPartOf']} <{upload_iri}>{g}",
+        f"{A} {_P['previousStatus']} <{_STATUS}{previous_status}>{g}",
     ]
-    if previous_status:
-        out.append(f"{A} {_P['previousStatus']} <{_STATUS}{previous_status}>{g}")
     if rec.status_reason:
         out.append(f"{A} {_P['statusReason']} {_literal(rec.status_reason, 'th')}{g}")
     return out

@@ -21,8 +21,10 @@ from .dates import InvalidDate, parse_date
 from .problems import Problem, WARNING, problem
 from .records import ACCESS, HOLDER_TYPES, NEEDS_REASON, STATUSES, LicenceRecord
 
+# The top-level types of shapes/licence.ttl (clcshape:document-media-type): not "example",
+# which RFC 4735 reserves for examples in documentation.
 MEDIA_TYPE_RE = re.compile(
-    r"(application|audio|font|example|haptics|image|message|model|multipart|text|video)"
+    r"(application|audio|font|haptics|image|message|model|multipart|text|video)"
     r"/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 # An https URL that is also a valid IRI: no spaces, quotes, angle brackets or other characters
@@ -143,13 +145,14 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
                     f"{holder_type!r} is not juristic or natural.",
                     f"{holder_type!r} ไม่ใช่ juristic (นิติบุคคล) หรือ natural (บุคคลธรรมดา)"))
     if holder_id or holder_type == "juristic":
-        if not thaiid.is_thirteen_digits(holder_id):
+        thirteen = thaiid.is_thirteen_digits(holder_id)
+        if not thirteen:
             add(problem(row, "holder_id", "holder-id-format"))
-        else:
-            if holder_type == "juristic" and not holder_id.startswith("0"):
-                add(problem(row, "holder_id", "holder-juristic-prefix"))
-            if not thaiid.has_valid_check_digit(holder_id):
-                add(problem(row, "holder_id", "holder-id-checksum"))
+        # Whatever its length, as clcshape:holder-juristic-prefix checks it (pattern ^0).
+        if holder_type == "juristic" and holder_id and not holder_id.startswith("0"):
+            add(problem(row, "holder_id", "holder-juristic-prefix"))
+        if thirteen and not thaiid.has_valid_check_digit(holder_id):
+            add(problem(row, "holder_id", "holder-id-checksum"))
 
     # 8. document
     url = get("document_url")

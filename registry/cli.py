@@ -244,14 +244,20 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
 @click.option("--seed", default=2567, show_default=True, help="Same seed, same rows.")
 @click.option("--agency", metavar="CODE", help="Only issuers in this agency's scope, so the "
               "file can be loaded with `load --agency CODE`.")
+@click.option("--bad", is_flag=True, help="Write instead the deliberately bad rows, one per rule "
+              "of the standard, with the rule and field each breaks in two extra columns.")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 @click.pass_context
-def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, out: str):
+def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, bad: bool, out: str):
     """Write COUNT synthetic licences that pass the standard to OUT.csv (deterministic):
     invented holders with valid ID check digits, a mix of statuses, dates and documents."""
-    from .demo import demo_rows, rows_to_csv
+    from .demo import bad_rows_csv, demo_rows, rows_to_csv
 
     catalogue = _catalogue_or_bundled(ctx, quiet=True)
+    if bad:
+        Path(out).write_text(bad_rows_csv(catalogue), encoding="utf-8")
+        click.echo(f"Wrote {len(bad_rows_csv(catalogue).splitlines()) - 1} bad rows to {out}.")
+        return
     if agency is not None and agency not in catalogue.agencies:
         raise Refused(f"Unknown agency {agency!r}.")
     with _progress(count, "generating", "licence") as bar:

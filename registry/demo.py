@@ -207,9 +207,9 @@ def _write_date(value: dt.date, rng: random.Random) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year + 543}"
 
 
-def rows_to_csv(rows) -> str:
+def rows_to_csv(rows, extra: tuple[str, ...] = ()) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=[*COLUMNS, *extra], lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
@@ -264,3 +264,11 @@ def bad_rows(catalogue: Catalogue) -> list[tuple[str, str, dict[str, str]]]:
         ("issuer-scope", "issuer", broken()),   # valid row; the uploading agency lacks scope
         ("date-buddhist-era", "issued", broken(issued="01/02/2566")),   # a warning only
     ] + [("type-exists", "licence_type", broken(licence_type=other_type.code + "-x"))]
+
+
+def bad_rows_csv(catalogue: Catalogue) -> str:
+    """The bad rows as the file `data/demo/bad-licences.csv`: the template's columns plus
+    `expected_rule` and `expected_field` (strip those two before uploading it)."""
+    return rows_to_csv([{**row, "expected_rule": rule, "expected_field": field}
+                        for rule, field, row in bad_rows(catalogue)],
+                       extra=("expected_rule", "expected_field"))

@@ -85,3 +85,11 @@ def test_template_has_the_spec_columns_and_passes(catalogue):
     assert parsed.columns == list(COLUMNS)
     records, problems = check_batch(parsed.rows, ValidationContext(catalogue))
     assert records and not [p for p in problems if p.severity == "Violation"]
+
+
+def test_published_bad_rows_match_the_code(catalogue):
+    from registry.demo import bad_rows_csv
+    from registry.paths import DATA_DIR
+
+    published = (DATA_DIR / "demo" / "bad-licences.csv").read_text(encoding="utf-8")
+    assert published == bad_rows_csv(catalogue), "regenerate: licence-registry demo-data --bad"

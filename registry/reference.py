@@ -1,8 +1,9 @@
 """The reference path: raw rows → RDF without checking anything → pyshacl over `shapes/licence.ttl`.
 
 `registry/validation.py` (the fast validator) is what uploads go through; this module is what it
-is measured against. It is deliberately naive and slow (pyshacl needs about 2 s per 1,000
-licences), and never used on the upload path:
+is measured against. It is deliberately naive and slow (pyshacl 0.40 took about 20 s per 1,000
+licences here, most of it re-parsing the SPARQL constraints for every licence), and it is never
+used on the upload path:
 
 - `lenient_graph` maps raw CSV rows to RDF the way docs/data-model.md says, but keeps bad values
   so the shapes can see them: a date `parse_date` cannot read stays as its raw text typed
@@ -201,13 +202,16 @@ def _document(g: Graph, node, L: URIRef, get) -> None:
                Literal(get("document_sha256").lower(), datatype=XSD.hexBinary, normalize=False)))
 
 
-def _to_rdflib(term):
+def to_rdflib(term):
+    """A pyoxigraph term as the equal rdflib term."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
+    if term.datatype.value == str(XSD.string):      # a simple literal, as rdflib writes it
+        return Literal(term.value)
     return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
 
 
@@ -215,7 +219,7 @@ def catalogue_graph(catalogue: Catalogue, base: str, into: Graph | None = None) 
     """The catalogue (licence types, agencies) as rdflib triples, via catalogue.model."""
     g = into if into is not None else Graph()
     for quad in catalogue_quads(catalogue, base, ox.NamedNode(f"{base}/graph/catalogue")):
-        g.add((_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object)))
+        g.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return g
 
 

@@ -3,7 +3,8 @@
 This is the path every upload takes. It enforces the same rules as `shapes/licence.ttl` (and the
 rules SHACL cannot express), naming the same rule codes; `tests/test_standard_equivalence.py`
 shows pyshacl and this module give the same verdict on every row of the test corpus. It exists
-because pyshacl needs about 2 s per 1,000 licences, and an agency's batch can be 100,000.
+because pyshacl needs about 20 s per 1,000 licences (docs/benchmarks.md), and an agency's
+batch can be 100,000.
 """
 
 from __future__ import annotations

@@ -29,13 +29,14 @@ What SHACL cannot see, and how the comparison treats it (`shacl_view`):
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
-from registry import reference
+from registry import rdfmap, reference
 from registry.demo import bad_rows, demo_rows
 from registry.problems import WARNING
-from registry.validation import ValidationContext, check_row
+from registry.validation import ValidationContext, check_batch, check_row
 
 BASE = "http://127.0.0.1:8000"
 SHACL_CODES = reference.shape_rule_codes()
@@ -256,3 +257,34 @@ def test_label_shapes_are_live(catalogue):
 def fast_violations(catalogue, row, raw) -> set[str]:
     _record, problems = check_row(row, raw, ValidationContext(catalogue))
     return {p.rule for p in problems if p.severity != WARNING}
+
+
+def _write_path_triples(catalogue, rows) -> list[ox.Triple]:
+    """What the upload pipeline would store for valid rows (registry/rdfmap.py)."""
+    records, problems = check_batch(rows, ValidationContext(catalogue))
+    assert not [p for p in problems if p.severity != WARNING]
+    lines = [line for record in records for line in rdfmap.content_lines(
+        record, BASE, catalogue.types[record.key.type].public_register)]
+    return [ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse("\n".join(lines), format=ox.RdfFormat.N_QUADS)]
+
+
+def test_reference_maps_valid_rows_as_the_write_path_does(catalogue):
+    """The lenient mapping is the write path's mapping on valid rows, so the shapes judge the
+    same RDF that would be stored."""
+    rows = list(enumerate(demo_rows(catalogue, 200), start=2))
+    stored = Graph()
+    for triple in _write_path_triples(catalogue, rows):
+        stored.add(tuple(reference.to_rdflib(term) for term in triple))
+    lenient = reference.lenient_graph(rows, BASE, catalogue)
+    assert set(lenient) == set(stored)
+
+
+def test_naive_path_parses_turtle_and_runs_pyshacl(catalogue):
+    rows = list(enumerate(demo_rows(catalogue, 20), start=2))
+    turtle = ox.serialize(_write_path_triples(catalogue, rows), format=ox.RdfFormat.TURTLE)
+    catalogue_ttl = reference.catalogue_turtle(catalogue, BASE)
+    conforms, parse_seconds, shacl_seconds = reference.naive_validate_turtle(turtle, catalogue_ttl)
+    assert conforms and parse_seconds > 0 and shacl_seconds > 0
+    no_number = f"<{BASE}/upload-row/1> a <https://schema.org/GovernmentPermit> .\n".encode()
+    assert not reference.naive_validate_turtle(turtle + no_number, catalogue_ttl)[0]

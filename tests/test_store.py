@@ -106,11 +106,16 @@ def _journal_entry(store: Path, name: str, replace, quads, committed: bool) -> N
         (entry / "COMMITTED").touch()
 
 
-def test_committed_journal_is_replayed_on_open(tmp_path):
+def _closed_store_holding_old(tmp_path) -> Path:
     path = tmp_path / "store"
     repo = EmbeddedRepository(path, create=True)
     repo.apply(ChangeSet.from_quads([quad("http://x/1", "old", G1)]))
     repo.close()
+    return path
+
+
+def test_committed_journal_is_replayed_on_open(tmp_path):
+    path = _closed_store_holding_old(tmp_path)
     # As if the process died after the commit point, having dropped G1 but loaded nothing.
     _journal_entry(path, "00000000000000000001", [G1], [quad("http://x/1", "new", G1)], True)
     store = ox.Store(str(path / "data"))
@@ -122,10 +127,7 @@ def test_committed_journal_is_replayed_on_open(tmp_path):
 
 
 def test_uncommitted_journal_is_discarded_on_open(tmp_path):
-    path = tmp_path / "store"
-    repo = EmbeddedRepository(path, create=True)
-    repo.apply(ChangeSet.from_quads([quad("http://x/1", "old", G1)]))
-    repo.close()
+    path = _closed_store_holding_old(tmp_path)
     _journal_entry(path, "00000000000000000002.partial", [G1], [quad("http://x/1", "new", G1)], False)
     _journal_entry(path, "00000000000000000003", [G1], [quad("http://x/1", "new", G1)], False)
     repo = EmbeddedRepository(path)

@@ -25,8 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     app.extensions["repository"] = repo
 
     register_error_handlers(app)
+    from .api import bp as api_bp
     from .home import bp as home_bp
     app.register_blueprint(home_bp)
+    app.register_blueprint(api_bp)
     return app
 
 

@@ -239,6 +239,42 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
         repo.close()
 
 
+@main.command("agency-key")
+@click.argument("code")
+@click.option("--revoke", metavar="KEY_ID", help="Revoke the key with this id instead.")
+@click.option("--list", "list_only", is_flag=True, help="List the agency's keys (ids only).")
+@click.pass_context
+def agency_key(ctx: click.Context, code: str, revoke: str | None, list_only: bool):
+    """Print a new upload key for agency CODE, once: only its hash is stored."""
+    from .keys import issue_key, list_keys, revoke_key
+
+    settings = _settings(ctx)
+    repo = _repo(ctx)
+    try:
+        if not is_initialised(repo, settings["BASE_IRI"]):
+            raise Refused("The store has no catalogue: run `licence-registry init` first.")
+        if code not in load_catalogue(repo).agencies:
+            raise Refused(f"Unknown agency {code!r}.")
+        if list_only:
+            for key in list_keys(repo, settings["BASE_IRI"]):
+                if key.agency == code:
+                    click.echo(f"{key.id}  created {key.created}"
+                               f"{'  REVOKED' if key.revoked else ''}")
+            return
+        if revoke:
+            found = revoke_key(repo, settings["BASE_IRI"], code, revoke)
+            if found is None:
+                raise Refused(f"Agency {code!r} has no key with id {revoke!r}.")
+            click.echo(f"Revoked key {revoke} of {code}.")
+            return
+        key, record = issue_key(repo, settings["BASE_IRI"], code)
+        click.echo(key)
+        click.echo(f"Key id {record.id} for {code}. Keep the key secret: it is shown only now.",
+                   err=True)
+    finally:
+        repo.close()
+
+
 @main.command("demo-data")
 @click.option("--count", required=True, type=click.IntRange(1), help="How many licences.")
 @click.option("--seed", default=2567, show_default=True, help="Same seed, same rows.")

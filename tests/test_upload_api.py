@@ -1,0 +1,124 @@
+"""POST /api/v1/uploads (SPEC §5): keys, scope, all or nothing, dry runs, one error shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.demo import bad_rows, demo_rows, rows_to_csv
+from registry.keys import issue_key, revoke_key
+
+from .conftest import BASE
+
+
+@pytest.fixture
+def diw_key(embedded_repo):
+    key, _ = issue_key(embedded_repo, BASE, "diw")
+    return key
+
+
+def post(client, body: str, key: str | None, content_type="text/csv", query=""):
+    headers = {"Content-Type": content_type}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    return client.post("/api/v1/uploads" + query, data=body.encode(), headers=headers)
+
+
+def licence_count(repo) -> int:
+    rows = repo.select("SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a "
+                       "<https://schema.org/GovernmentPermit> } }")
+    return int(rows[0]["n"].value)
+
+
+def test_upload_commits_and_counts(client, embedded_repo, diw_key, catalogue):
+    body = rows_to_csv(demo_rows(catalogue, 25, agency="diw"))
+    response = post(client, body, diw_key)
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    assert (result["created"], result["updated"], result["unchanged"]) == (25, 0, 0)
+    assert result["upload_id"]
+    assert licence_count(embedded_repo) == 25
+    again = post(client, body, diw_key).get_json()
+    assert (again["created"], again["unchanged"]) == (0, 25)
+
+
+def test_dry_run_writes_nothing(client, embedded_repo, diw_key, catalogue):
+    before = embedded_repo.export_bytes()
+    response = post(client, rows_to_csv(demo_rows(catalogue, 5, agency="diw")), diw_key,
+                    query="?dry_run=true")
+    assert response.status_code == 200 and response.get_json()["dry_run"] is True
+    assert embedded_repo.export_bytes() == before
+
+
+@pytest.mark.parametrize("key, status", [(None, 401), ("Basic abc", 401), ("clc_not-a-key", 401)])
+def test_keys_are_required(client, embedded_repo, catalogue, key, status):
+    headers = {"Content-Type": "text/csv"}
+    if key:
+        headers["Authorization"] = key if " " in key else f"Bearer {key}"
+    response = client.post("/api/v1/uploads", data=b"licence_number\n", headers=headers)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == "unauthorised"
+
+
+def test_revoked_key_is_refused(client, embedded_repo, catalogue):
+    key, record = issue_key(embedded_repo, BASE, "dot")
+    assert revoke_key(embedded_repo, BASE, "diw", record.id) is None      # not diw's key
+    assert revoke_key(embedded_repo, BASE, "dot", record.id) is not None
+    assert post(client, "licence_number,licence_type,issuer\n", key).status_code == 401
+
+
+def test_keys_are_stored_hashed(embedded_repo, diw_key):
+    assert diw_key.encode() not in embedded_repo.export_bytes()
+
+
+def test_other_agencys_issuer_is_forbidden(client, embedded_repo, diw_key, catalogue):
+    before = embedded_repo.export_bytes()
+    body = rows_to_csv(demo_rows(catalogue, 3, agency="dot"))
+    response = post(client, body, diw_key)
+    assert response.status_code == 403
+    error = response.get_json()["error"]
+    assert error["code"] == "out-of-scope"
+    assert {p["rule"] for p in error["problems"] if p["severity"] == "Violation"} == {"issuer-scope"}
+    assert embedded_repo.export_bytes() == before
+
+
+def test_one_bad_row_refuses_the_batch(client, embedded_repo, diw_key, catalogue):
+    rows = list(demo_rows(catalogue, 40, agency="diw"))
+    rows[17] = dict(rows[17], holder_id="0105556012340")     # wrong check digit
+    before = embedded_repo.export_bytes()
+    response = post(client, rows_to_csv(rows), diw_key)
+    assert response.status_code == 422
+    problems = [p for p in response.get_json()["error"]["problems"] if p["severity"] == "Violation"]
+    assert [(p["row"], p["field"], p["rule"]) for p in problems] == \
+        [(19, "holder_id", "holder-id-checksum")]
+    assert problems[0]["message"]["th"] and problems[0]["message"]["en"]
+    assert embedded_repo.export_bytes() == before
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "text/plain", ""])
+def test_unsupported_types_415(client, diw_key, content_type):
+    response = post(client, "x", diw_key, content_type=content_type)
+    assert response.status_code == 415
+    assert "text/csv" in response.get_json()["error"]["detail"]
+
+
+def test_huge_body_413(app, client, diw_key):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = post(client, "x" * 5000, diw_key)
+    assert response.status_code == 413
+    assert response.get_json()["error"]["status"] == 413
+
+
+def test_unreadable_csv_is_422(client, diw_key):
+    response = client.post("/api/v1/uploads", data="a,b\n1,2\n".encode("utf-16"),
+                           headers={"Content-Type": "text/csv", "Authorization": f"Bearer {diw_key}"})
+    assert response.status_code == 422
+    assert "UTF-8" in response.get_json()["error"]["detail"]
+
+
+def test_agency_key_command(runner):
+    assert runner.invoke("init").exit_code == 0
+    result = runner.invoke("agency-key", "fda")
+    assert result.exit_code == 0 and result.output.startswith("clc_")
+    assert runner.invoke("agency-key", "no-such-agency").exit_code == 1
+    listed = runner.invoke("agency-key", "fda", "--list")
+    assert listed.exit_code == 0 and "created" in listed.output

@@ -13,12 +13,11 @@ from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv
 from .errors import RegistryError
 from .keys import agency_for_key
-from .pipeline import commit, validate_csv
+from .pipeline import commit, validate_upload
+from .uploadformats import ACCEPTED_TYPES
 from .validation import ValidationContext
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-ACCEPTED_TYPES = ("text/csv",)
 
 
 class Unauthorised(RegistryError):
@@ -73,8 +72,8 @@ def upload():
             f"{', '.join(ACCEPTED_TYPES)}.", accepted=list(ACCEPTED_TYPES))
     catalogue = load_catalogue(repo)
     try:
-        report = validate_csv(request.get_data(cache=False),
-                              ValidationContext.for_agency(catalogue, agency))
+        report = validate_upload(media_type, request.get_data(cache=False),
+                                 ValidationContext.for_agency(catalogue, agency, base), base)
     except InvalidCsv as exc:
         raise InvalidUploadBatch(exc.en, problems=[{"row": None, "field": None, "rule": "csv",
                                                     "severity": "Violation",

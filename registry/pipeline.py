@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from catalogue.model import Catalogue
 
 from . import identifiers, rdfmap
-from .csvinput import decode_upload, read_csv
+from .uploadformats import read_upload
 from .problems import WARNING, Problem
 from .records import LicenceRecord
 from .store import ChangeSet, Repository
@@ -75,11 +75,18 @@ def _counted(rows: Iterable, progress: Progress | None) -> Iterator:
 
 def validate_csv(data: bytes, ctx: ValidationContext, progress: Progress | None = None) -> Report:
     """Check a CSV upload against the standard. Raises InvalidCsv for an unreadable file."""
-    parsed = read_csv(decode_upload(data))
+    return validate_upload("text/csv", data, ctx, "", progress)
+
+
+def validate_upload(media_type: str, data: bytes, ctx: ValidationContext, base: str,
+                    progress: Progress | None = None) -> Report:
+    """Check an upload of any accepted type. Raises InvalidCsv/InvalidUploadFormat when the
+    body cannot be read at all."""
+    parsed = read_upload(media_type, data, base)
     counter = {"rows": 0}
 
     def rows():
-        for item in _counted(parsed.rows, progress):
+        for item in _counted(parsed, progress):
             counter["rows"] += 1
             yield item
 

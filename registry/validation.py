@@ -38,10 +38,12 @@ class ValidationContext:
     catalogue: Catalogue
     agency: str | None = None          # the uploading agency; None: scope is not checked
     scope: frozenset[str] = field(default_factory=frozenset)
+    base: str = ""                     # where IRIs given in RDF uploads must live
 
     @classmethod
-    def for_agency(cls, catalogue: Catalogue, agency: str | None) -> "ValidationContext":
-        return cls(catalogue, agency, catalogue.scope_of(agency) if agency else frozenset())
+    def for_agency(cls, catalogue: Catalogue, agency: str | None, base: str = ""
+                   ) -> "ValidationContext":
+        return cls(catalogue, agency, catalogue.scope_of(agency) if agency else frozenset(), base)
 
 
 def is_https_url(value: str) -> bool:
@@ -100,6 +102,11 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
                     f"not {issuer!r}.",
                     f"หน่วยงาน {ctx.agency!r} เผยแพร่ได้เฉพาะ {', '.join(sorted(ctx.scope))} "
                     f"ไม่ใช่ {issuer!r}"))
+
+    given_iri = raw.get("_iri")
+    if given_iri:
+        _check_given_iri(row, given_iri, identifiers.LicenceKey(issuer, type_code, number)
+                         if number else None, ctx, add)
 
     # 4–5. dates
     issued = valid_until = None
@@ -188,6 +195,28 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
         conditions=get("conditions"), document_url=url, document_sha256=sha,
         document_media_type=media_type, document_access=access, document_login_url=login)
     return record, problems
+
+
+def _check_given_iri(row, given: str, key: identifiers.LicenceKey | None,
+                     ctx: ValidationContext, add) -> None:
+    """An IRI the upload gave (RDF `@id`, subject or graph) must be the minted one, and never
+    one of another agency's issuers: naming it is an attempt to write there (issuer-scope)."""
+    try:
+        named = identifiers.parse_licence_iri(ctx.base, given)
+    except (identifiers.InvalidCode, identifiers.InvalidNumber, UnicodeDecodeError):
+        add(problem(row, "@id", "record-iri", f"Got {given[:200]!r}.", f"ค่าที่ได้รับ {given[:200]!r}"))
+        return
+    if ctx.agency is not None and named.issuer not in ctx.scope:
+        add(problem(row, "@id", "issuer-scope",
+                    f"{given[:200]!r} belongs to issuer {named.issuer!r}, outside the scope of "
+                    f"{ctx.agency!r}.",
+                    f"{given[:200]!r} เป็นของหน่วยงาน {named.issuer!r} ซึ่งอยู่นอกขอบเขตของ {ctx.agency!r}"))
+    elif key is not None and named != key:
+        add(problem(row, "@id", "record-iri",
+                    f"Got {given[:200]!r}; the record's IRI is "
+                    f"{identifiers.licence_iri(ctx.base, key)!r}.",
+                    f"ค่าที่ได้รับ {given[:200]!r} แต่ IRI ของระเบียนคือ "
+                    f"{identifiers.licence_iri(ctx.base, key)!r}"))
 
 
 def check_batch(rows, ctx: ValidationContext) -> tuple[list[LicenceRecord], list[Problem]]:

@@ -18,6 +18,15 @@ def graph_iri(base: str, name: str) -> str:
     return f"{base}/graph/{name}"
 
 
+PRIVATE = "private"
+
+
+def is_public_graph(base: str, graph: str) -> bool:
+    """False for what must never be published: `{BASE}/graph/private…` (key hashes, upload
+    reports) and the store's own bookkeeping (`urn:x-licence-registry:…`, the write lease)."""
+    return not (graph.startswith(graph_iri(base, PRIVATE)) or graph.startswith("urn:x-licence-registry:"))
+
+
 def _turtle_quads(folder: Path, graph: ox.NamedNode) -> list[ox.Quad]:
     quads = []
     for path in sorted(folder.glob("*.ttl")):

@@ -309,12 +309,14 @@ def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, bad
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 @click.pass_context
 def dump(ctx: click.Context, out: str):
-    """Write the public data (every graph but the private one) as N-Quads; OUT ending in .gz
+    """Write the public data (every graph but the private ones) as N-Quads; OUT ending in .gz
     is gzip-compressed. Prints the SHA-256 of the file."""
-    from .bootstrap import graph_iri
+    import pyoxigraph as ox
 
+    from .bootstrap import is_public_graph
+
+    base = _settings(ctx)["BASE_IRI"]
     repo = _repo(ctx)
-    private = f"<{graph_iri(_settings(ctx)['BASE_IRI'], 'private')}>"
     opener = gzip.open if out.endswith(".gz") else open
     digest = hashlib.sha256()
     try:
@@ -322,9 +324,10 @@ def dump(ctx: click.Context, out: str):
             repo.export(raw)
             raw.seek(0)
             with opener(out, "wb") as handle:
-                for line in raw:
-                    if not line.rstrip().endswith(private.encode() + b" ."):
-                        handle.write(line)
+                public = (q for q in ox.parse(raw, format=ox.RdfFormat.N_QUADS)
+                          if isinstance(q.graph_name, ox.DefaultGraph)
+                          or is_public_graph(base, q.graph_name.value))
+                ox.serialize(public, handle, format=ox.RdfFormat.N_QUADS)
     finally:
         repo.close()
     with open(out, "rb") as handle:

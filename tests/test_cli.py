@@ -128,6 +128,7 @@ def test_load_all_or_nothing(initialised, tmp_path, catalogue):
 def test_dump_backup_restore(initialised, tmp_path, catalogue):
     rows = list(demo_rows(catalogue, 20, agency="dot"))
     assert initialised.invoke("load", _csv(tmp_path, "d.csv", rows), "--agency", "dot").exit_code == 0
+    key = initialised.invoke("agency-key", "dot").output.splitlines()[0]
     out = tmp_path / "dump.nq.gz"
     result = initialised.invoke("dump", str(out))
     assert result.exit_code == 0 and "sha256:" in result.output
@@ -135,6 +136,8 @@ def test_dump_backup_restore(initialised, tmp_path, catalogue):
     dataset.parse(data=gzip.decompress(out.read_bytes()).decode(), format="nquads")
     assert len(dataset) > 500
     assert not any("/graph/private" in str(g.identifier) for g in dataset.graphs())
+    dumped = gzip.decompress(out.read_bytes())
+    assert b"keyHash" not in dumped and key.encode() not in dumped
 
     backup = tmp_path / "backup"
     assert initialised.invoke("backup", str(backup)).exit_code == 0

@@ -133,3 +133,55 @@ def test_uncommitted_journal_is_discarded_on_open(tmp_path):
     repo = EmbeddedRepository(path)
     assert values(repo, G1) == ["old"]
     assert list((path / "journal").iterdir()) == []
+
+
+def test_writers_take_turns(empty_repo):
+    """Read-modify-write under `writing()` from several threads loses no update."""
+    import threading
+
+    counter = "http://127.0.0.1:8000/graph/counter"
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/c", "0", counter)]))
+
+    def bump():
+        for _ in range(5):
+            with empty_repo.writing():
+                value = int(values(empty_repo, counter)[0])
+                empty_repo.apply(ChangeSet.from_quads([quad("http://x/c", str(value + 1), counter)],
+                                                      replace=[counter]))
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert values(empty_repo, counter) == ["20"]
+
+
+@pytest.mark.remote
+def test_remote_writers_in_separate_clients_take_turns(oxigraph_server):
+    """Two RemoteRepository objects (as two web workers) share the lease in the store."""
+    import threading
+
+    from registry.store.remote import RemoteRepository
+
+    counter = "http://127.0.0.1:8000/graph/counter"
+    clients = [RemoteRepository(oxigraph_server + "/query", oxigraph_server + "/update",
+                                oxigraph_server + "/store", timeout=60) for _ in range(3)]
+    for client in clients:
+        client._writer = threading.RLock()        # as separate processes: no shared lock
+    clients[0].apply(ChangeSet.from_quads([quad("http://x/c", "0", counter)], replace=[counter]))
+
+    def bump(client):
+        for _ in range(4):
+            with client.writing():
+                value = int(values(client, counter)[0])
+                client.apply(ChangeSet.from_quads([quad("http://x/c", str(value + 1), counter)],
+                                                  replace=[counter]))
+
+    threads = [threading.Thread(target=bump, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert values(clients[0], counter) == ["12"]
+    assert not clients[0].ask("ASK { GRAPH <urn:x-licence-registry:lock> { ?s ?p ?o } }")

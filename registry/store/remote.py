@@ -7,6 +7,9 @@ serialising pyoxigraph terms (which escape them) into a VALUES clause, never by 
 
 from __future__ import annotations
 
+import secrets
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Mapping
 
@@ -16,6 +19,12 @@ import requests
 from . import ChangeSet, Repository, StoreError, Term
 
 _CHUNK = 1 << 16
+# The write lease: one triple in a graph of its own, taken and released by single SPARQL
+# updates (each one transaction), so web workers on many machines commit one at a time.
+LOCK_GRAPH = "urn:x-licence-registry:lock"
+_LOCK = "<urn:x-licence-registry:lock>"
+_HOLDER = "<urn:x-licence-registry:holder>"
+_EXPIRES = "<urn:x-licence-registry:expires>"
 
 
 def values_clause(bindings: Mapping[str, Term] | None) -> str:
@@ -121,6 +130,41 @@ class RemoteRepository(Repository):
             raise StoreError(f"The store at {self.gsp_url} could not be reached: {exc}") from exc
 
     # Writing
+
+    lease_seconds = 900.0       # a holder that died frees the lock after this long
+    poll_seconds = 0.05
+
+    @contextmanager
+    def writing(self):
+        """Hold the store-wide write lease (a compare-and-set in one update), so that reading
+        state and applying a change set built from it happen with no other writer between."""
+        with self._writer:            # threads of this process queue here, not at the store
+            token = ox.Literal(secrets.token_hex(16))
+            deadline = time.monotonic() + self.timeout
+            while not self._try_lease(token):
+                if time.monotonic() > deadline:
+                    raise StoreError("Another writer has held the store's write lease for "
+                                     f"{self.timeout:.0f} s; try again later.")
+                time.sleep(self.poll_seconds)
+            try:
+                yield
+            finally:
+                self._post(self.update_url, (
+                    f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} {_HOLDER} {token} ; "
+                    f"{_EXPIRES} ?e }} }}").encode(), "application/sparql-update")
+
+    def _try_lease(self, token: ox.Literal) -> bool:
+        now = time.time()
+        now_lit = ox.Literal(repr(now), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))
+        until = ox.Literal(repr(now + self.lease_seconds),
+                           datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))
+        self._post(self.update_url, (
+            f"DELETE {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} ?p ?o }} }}\n"
+            f"INSERT {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} {_HOLDER} {token} ; {_EXPIRES} {until} }} }}\n"
+            f"WHERE {{ FILTER NOT EXISTS {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} {_EXPIRES} ?e "
+            f"FILTER(?e > {now_lit}) }} }} OPTIONAL {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} ?p ?o }} }} }}"
+        ).encode(), "application/sparql-update")
+        return self.ask(f"ASK {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} {_HOLDER} ?t }} }}", {"t": token})
 
     def apply(self, change: ChangeSet) -> None:
         self._post(self.update_url, self._update_body(change), "application/sparql-update")

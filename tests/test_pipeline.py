@@ -163,3 +163,29 @@ def test_hostile_text_is_stored_as_text(repo):
         SELECT ?name WHERE { GRAPH ?g { ?h legal:legalName ?name } }""")
     assert sneaky in {r["name"].value for r in names}
     assert repo.ask("ASK { GRAPH ?g { ?s ?p ?o } }")      # nothing was dropped
+
+
+def test_a_licence_as_of_a_version_or_a_date(repo):
+    import datetime as dt
+
+    from registry.history import record_triples, version_at, versions
+
+    catalogue = load_catalogue(repo)
+    first = _one(catalogue)
+    agency = first.key.issuer
+    day1 = dt.datetime(2025, 1, 10, 9, 0, tzinfo=dt.timezone.utc)
+    day2 = dt.datetime(2025, 3, 5, 9, 0, tzinfo=dt.timezone.utc)
+    commit(repo, [first], base=BASE, catalogue=catalogue, agency=agency, now=day1)
+    suspended = _one(catalogue, status="suspended", status_reason="ระหว่างตรวจสอบ")
+    commit(repo, [suspended], base=BASE, catalogue=catalogue, agency=agency, now=day2)
+
+    history = versions(repo, BASE, first.key)
+    assert [(v.number, v.status) for v in history] == [(1, "active"), (2, "suspended")]
+    assert version_at(history, number=1).status == "active"
+    assert version_at(history, on=dt.date(2025, 1, 9)) is None
+    assert version_at(history, on=dt.date(2025, 1, 10)).number == 1
+    assert version_at(history, on=dt.date(2025, 3, 4)).number == 1
+    assert version_at(history, on=dt.date(2025, 3, 5)).number == 2
+    assert version_at(history).number == 2
+    old = {t.object.value for t in record_triples(repo, version_at(history, number=1))}
+    assert "https://w3id.org/clc/status/active" in old and "ระหว่างตรวจสอบ" not in old

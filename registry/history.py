@@ -1,0 +1,55 @@
+"""A licence's versions, and the licence as it was at a version or on a date.
+
+Every accepted change is a new version (SPEC §5): the current record lives in the licence's
+graph, each replaced one in `…/version/N`, each stating its own `clc:version`, `dct:modified`
+and status. "As it was on a date" means as the register held it at the end of that day (UTC).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from . import identifiers
+from .namespaces import sparql_prefixes
+from .store import Repository
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    modified: str           # xsd:dateTime, UTC
+    status: str             # local name in the status scheme
+    graph: str
+
+
+_VERSIONS = sparql_prefixes("clc", "dct", "adms") + """
+SELECT ?l ?g ?v ?modified ?status WHERE {
+  GRAPH ?g { ?l clc:version ?v ; dct:modified ?modified ; adms:status ?status }
+}"""
+
+
+def versions(repo: Repository, base: str, key: identifiers.LicenceKey) -> list[Version]:
+    """Every version of the licence, oldest first (empty when the register never had it)."""
+    rows = repo.select(_VERSIONS, {"l": ox.NamedNode(identifiers.licence_iri(base, key))})
+    found = [Version(int(r["v"].value), r["modified"].value,
+                     r["status"].value.rsplit("/", 1)[-1], r["g"].value) for r in rows]
+    return sorted(found, key=lambda v: v.number)
+
+
+def version_at(all_versions: list[Version], *, number: int | None = None,
+               on: dt.date | None = None) -> Version | None:
+    """The version with that number, or the one in the register at the end of that day."""
+    if number is not None:
+        return next((v for v in all_versions if v.number == number), None)
+    if on is not None:
+        end_of_day = (on + dt.timedelta(days=1)).isoformat()
+        earlier = [v for v in all_versions if v.modified < end_of_day]
+        return earlier[-1] if earlier else None
+    return all_versions[-1] if all_versions else None
+
+
+def record_triples(repo: Repository, version: Version) -> list[ox.Triple]:
+    return repo.graph_triples(version.graph)

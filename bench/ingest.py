@@ -7,6 +7,8 @@ same run.
 2. Fast path, as an agency runs it: `licence-registry validate` and `licence-registry load`
    (which validates again, then commits) into a fresh embedded store, each a separate process;
    wall time and peak memory (max RSS) of each.
+2b. The same file as one HTTP upload (`POST /api/v1/uploads`) to `licence-registry serve` on
+   another fresh store: wall time from sending the request to the answer.
 3. Naive path: the same licences mapped to Turtle (not timed), then in a fresh process rdflib
    parses the Turtle and pyshacl validates the whole graph against shapes/licence.ttl (with the
    catalogue in the data graph, as the shapes need); wall time and peak memory.
@@ -60,6 +62,33 @@ def naive_child(turtle: str, catalogue_ttl: str) -> None:
                       "peak_rss_mb": round(peak / 1024)}))
 
 
+def http_upload(store: Path, csv_path: Path, agency: str) -> dict:
+    """Time one HTTP upload of the CSV to a server on a fresh store."""
+    import requests
+
+    sys.path.insert(0, str(ROOT))
+    from tests.crash_harness import Server
+
+    subprocess.run([*CLI, "--store", str(store), "init"], cwd=ROOT, check=True, capture_output=True)
+    key = subprocess.run([*CLI, "--store", str(store), "agency-key", agency], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.split()[0]
+    body = csv_path.read_bytes()
+    server = Server(store, "http://127.0.0.1:8000")
+    try:
+        start = time.perf_counter()
+        response = requests.post(server.url + "/api/v1/uploads", data=body, timeout=900,
+                                 headers={"Content-Type": "text/csv",
+                                          "Authorization": f"Bearer {key}"})
+        seconds = time.perf_counter() - start
+    finally:
+        server.kill()
+    if response.status_code != 200:
+        sys.exit(f"HTTP upload failed: {response.status_code} {response.text[:500]}")
+    answer = response.json()
+    return {"seconds": round(seconds, 2),
+            "answer": {k: answer[k] for k in ("created", "updated", "unchanged")}}
+
+
 def map_to_turtle(csv_path: Path, count: int, agency: str, out: Path, catalogue_out: Path) -> None:
     """The licences as the register maps them (current records), as Turtle; and the catalogue."""
     import pyoxigraph as ox
@@ -89,12 +118,27 @@ def map_to_turtle(csv_path: Path, count: int, agency: str, out: Path, catalogue_
         ox.serialize(cat, handle, format=ox.RdfFormat.TURTLE)
 
 
+def naive_path(work_dir: Path, csv_path: Path, naive_count: int, agency: str) -> dict:
+    turtle = work_dir / "licences.ttl"
+    catalogue_ttl = work_dir / "catalogue.ttl"
+    map_to_turtle(csv_path, naive_count, agency, turtle, catalogue_ttl)
+    print(f"naive path on {naive_count} licences: rdflib parse + pyshacl …", flush=True)
+    child = run_timed([sys.executable, __file__, "--naive-child", str(turtle),
+                       str(catalogue_ttl)], "naive path")
+    naive = json.loads(child["output"][0])
+    naive["seconds"] = child["seconds"]
+    print(f"  {naive['seconds']} s, {naive['peak_rss_mb']} MB (parse {naive['parse_seconds']} s, "
+          f"pyshacl {naive['shacl_seconds']} s)", flush=True)
+    return naive
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="licences (default 100000)")
     parser.add_argument("--agency", default="diw", help="the uploading agency (default diw)")
     parser.add_argument("--naive-count", type=int, default=None,
                         help="licences for the naive path (default: the same as --count)")
+    parser.add_argument("--skip-naive", action="store_true", help="only the register's paths")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     naive_count = args.naive_count or args.count
@@ -120,26 +164,23 @@ def main() -> None:
                           "--agency", args.agency], "load")
         print(f"  {load['seconds']} s, {load['peak_rss_mb']} MB: {load['output']}", flush=True)
 
-        turtle = work_dir / "licences.ttl"
-        catalogue_ttl = work_dir / "catalogue.ttl"
-        map_to_turtle(csv_path, naive_count, args.agency, turtle, catalogue_ttl)
-        print(f"naive path on {naive_count} licences: rdflib parse + pyshacl …", flush=True)
-        child = run_timed([sys.executable, __file__, "--naive-child", str(turtle),
-                           str(catalogue_ttl)], "naive path")
-        naive = json.loads(child["output"][0])
-        naive_seconds = naive["seconds"] = child["seconds"]
-        print(f"  {naive_seconds} s, {naive['peak_rss_mb']} MB (parse {naive['parse_seconds']} s, "
-              f"pyshacl {naive['shacl_seconds']} s)", flush=True)
+        print("HTTP upload to `licence-registry serve` …", flush=True)
+        http = http_upload(work_dir / "http-store", csv_path, args.agency)
+        print(f"  {http['seconds']} s: {http['answer']}", flush=True)
 
-    scale = args.count / naive_count
+        naive = None if args.skip_naive else naive_path(work_dir, csv_path, naive_count, args.agency)
+
     result = {
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, "
                    f"Python {platform.python_version()}",
         "command": " ".join(["python bench/ingest.py", *sys.argv[1:]]),
         "count": args.count, "naive_count": naive_count,
-        "fast_validate": validate, "fast_load": load, "naive": naive,
-        "speedup_load_vs_naive": round(naive_seconds * scale / load["seconds"], 1),
+        "fast_validate": validate, "fast_load": load, "http_upload": http, "naive": naive,
+        "http_vs_cli_load": round(http["seconds"] / load["seconds"], 2),
     }
+    if naive is not None:
+        result["speedup_load_vs_naive"] = round(
+            naive["seconds"] * args.count / naive_count / load["seconds"], 1)
     (args.out / "ingest.json").write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "command"}, indent=2))
 

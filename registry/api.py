@@ -7,6 +7,8 @@ change set and answers 200 with the counts and the upload id.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import Blueprint, current_app, jsonify, request
 
 from .bootstrap import load_catalogue
@@ -62,17 +64,32 @@ def _is_true(value: str | None) -> bool:
 @bp.post("/uploads")
 def upload():
     settings = current_app.config["REGISTRY"]
+    repo = current_app.extensions["repository"]
+    agency = _agency(repo, settings["BASE_IRI"])
+    return jsonify(process_upload(agency, request.mimetype,
+                                  lambda: request.get_data(cache=False),
+                                  _is_true(request.args.get("dry_run"))))
+
+
+def process_upload(agency: str, media_type: str, body: bytes | Callable[[], bytes],
+                   dry_run: bool) -> dict:
+    """Check (and unless `dry_run`, commit) one upload by `agency`; the API's 200 body.
+
+    Shared by the API and the upload page. `body` may be a function that reads it, so a body of
+    a refused media type is never read. Raises UnsupportedMediaType, OutOfScope or
+    InvalidUploadBatch (each with the problems) exactly as the API answers them.
+    """
+    settings = current_app.config["REGISTRY"]
     base = settings["BASE_IRI"]
     repo = current_app.extensions["repository"]
-    agency = _agency(repo, base)
-    media_type = request.mimetype
     if media_type not in ACCEPTED_TYPES:
         raise UnsupportedMediaType(
             f"Content-Type {media_type or '(none)'} is not accepted; send one of "
             f"{', '.join(ACCEPTED_TYPES)}.", accepted=list(ACCEPTED_TYPES))
+    data = body() if callable(body) else body
     catalogue = load_catalogue(repo)
     try:
-        report = validate_upload(media_type, request.get_data(cache=False),
+        report = validate_upload(media_type, data,
                                  ValidationContext.for_agency(catalogue, agency, base), base)
     except InvalidCsv as exc:
         raise InvalidUploadBatch(exc.en, problems=[{"row": None, "field": None, "rule": "csv",
@@ -86,9 +103,8 @@ def upload():
     if not report.ok:
         raise InvalidUploadBatch(f"{len(report.violations)} problem(s) in {report.rows} row(s).",
                                  problems=problems)
-    if _is_true(request.args.get("dry_run")):
-        return jsonify({"dry_run": True, "valid": True, "rows": report.rows,
-                        "licences": len(report.records), "problems": problems})
+    if dry_run:
+        return {"dry_run": True, "valid": True, "rows": report.rows,
+                "licences": len(report.records), "problems": problems}
     result = commit(repo, report.records, base=base, catalogue=catalogue, agency=agency)
-    return jsonify({"dry_run": False, **result.as_json(), "rows": report.rows,
-                    "problems": problems})
+    return {"dry_run": False, **result.as_json(), "rows": report.rows, "problems": problems}

@@ -183,6 +183,17 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
     elif access == "restricted" and not login:
         add(problem(row, "document_login_url", "document-login-required"))
 
+    # 9. labels: reachable from RDF uploads only (a CSV row has one th and one en column); the
+    # reader (registry/rdfinput.py) passes the names it could not place.
+    bad_language = raw.get("_labels_bad_language")
+    if bad_language:
+        add(problem(row, "holder_name", "labels-language", f"Got {bad_language[:300]}.",
+                    f"ค่าที่ได้รับ {bad_language[:300]}"))
+    for language in (raw.get("_labels_duplicate") or "").split():
+        add(problem(row, "holder_name_en" if language == "en" else "holder_name",
+                    "labels-unique", f"More than one name in {language!r}.",
+                    f"มีชื่อภาษา {language!r} มากกว่าหนึ่งชื่อ"))
+
     if any(p.severity != WARNING for p in problems):
         return None, problems
     assert number is not None and issued is not None

@@ -15,6 +15,9 @@ from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv
 from .errors import RegistryError
 from .keys import agency_for_key
+from .openapi import openapi
+from .ratelimit import TooManyFailures
+from .uploads import list_uploads
 from .pipeline import commit, validate_upload
 from .uploadformats import ACCEPTED_TYPES
 from .validation import ValidationContext
@@ -46,15 +49,52 @@ class InvalidUploadBatch(RegistryError):
     title = "The upload breaks the data standard; nothing was written"
 
 
-def _agency(repo, base: str) -> str:
+class TooManyRequests(RegistryError):
+    status = 429
+    code = "too-many-requests"
+    title = "Too many bad keys from this address"
+
+
+def authenticate(presented: str) -> str:
+    """The agency whose key this is. Raises Unauthorised, or TooManyRequests (with Retry-After)
+    once a client has sent too many bad keys; the API and the upload page both come here."""
+    limiter = current_app.extensions["key_failures"]
+    client = request.remote_addr or "unknown"
+    try:
+        limiter.check(client)
+    except TooManyFailures as exc:
+        raise TooManyRequests(f"Try again in {exc.retry_after} s.",
+                              headers={"Retry-After": str(exc.retry_after)}) from None
+    repo = current_app.extensions["repository"]
+    agency = agency_for_key(repo, current_app.config["REGISTRY"]["BASE_IRI"], presented)
+    if agency is None:
+        limiter.failed(client)
+        raise Unauthorised("The key is not valid or has been revoked.")
+    limiter.succeeded(client)
+    return agency
+
+
+def _agency() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
         raise Unauthorised("Send the agency key as `Authorization: Bearer <key>`.")
-    agency = agency_for_key(repo, base, presented.strip())
-    if agency is None:
-        raise Unauthorised("The key is not valid or has been revoked.")
-    return agency
+    return authenticate(presented.strip())
+
+
+@bp.get("/openapi.json")
+def openapi_description():
+    return jsonify(openapi(ACCEPTED_TYPES))
+
+
+@bp.get("/uploads")
+def uploads():
+    """The key's agency's own committed uploads, newest first."""
+    agency = _agency()
+    repo = current_app.extensions["repository"]
+    return jsonify({"agency": agency, "uploads": list_uploads(
+        repo, current_app.config["REGISTRY"]["BASE_IRI"], agency,
+        limit=request.args.get("limit", default=100, type=int))})
 
 
 def _is_true(value: str | None) -> bool:
@@ -63,9 +103,7 @@ def _is_true(value: str | None) -> bool:
 
 @bp.post("/uploads")
 def upload():
-    settings = current_app.config["REGISTRY"]
-    repo = current_app.extensions["repository"]
-    agency = _agency(repo, settings["BASE_IRI"])
+    agency = _agency()
     return jsonify(process_upload(agency, request.mimetype,
                                   lambda: request.get_data(cache=False),
                                   _is_true(request.args.get("dry_run"))))

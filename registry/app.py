@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from flask import Flask
 
 from .errors import register_error_handlers
+from .ratelimit import FailureLimiter
 from .settings import load_settings
 from .store import Repository, open_repository
 
@@ -23,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     repo = repository or open_repository(settings, create=True)
     app.extensions["repository"] = repo
+    app.extensions["key_failures"] = FailureLimiter()
 
     register_error_handlers(app)
     from .api import bp as api_bp

@@ -15,9 +15,10 @@ class RegistryError(Exception):
     code = "internal-error"
     title = "Internal error"
 
-    def __init__(self, detail: str = "", **extra):
+    def __init__(self, detail: str = "", *, headers: dict[str, str] | None = None, **extra):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -47,7 +48,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RegistryError)
     def registry_error(exc: RegistryError):
         body = error_body(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
-        return jsonify(body), exc.status
+        return jsonify(body), exc.status, exc.headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

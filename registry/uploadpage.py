@@ -18,11 +18,11 @@ import io
 
 from flask import Blueprint, current_app, make_response, render_template, request, send_file
 
-from .api import InvalidUploadBatch, OutOfScope, process_upload
+from .api import (InvalidUploadBatch, OutOfScope, TooManyRequests, Unauthorised, authenticate,
+                  process_upload)
 from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv, decode_upload
 from .errors import RegistryError
-from .keys import agency_for_key
 from .paths import TEMPLATE_CSV
 from .records import COLUMNS, column_for_header
 from .uploads import list_uploads
@@ -50,6 +50,7 @@ TEXT = {
         "sign_in": "เข้าสู่ระบบ",
         "no_key": "กรุณากรอกรหัสหน่วยงาน",
         "bad_key": "รหัสหน่วยงานไม่ถูกต้อง หรือถูกยกเลิกแล้ว กรุณาตรวจสอบแล้วลองอีกครั้ง",
+        "too_many": "ใส่รหัสหน่วยงานผิดหลายครั้งเกินไป กรุณารอสักครู่แล้วลองใหม่",
         "signed_in_as": "เข้าสู่ระบบในนาม",
         "sign_out": "ออกจากระบบ",
         "upload_heading": "ส่งไฟล์ใบอนุญาต",
@@ -104,6 +105,7 @@ TEXT = {
         "sign_in": "Sign in",
         "no_key": "Enter your agency key.",
         "bad_key": "This key is not valid or has been revoked. Check it and try again.",
+        "too_many": "Too many wrong keys. Please wait a minute and try again.",
         "signed_in_as": "Signed in as",
         "sign_out": "Sign out",
         "upload_heading": "Send a licence file",
@@ -207,9 +209,14 @@ def submit():
     key = request.form.get("key", "").strip()
     if not key:
         return _page(401, error="no_key")
-    agency = agency_for_key(repo, base, key)
-    if agency is None:
+    try:
+        agency = authenticate(key)
+    except Unauthorised:
         return _page(401, error="bad_key")
+    except TooManyRequests as exc:
+        response = _page(429, error="too_many")
+        response.headers.update(exc.headers)
+        return response
 
     catalogue = load_catalogue(repo)
     found = catalogue.agencies.get(agency)

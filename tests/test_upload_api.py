@@ -122,3 +122,29 @@ def test_agency_key_command(runner):
     assert runner.invoke("agency-key", "no-such-agency").exit_code == 1
     listed = runner.invoke("agency-key", "fda", "--list")
     assert listed.exit_code == 0 and "created" in listed.output
+
+
+def test_repeated_bad_keys_are_slowed_down(client):
+    answers = [post(client, "x", "clc_wrong-guess").status_code for _ in range(7)]
+    assert answers[:5] == [401] * 5 and answers[5:] == [429, 429]
+    response = post(client, "x", "clc_wrong-guess")
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.get_json()["error"]["code"] == "too-many-requests"
+
+
+def test_agency_lists_only_its_own_uploads(client, embedded_repo, diw_key, catalogue):
+    dot_key, _ = issue_key(embedded_repo, BASE, "dot")
+    assert post(client, rows_to_csv(demo_rows(catalogue, 3, agency="diw")), diw_key).status_code == 200
+    assert post(client, rows_to_csv(demo_rows(catalogue, 4, agency="dot")), dot_key).status_code == 200
+    mine = client.get("/api/v1/uploads", headers={"Authorization": f"Bearer {diw_key}"}).get_json()
+    assert mine["agency"] == "diw"
+    assert [u["created"] for u in mine["uploads"]] == [3]
+    assert client.get("/api/v1/uploads").status_code == 401
+
+
+def test_openapi_describes_the_upload_api(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    post_op = spec["paths"]["/api/v1/uploads"]["post"]
+    assert {"200", "401", "403", "413", "415", "422", "429"} <= set(post_op["responses"])
+    assert "text/csv" in post_op["requestBody"]["content"]

@@ -426,3 +426,9 @@ def test_browser_wrong_key(page, live_server):
     page.click("#lang-th")
     assert page.get_attribute("html", "lang") == "th"
     assert page.errors == []
+
+
+def test_page_sign_in_is_slowed_down_after_repeated_bad_keys(client):
+    codes = [client.post("/upload", data={"key": "clc_guess", "action": "sign-in"}).status_code
+             for _ in range(6)]
+    assert codes == [401] * 5 + [429]

@@ -17,7 +17,7 @@ from .errors import RegistryError
 from .keys import agency_for_key
 from .openapi import openapi
 from .ratelimit import TooManyFailures
-from .uploads import list_uploads
+from .uploads import list_uploads, upload_report
 from .pipeline import commit, validate_upload
 from .uploadformats import ACCEPTED_TYPES
 from .validation import ValidationContext
@@ -47,6 +47,12 @@ class InvalidUploadBatch(RegistryError):
     status = 422
     code = "invalid-upload"
     title = "The upload breaks the data standard; nothing was written"
+
+
+class UploadNotFound(RegistryError):
+    status = 404
+    code = "upload-not-found"
+    title = "No such upload of this agency"
 
 
 class TooManyRequests(RegistryError):
@@ -97,6 +103,20 @@ def uploads():
         limit=request.args.get("limit", default=100, type=int))})
 
 
+@bp.get("/uploads/<upload_id>")
+def upload_detail(upload_id: str):
+    """One of the agency's uploads with its report (warnings). Another agency's: 404."""
+    agency = _agency()
+    base = current_app.config["REGISTRY"]["BASE_IRI"]
+    repo = current_app.extensions["repository"]
+    summary = next((u for u in list_uploads(repo, base, agency) if u["upload_id"] == upload_id),
+                   None)
+    report = upload_report(repo, base, agency, upload_id) if summary else None
+    if summary is None or report is None:
+        raise UploadNotFound(f"Agency {agency!r} has no upload {upload_id!r}.")
+    return jsonify({**summary, "report": report})
+
+
 def _is_true(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
@@ -144,5 +164,6 @@ def process_upload(agency: str, media_type: str, body: bytes | Callable[[], byte
     if dry_run:
         return {"dry_run": True, "valid": True, "rows": report.rows,
                 "licences": len(report.records), "problems": problems}
-    result = commit(repo, report.records, base=base, catalogue=catalogue, agency=agency)
+    result = commit(repo, report.records, base=base, catalogue=catalogue, agency=agency,
+                    problems=report.problems)
     return {"dry_run": False, **result.as_json(), "rows": report.rows, "problems": problems}

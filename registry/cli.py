@@ -229,7 +229,8 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
             keys.add(rec.key)
         with _progress(len(records), "publishing", "licence") as bar:
             result = commit(repo, records, base=settings["BASE_IRI"], catalogue=catalogue,
-                            agency=agency, progress=bar.update)
+                            agency=agency, progress=bar.update,
+                            problems=[p for r in reports.values() for p in r.problems])
         if as_json:
             click.echo(json.dumps(result.as_json()))
         else:

@@ -6,6 +6,7 @@ The same functions serve `licence-registry validate/load` and (later) the HTTP u
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 import tempfile
@@ -130,6 +131,20 @@ class PayloadFiles:
             path.unlink(missing_ok=True)
 
 
+def report_graph_iri(base: str, upload_id: str) -> str:
+    """The private graph holding an upload's report (problems may quote what agencies sent)."""
+    return f"{base}/graph/private/upload/{upload_id}"
+
+
+def _report_line(base: str, upload_iri: str, upload_id: str, problems: list[Problem]) -> str:
+    report = {"problems": [p.as_json() for p in problems[:REPORT_LIMIT]],
+              "more_problems": max(0, len(problems) - REPORT_LIMIT)}
+    quad = ox.Quad(ox.NamedNode(upload_iri), ox.NamedNode("https://w3id.org/clc/def#report"),
+                   ox.Literal(json.dumps(report, ensure_ascii=False)),
+                   ox.NamedNode(report_graph_iri(base, upload_id)))
+    return ox.serialize([quad], format=ox.RdfFormat.N_QUADS).decode().rstrip("\n")
+
+
 def upload_graph_iri(base: str, upload_id: str) -> str:
     """Each upload's `prov:Activity` has its own graph, so a change set writes only new or
     replaced graphs (see ChangeSet)."""
@@ -151,10 +166,16 @@ SELECT ?g ?version ?digest ?status WHERE {
 _GRAPH_QUERY = "SELECT ?g ?s ?p ?o WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }"
 
 
+REPORT_LIMIT = 10_000     # problems kept with an upload; the rest are counted
+
+
 def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalogue: Catalogue,
-           agency: str, now: dt.datetime | None = None,
-           progress: Progress | None = None) -> CommitResult:
+           agency: str, now: dt.datetime | None = None, progress: Progress | None = None,
+           problems: list[Problem] | None = None) -> CommitResult:
     """Write checked records as one atomic change set and return the counts.
+
+    `problems` (the batch's warnings) are kept as the upload's report in a private graph, in
+    the same change set, for the agency to read back (GET /api/v1/uploads/{id}).
 
     A licence already in the register with the same content is left alone (unchanged); with
     different content its current record is kept as an immutable version graph and replaced.
@@ -196,6 +217,8 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
             result.updated = len(updated)
             payload.add([_upload_lines(base, upload_iri, agency, timestamp, result).rstrip("\n")])
             replace.append(upload_graph_iri(base, upload_id))
+            payload.add([_report_line(base, upload_iri, upload_id, problems or [])])
+            replace.append(report_graph_iri(base, upload_id))
             payload.close()
             repo.apply(ChangeSet(replace=replace, payload=payload.paths))
         finally:

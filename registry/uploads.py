@@ -41,3 +41,21 @@ def list_uploads(repo, base: str, agency: str, limit: int | None = None) -> list
              "ended": row["ended"].value, "created": int(row["created"].value),
              "updated": int(row["updated"].value), "unchanged": int(row["unchanged"].value)}
             for row in rows]
+
+
+_REPORT = """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX clc: <https://w3id.org/clc/def#>
+SELECT ?upload ?agency ?report WHERE {
+  GRAPH ?g { ?upload prov:wasAssociatedWith ?agency }
+  GRAPH ?r { ?upload clc:report ?report }
+}"""
+
+
+def upload_report(repo, base: str, agency: str, upload_id: str) -> dict | None:
+    """The report kept with one of the agency's uploads; None when it is not theirs or unknown."""
+    import json
+
+    rows = repo.select(_REPORT, {"upload": ox.NamedNode(f"{base}/id/upload/{upload_id}"),
+                                 "agency": ox.NamedNode(identifiers.agency_iri(base, agency))})
+    return json.loads(rows[0]["report"].value) if rows else None

@@ -148,3 +148,22 @@ def test_openapi_describes_the_upload_api(client):
     post_op = spec["paths"]["/api/v1/uploads"]["post"]
     assert {"200", "401", "403", "413", "415", "422", "429"} <= set(post_op["responses"])
     assert "text/csv" in post_op["requestBody"]["content"]
+
+
+def test_an_upload_keeps_its_report_for_its_agency_only(client, embedded_repo, diw_key, catalogue):
+    rows = [dict(r, issued="01/02/2566", valid_until="") for r in demo_rows(catalogue, 3, agency="diw")]
+    answer = post(client, rows_to_csv(rows), diw_key).get_json()
+    detail = client.get(f"/api/v1/uploads/{answer['upload_id']}",
+                        headers={"Authorization": f"Bearer {diw_key}"})
+    assert detail.status_code == 200
+    report = detail.get_json()["report"]
+    assert {p["rule"] for p in report["problems"]} == {"date-buddhist-era"}
+    dot_key, _ = issue_key(embedded_repo, BASE, "dot")
+    other = client.get(f"/api/v1/uploads/{answer['upload_id']}",
+                       headers={"Authorization": f"Bearer {dot_key}"})
+    assert other.status_code == 404
+    # Reports live in a private graph: never in the public data.
+    from registry.bootstrap import is_public_graph
+    graphs = {q.graph_name.value for q in embedded_repo.store.quads_for_pattern(
+        None, None, None, None) if "report" in q.predicate.value}
+    assert graphs and not any(is_public_graph(BASE, g) for g in graphs)

@@ -167,3 +167,15 @@ def test_an_upload_keeps_its_report_for_its_agency_only(client, embedded_repo, d
     graphs = {q.graph_name.value for q in embedded_repo.store.quads_for_pattern(
         None, None, None, None) if "report" in q.predicate.value}
     assert graphs and not any(is_public_graph(BASE, g) for g in graphs)
+
+
+def test_one_bad_row_among_ten_thousand_refuses_the_batch(client, embedded_repo, diw_key, catalogue):
+    rows = list(demo_rows(catalogue, 10_000, agency="diw"))
+    rows[7_321] = dict(rows[7_321], document_sha256="not-a-checksum")
+    before = embedded_repo.export_bytes()
+    response = post(client, rows_to_csv(rows), diw_key)
+    assert response.status_code == 422
+    violations = [(p["row"], p["field"], p["rule"]) for p in response.get_json()["error"]["problems"]
+                  if p["severity"] == "Violation"]
+    assert violations == [(7_323, "document_sha256", "document-checksum")]
+    assert embedded_repo.export_bytes() == before

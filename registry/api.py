@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv
 from .errors import RegistryError
 from .keys import agency_for_key
+from .csvsafe import safe_csv
 from .openapi import openapi
 from .ratelimit import TooManyFailures
 from .uploads import list_uploads, upload_report
@@ -103,9 +104,7 @@ def uploads():
         limit=request.args.get("limit", default=100, type=int))})
 
 
-@bp.get("/uploads/<upload_id>")
-def upload_detail(upload_id: str):
-    """One of the agency's uploads with its report (warnings). Another agency's: 404."""
+def _own_upload(upload_id: str) -> tuple[dict, dict]:
     agency = _agency()
     base = current_app.config["REGISTRY"]["BASE_IRI"]
     repo = current_app.extensions["repository"]
@@ -114,7 +113,25 @@ def upload_detail(upload_id: str):
     report = upload_report(repo, base, agency, upload_id) if summary else None
     if summary is None or report is None:
         raise UploadNotFound(f"Agency {agency!r} has no upload {upload_id!r}.")
+    return summary, report
+
+
+@bp.get("/uploads/<upload_id>")
+def upload_detail(upload_id: str):
+    """One of the agency's uploads with its report (warnings). Another agency's: 404."""
+    summary, report = _own_upload(upload_id)
     return jsonify({**summary, "report": report})
+
+
+@bp.get("/uploads/<upload_id>/report.csv")
+def upload_report_csv(upload_id: str):
+    """The report as a CSV to open in Excel (cells that look like formulas are neutralised)."""
+    _, report = _own_upload(upload_id)
+    body = safe_csv(["row", "field", "rule", "severity", "message_th", "message_en"],
+                    ([str(p["row"]), p["field"] or "", p["rule"], p["severity"],
+                      p["message"]["th"], p["message"]["en"]] for p in report["problems"]))
+    return Response("\ufeff" + body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="report-{upload_id}.csv"'})
 
 
 def _is_true(value: str | None) -> bool:

@@ -22,9 +22,9 @@ _CHUNK = 1 << 16
 # The write lease: one triple in a graph of its own, taken and released by single SPARQL
 # updates (each one transaction), so web workers on many machines commit one at a time.
 LOCK_GRAPH = "urn:x-licence-registry:lock"
-_LOCK = "<urn:x-licence-registry:lock>"
-_HOLDER = "<urn:x-licence-registry:holder>"
+LEASE_PREFIX = "urn:x-licence-registry:lease:"
 _EXPIRES = "<urn:x-licence-registry:expires>"
+_DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
 
 
 def values_clause(bindings: Mapping[str, Term] | None) -> str:
@@ -136,35 +136,49 @@ class RemoteRepository(Repository):
 
     @contextmanager
     def writing(self):
-        """Hold the store-wide write lease (a compare-and-set in one update), so that reading
-        state and applying a change set built from it happen with no other writer between."""
+        """Hold the store-wide write lease, so that reading state and applying a change set
+        built from it happen with no other writer between, across processes and machines.
+
+        Each contender inserts its own lease only when no live lease is visible, then checks it
+        is the ONLY live one. Two updates running at once can both see none (stores isolate
+        snapshots, so a compare-and-set alone allows write skew); whoever then sees another
+        lease withdraws and retries after a random pause, so at most one proceeds.
+        """
         with self._writer:            # threads of this process queue here, not at the store
-            token = ox.Literal(secrets.token_hex(16))
+            lease = ox.NamedNode(f"{LEASE_PREFIX}{secrets.token_hex(16)}")
             deadline = time.monotonic() + self.timeout
-            while not self._try_lease(token):
+            while not self._try_lease(lease):
                 if time.monotonic() > deadline:
                     raise StoreError("Another writer has held the store's write lease for "
                                      f"{self.timeout:.0f} s; try again later.")
-                time.sleep(self.poll_seconds)
+                time.sleep(self.poll_seconds * (1 + secrets.randbelow(100) / 25))
             try:
                 yield
             finally:
-                self._post(self.update_url, (
-                    f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} {_HOLDER} {token} ; "
-                    f"{_EXPIRES} ?e }} }}").encode(), "application/sparql-update")
+                self._release(lease)
 
-    def _try_lease(self, token: ox.Literal) -> bool:
+    def _release(self, lease: ox.NamedNode) -> None:
+        self._post(self.update_url, f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> {{ {lease} ?p ?o }} }}"
+                   .encode(), "application/sparql-update")
+
+    def _try_lease(self, lease: ox.NamedNode) -> bool:
         now = time.time()
-        now_lit = ox.Literal(repr(now), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))
-        until = ox.Literal(repr(now + self.lease_seconds),
-                           datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))
+        now_lit = ox.Literal(repr(now), datatype=_DOUBLE)
+        until = ox.Literal(repr(now + self.lease_seconds), datatype=_DOUBLE)
+        live = f"?other {_EXPIRES} ?e FILTER(?e > {now_lit})"
         self._post(self.update_url, (
-            f"DELETE {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} ?p ?o }} }}\n"
-            f"INSERT {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} {_HOLDER} {token} ; {_EXPIRES} {until} }} }}\n"
-            f"WHERE {{ FILTER NOT EXISTS {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} {_EXPIRES} ?e "
-            f"FILTER(?e > {now_lit}) }} }} OPTIONAL {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} ?p ?o }} }} }}"
+            f"DELETE {{ GRAPH <{LOCK_GRAPH}> {{ ?old {_EXPIRES} ?gone }} }}\n"
+            f"WHERE {{ GRAPH <{LOCK_GRAPH}> {{ ?old {_EXPIRES} ?gone FILTER(?gone <= {now_lit}) }} }} ;\n"
+            f"INSERT {{ GRAPH <{LOCK_GRAPH}> {{ {lease} {_EXPIRES} {until} }} }}\n"
+            f"WHERE {{ FILTER NOT EXISTS {{ GRAPH <{LOCK_GRAPH}> {{ {live} }} }} }}"
         ).encode(), "application/sparql-update")
-        return self.ask(f"ASK {{ GRAPH <{LOCK_GRAPH}> {{ {_LOCK} {_HOLDER} ?t }} }}", {"t": token})
+        holders = {row["other"].value for row in self.select(
+            f"SELECT ?other WHERE {{ GRAPH <{LOCK_GRAPH}> {{ {live} }} }}")}
+        if holders == {lease.value}:
+            return True
+        if lease.value in holders:          # inserted at the same moment as another: withdraw
+            self._release(lease)
+        return False
 
     def apply(self, change: ChangeSet) -> None:
         self._post(self.update_url, self._update_body(change), "application/sparql-update")

@@ -187,6 +187,43 @@ def check_contexts(document, url: str) -> None:
             stack.extend(v for v in node if isinstance(v, (dict, list)))
 
 
+_MAP_CONTAINERS = {"@language", "@index", "@id", "@type"}
+
+
+def check_known_keys(document) -> None:
+    """Every key is a keyword, a term of the project's context or an IRI (`prefix:x`, `https:…`).
+
+    pyld drops a key its context does not define without a word, so a misspelt `validUntill`
+    would lose the date silently; it is refused instead, like an unknown CSV column.
+    """
+    terms = project_context()
+    stack: list[tuple[object, str]] = [(document, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, f"{where}[{n}]") for n, item in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            path = f"{where}.{key}" if where else key
+            if key in ("@context", "@value"):
+                continue
+            if not key.startswith("@") and key not in terms and ":" not in key:
+                raise InvalidUploadFormat(
+                    f"{path}: the key {key!r} is not a term of the licence context "
+                    "(/contexts/licence.jsonld) nor a full IRI; check its spelling.",
+                    f"{path}: คีย์ {key!r} ไม่มีใน context ของใบอนุญาต "
+                    "(/contexts/licence.jsonld) และไม่ใช่ IRI เต็ม โปรดตรวจสอบการสะกด")
+            definition = terms.get(key)
+            if isinstance(definition, dict) and definition.get("@container") in _MAP_CONTAINERS \
+                    and isinstance(value, dict):
+                # A language (or index) map: its keys are languages, its values the data.
+                stack.extend((item, f"{path}.{lang}") for lang, item in value.items())
+            else:
+                stack.append((value, path))
+
+
 class _RefusedUrl(Exception):
     def __init__(self, url: str):
         super().__init__(url)
@@ -224,6 +261,7 @@ def read_jsonld(body: bytes, base: str) -> Iterator[tuple[str, dict[str, str]]]:
                                   "ข้อมูล JSON-LD ต้องเป็นออบเจกต์หรืออาร์เรย์ของออบเจกต์")
     url = context_url(base)
     check_contexts(document, url)
+    check_known_keys(document)
     loader = _document_loader(url)
     # A resolver of our own: pyld's shared cache is global, and ours must only ever hold what
     # our loader gave it.

@@ -458,6 +458,8 @@ def test_jsonld_without_context_uses_full_iris(client, embedded_repo, diw_key, f
      "not a valid IRI"),
     (lambda n: {**n, "conditions": {"@value": "x", "@language": "th th"}}, "language tag"),
     (lambda n: "a string", "an object or an array"),
+    (lambda n: {**n, "validUntill": n.get("validUntil", "2030-01-01")}, "'validUntill' is not a term"),
+    (lambda n: {**n, "document": {**n["document"], "sha265": "x"}}, "document.sha265"),
 ])
 def test_what_jsonld_would_drop_silently_is_refused(client, diw_key, five, change, says):
     """pyld leaves out relative or ill-formed IRIs and bad language tags without a word; a

@@ -13,7 +13,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv
-from .errors import RegistryError
+from .errors import (InvalidUpload, OutOfScope, TooManyRequests, Unauthorised,
+                     UnsupportedMediaType, UploadNotFound)
 from .keys import agency_for_key
 from .csvsafe import safe_csv
 from .openapi import openapi
@@ -24,42 +25,6 @@ from .uploadformats import ACCEPTED_TYPES
 from .validation import ValidationContext
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-class Unauthorised(RegistryError):
-    status = 401
-    code = "unauthorised"
-    title = "An agency key is needed"
-
-
-class OutOfScope(RegistryError):
-    status = 403
-    code = "out-of-scope"
-    title = "The key's agency may not publish for this issuer"
-
-
-class UnsupportedMediaType(RegistryError):
-    status = 415
-    code = "unsupported-media-type"
-    title = "This kind of upload is not accepted"
-
-
-class InvalidUploadBatch(RegistryError):
-    status = 422
-    code = "invalid-upload"
-    title = "The upload breaks the data standard; nothing was written"
-
-
-class UploadNotFound(RegistryError):
-    status = 404
-    code = "upload-not-found"
-    title = "No such upload of this agency"
-
-
-class TooManyRequests(RegistryError):
-    status = 429
-    code = "too-many-requests"
-    title = "Too many bad keys from this address"
 
 
 def authenticate(presented: str) -> str:
@@ -152,7 +117,7 @@ def process_upload(agency: str, media_type: str, body: bytes | Callable[[], byte
 
     Shared by the API and the upload page. `body` may be a function that reads it, so a body of
     a refused media type is never read. Raises UnsupportedMediaType, OutOfScope or
-    InvalidUploadBatch (each with the problems) exactly as the API answers them.
+    InvalidUpload (each with the problems) exactly as the API answers them.
     """
     settings = current_app.config["REGISTRY"]
     base = settings["BASE_IRI"]
@@ -167,7 +132,7 @@ def process_upload(agency: str, media_type: str, body: bytes | Callable[[], byte
         report = validate_upload(media_type, data,
                                  ValidationContext.for_agency(catalogue, agency, base), base)
     except InvalidCsv as exc:
-        raise InvalidUploadBatch(exc.en, problems=[{"row": None, "field": None, "rule": "csv",
+        raise InvalidUpload(exc.en, problems=[{"row": None, "field": None, "rule": "csv",
                                                     "severity": "Violation",
                                                     "message": {"th": exc.th, "en": exc.en}}])
     problems = [p.as_json() for p in report.problems]
@@ -176,7 +141,7 @@ def process_upload(agency: str, media_type: str, body: bytes | Callable[[], byte
                          f"{', '.join(sorted(catalogue.scope_of(agency)))}; nothing was written.",
                          problems=problems)
     if not report.ok:
-        raise InvalidUploadBatch(f"{len(report.violations)} problem(s) in {report.rows} row(s).",
+        raise InvalidUpload(f"{len(report.violations)} problem(s) in {report.rows} row(s).",
                                  problems=problems)
     if dry_run:
         return {"dry_run": True, "valid": True, "rows": report.rows,

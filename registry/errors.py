@@ -28,10 +28,35 @@ class LicenceNotFound(RegistryError):
     title = "No such licence"
 
 
+class Unauthorised(RegistryError):
+    status = 401
+    code = "unauthorised"
+    title = "An agency key is needed"
+
+class OutOfScope(RegistryError):
+    status = 403
+    code = "out-of-scope"
+    title = "The key's agency may not publish for this issuer"
+
+class UnsupportedMediaType(RegistryError):
+    status = 415
+    code = "unsupported-media-type"
+    title = "This kind of upload is not accepted"
+
 class InvalidUpload(RegistryError):
     status = 422
     code = "invalid-upload"
-    title = "The upload breaks the data standard"
+    title = "The upload breaks the data standard; nothing was written"
+
+class UploadNotFound(RegistryError):
+    status = 404
+    code = "upload-not-found"
+    title = "No such upload of this agency"
+
+class TooManyRequests(RegistryError):
+    status = 429
+    code = "too-many-requests"
+    title = "Too many bad keys from this address"
 
 
 class StoreUnavailable(RegistryError):

@@ -18,8 +18,8 @@ import io
 
 from flask import Blueprint, current_app, make_response, render_template, request, send_file
 
-from .api import (InvalidUploadBatch, OutOfScope, TooManyRequests, Unauthorised, authenticate,
-                  process_upload)
+from .api import authenticate, process_upload
+from .errors import InvalidUpload, OutOfScope, TooManyRequests, Unauthorised
 from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv, decode_upload
 from .errors import RegistryError
@@ -264,7 +264,7 @@ def _run(agency: str, data: bytes | None, filename: str, dry_run: bool) -> tuple
         return 422, {**outcome, "error": "xlsx"}
     try:
         result = process_upload(agency, "text/csv", data, dry_run)
-    except (InvalidUploadBatch, OutOfScope) as exc:
+    except (InvalidUpload, OutOfScope) as exc:
         problems = exc.extra.get("problems", [])
         outcome.update(_problem_view(problems, data), refused=exc.code)
         status = exc.status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.errors import LicenceNotFound
+from registry.errors import RegistryError
 
 
 def test_health(client):
@@ -31,14 +31,36 @@ def test_every_error_has_one_json_shape(client, method, path, status):
     assert error["status"] == status
 
 
-def test_registry_errors_use_the_same_shape(app):
-    @app.get("/boom")
-    def boom():
-        raise LicenceNotFound("No licence diw/factory-operation/1")
+def _all_errors(cls=RegistryError):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_errors(sub)
 
-    response = app.test_client().get("/boom")
-    assert response.status_code == 404
-    assert response.get_json()["error"]["code"] == "licence-not-found"
+
+@pytest.mark.parametrize("error", list(_all_errors()), ids=lambda e: e.__name__)
+def test_every_registry_error_has_the_one_shape(app, error):
+    @app.get(f"/boom-{error.__name__}")
+    def boom():
+        raise error("what happened", headers={"X-Test": "1"})
+
+    response = app.test_client().get(f"/boom-{error.__name__}")
+    assert response.status_code == error.status != 500
+    body = response.get_json()["error"]
+    assert body == {"status": error.status, "code": error.code, "title": error.title,
+                    "detail": "what happened"}
+    assert response.headers["X-Test"] == "1"
+
+
+def test_an_unexpected_bug_is_a_plain_500(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/bug")
+    def bug():
+        raise ZeroDivisionError
+
+    response = app.test_client().get("/bug")
+    assert response.status_code == 500
+    assert response.get_json()["error"]["status"] == 500
 
 
 def test_settings_are_checked_at_start_up(embedded_repo):

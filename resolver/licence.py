@@ -1,0 +1,155 @@
+"""A licence as the resolver shows it: read from its graph (current or a past version).
+
+One place turns the stored triples (docs/data-model.md) back into what a page, a redirect or a
+verification answer needs, so views never read the store or the triples themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from registry import identifiers
+from registry.history import Version, version_at, versions
+from registry.store import Repository
+
+from .status import effective_status
+
+_SCHEMA = "https://schema.org/"
+_DCT = "http://purl.org/dc/terms/"
+_CLC = "https://w3id.org/clc/def#"
+
+
+@dataclass
+class Document:
+    url: str = ""
+    media_type: str = ""
+    sha256: str = ""
+    access: str = "public"
+    login_url: str = ""
+
+    @property
+    def target(self) -> str:
+        """Where a client asking for the file is sent: the file, or the agency's login page."""
+        return self.login_url if self.access == "restricted" and self.login_url else self.url
+
+
+@dataclass
+class LicenceView:
+    iri: str
+    key: identifiers.LicenceKey
+    printed_number: str = ""
+    status: str = "active"                # as stored
+    status_reason: str = ""
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    holder_type: str = ""                 # juristic | natural
+    holder_id: str = ""                   # juristic persons only
+    holder_names: dict[str, str] = field(default_factory=dict)     # language → name
+    premises: str = ""
+    province: str = ""
+    conditions: str = ""
+    document: Document | None = None
+    version: int = 1
+    modified: str = ""
+    history: list[Version] = field(default_factory=list)
+    triples: list[ox.Triple] = field(default_factory=list, repr=False)
+
+    def effective_status(self, today: dt.date) -> str:
+        return effective_status(self.status, self.valid_until, today)
+
+    @property
+    def is_current(self) -> bool:
+        return not self.history or self.version == self.history[-1].number
+
+
+def _date(literal: ox.Literal) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(literal.value)
+    except ValueError:
+        return None
+
+
+def view_from_triples(iri: str, key: identifiers.LicenceKey, triples: list[ox.Triple]
+                      ) -> LicenceView:
+    view = LicenceView(iri=iri, key=key, triples=triples)
+    by_subject: dict[str, list[ox.Triple]] = {}
+    for t in triples:
+        by_subject.setdefault(t.subject.value, []).append(t)
+    for t in by_subject.get(iri, []):
+        p, o = t.predicate.value, t.object
+        if p == _SCHEMA + "validFrom":
+            view.valid_from = _date(o)
+        elif p == _SCHEMA + "validUntil":
+            view.valid_until = _date(o)
+        elif p == "http://www.w3.org/ns/adms#status":
+            view.status = o.value.rsplit("/", 1)[-1]
+        elif p == _CLC + "statusReason":
+            view.status_reason = o.value
+        elif p == _CLC + "conditions":
+            view.conditions = o.value
+        elif p == _CLC + "version":
+            view.version = int(o.value)
+        elif p == _DCT + "modified":
+            view.modified = o.value
+        elif p == _DCT + "subject":
+            _holder(view, o.value, by_subject.get(o.value, []))
+        elif p == "http://www.w3.org/ns/locn#address":
+            for a in by_subject.get(o.value, []):
+                if a.predicate.value.endswith("#fullAddress"):
+                    view.premises = a.object.value
+                elif a.predicate.value.endswith("#adminUnitL1"):
+                    view.province = a.object.value
+        elif p == _CLC + "document":
+            view.document = _document(by_subject.get(o.value, []), by_subject)
+    for t in by_subject.get(f"{iri}#identifier", []):
+        if t.predicate.value.endswith("#notation"):
+            view.printed_number = t.object.value
+    return view
+
+
+def _holder(view: LicenceView, holder: str, triples: list[ox.Triple]) -> None:
+    view.holder_type = "natural" if holder.endswith("#holder") else "juristic"
+    for t in triples:
+        if t.predicate.value in ("http://www.w3.org/ns/legal#legalName",
+                                 "http://xmlns.com/foaf/0.1/name"):
+            view.holder_names[t.object.language or "th"] = t.object.value
+        elif t.predicate.value == _DCT + "identifier" and view.holder_type == "juristic":
+            view.holder_id = t.object.value
+
+
+def _document(triples: list[ox.Triple], by_subject) -> Document:
+    document = Document()
+    for t in triples:
+        p = t.predicate.value
+        if p == _SCHEMA + "url":
+            document.url = t.object.value
+        elif p == _DCT + "format":
+            document.media_type = t.object.value
+        elif p == _DCT + "accessRights":
+            document.access = t.object.value.rsplit("/", 1)[-1]
+        elif p == _CLC + "loginPage":
+            document.login_url = t.object.value
+        elif p == "http://spdx.org/rdf/terms#checksum":
+            for c in by_subject.get(t.object.value, []):
+                if c.predicate.value.endswith("#checksumValue"):
+                    document.sha256 = c.object.value
+    return document
+
+
+def load_licence(repo: Repository, base: str, key: identifiers.LicenceKey, *,
+                 version: int | None = None, on: dt.date | None = None) -> LicenceView | None:
+    """The licence as it is now, or at a version, or as the register held it on a date.
+
+    None when the register has no such licence (or not at that version or date).
+    """
+    iri = identifiers.licence_iri(base, key)
+    history = versions(repo, base, key)
+    chosen = version_at(history, number=version, on=on)
+    if chosen is None:
+        return None
+    view = view_from_triples(iri, key, repo.graph_triples(chosen.graph))
+    view.history = history
+    return view

@@ -28,6 +28,11 @@ class LicenceNotFound(RegistryError):
     title = "No such licence"
 
 
+class NoDocument(LicenceNotFound):
+    code = "no-document"
+    title = "The licence has no published document"
+
+
 class Unauthorised(RegistryError):
     status = 401
     code = "unauthorised"
@@ -57,6 +62,17 @@ class TooManyRequests(RegistryError):
     status = 429
     code = "too-many-requests"
     title = "Too many bad keys from this address"
+
+
+class NotAcceptable(RegistryError):
+    status = 406
+    code = "not-acceptable"
+    title = "No representation matches the Accept header"
+
+class BadRequest(RegistryError):
+    status = 400
+    code = "bad-request"
+    title = "The request is not valid"
 
 
 class StoreUnavailable(RegistryError):

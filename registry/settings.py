@@ -76,6 +76,9 @@ SETTINGS: tuple[Setting, ...] = (
             _url_or_empty),
     Setting("STORE_TIMEOUT", 600.0,
             "Seconds to wait for the remote store to answer one request.", _positive_float),
+    Setting("REDIRECT_ALLOW", "",
+            "Space-separated URL prefixes besides https:// the resolver may redirect to "
+            "(for test servers only; stored records are still the only source).", _text),
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),

@@ -1,0 +1,65 @@
+"""Finding licences by number alone, by document checksum, and near misses for a 404."""
+
+from __future__ import annotations
+
+import difflib
+
+import pyoxigraph as ox
+
+from registry import identifiers
+from registry.namespaces import sparql_prefixes
+from registry.store import Repository
+
+_BY_NUMBER = sparql_prefixes("dct", "schema") + """
+SELECT DISTINCT ?l ?n WHERE { GRAPH ?g { ?l dct:identifier ?n ; a schema:GovernmentPermit } }"""
+
+_BY_CHECKSUM = sparql_prefixes("clc", "spdx") + """
+SELECT DISTINCT ?l ?v WHERE { GRAPH ?g {
+  ?c spdx:checksumValue ?v . ?d spdx:checksum ?c . ?l clc:document ?d } }"""
+
+_SAME_SERIES = sparql_prefixes("dct", "schema") + """
+SELECT DISTINCT ?n ?t ?a WHERE { GRAPH ?g {
+  ?l dct:conformsTo ?t ; schema:issuedBy ?a ; dct:identifier ?n } }
+LIMIT 20000"""
+
+
+def _key_of(base: str, iri: str) -> identifiers.LicenceKey | None:
+    try:
+        return identifiers.parse_licence_iri(base, iri)
+    except (identifiers.InvalidCode, identifiers.InvalidNumber):
+        return None
+
+
+def licences_by_number(repo: Repository, base: str, canonical: str) -> list[dict]:
+    """Every licence with this canonical number, whatever its issuer and type."""
+    rows = repo.select(_BY_NUMBER, {"n": ox.Literal(canonical)})
+    found = []
+    for row in rows:
+        key = _key_of(base, row["l"].value)
+        if key is not None:
+            found.append({"iri": row["l"].value, "issuer": key.issuer, "type": key.type,
+                          "number": key.number})
+    return sorted(found, key=lambda f: (f["issuer"], f["type"]))
+
+
+def licences_by_checksum(repo: Repository, base: str, sha256: str) -> list[identifiers.LicenceKey]:
+    value = ox.Literal(sha256, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#hexBinary"))
+    keys = {_key_of(base, row["l"].value) for row in repo.select(_BY_CHECKSUM, {"v": value})}
+    return sorted((k for k in keys if k is not None), key=lambda k: k.path)
+
+
+def close_matches(repo: Repository, base: str, key: identifiers.LicenceKey,
+                  limit: int = 5) -> list[dict]:
+    """Licences a person may have meant: the same number elsewhere, or a near number in the
+    same issuer and type (a typo)."""
+    found = [f for f in licences_by_number(repo, base, key.number)]
+    rows = repo.select(_SAME_SERIES, {
+        "t": ox.NamedNode(identifiers.licence_type_iri(base, key.type)),
+        "a": ox.NamedNode(identifiers.agency_iri(base, key.issuer))})
+    numbers = [row["n"].value for row in rows]
+    for number in difflib.get_close_matches(key.number, numbers, n=limit, cutoff=0.75):
+        near = identifiers.LicenceKey(key.issuer, key.type, number)
+        found.append({"iri": identifiers.licence_iri(base, near), "issuer": key.issuer,
+                      "type": key.type, "number": number})
+    unique = {f["iri"]: f for f in found}
+    return list(unique.values())[:limit]

@@ -1,0 +1,271 @@
+"""Dereferencing licence IRIs (SPEC §6): /id/ → 303, /doc/ negotiated, /file/, /qr/, /resolve,
+/verify.
+
+Redirect targets come only from stored records and must be https (SPEC §6): the resolver can
+never be made to send anyone elsewhere, whatever the path or query says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from urllib.parse import quote
+
+from flask import (Blueprint, Response, current_app, make_response, redirect, render_template,
+                   request)
+
+from registry import identifiers
+from registry.errors import BadRequest, LicenceNotFound, NoDocument, NotAcceptable
+from registry.validation import is_https_url
+
+from . import conneg
+from .licence import LicenceView, load_licence
+from .lookup import close_matches, licences_by_checksum, licences_by_number
+from .page import page_context, preferred_language
+
+bp = Blueprint("resolver", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/resolver")
+
+CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'; img-src 'self' data:")
+RDF_FORMATS = {
+    conneg.TURTLE: "ttl", conneg.JSONLD: "jsonld", conneg.NTRIPLES: "nt", conneg.RDFXML: "rdf",
+}
+
+
+def _settings():
+    return current_app.config["REGISTRY"]
+
+
+def _repo():
+    return current_app.extensions["repository"]
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _common_headers(response: Response, vary: bool = True) -> Response:
+    if vary:
+        response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers.setdefault("Cache-Control", "public, max-age=60")
+    return response
+
+
+def _key_or_404(rest: str) -> identifiers.LicenceKey:
+    try:
+        return identifiers.parse_licence_path(rest)
+    except (identifiers.InvalidCode, identifiers.InvalidNumber, UnicodeDecodeError) as exc:
+        detail = exc.en if isinstance(exc, identifiers.InvalidNumber) else str(exc)
+        raise LicenceNotFound(f"{rest[:200]!r} is not a licence identifier: {detail}") from None
+
+
+def _canonical_redirect(kind: str, key: identifiers.LicenceKey, rest: str) -> Response | None:
+    """301 to the canonical form when the path was a variant (Thai digits, dashes, case…)."""
+    if rest == key.path:
+        return None
+    target = identifiers.iri_to_uri(f"/{kind}/licence/{key.path}")
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return _common_headers(redirect(target, 301), vary=False)
+
+
+def _safe_target(url: str) -> str | None:
+    """A stored document URL we may redirect to: https (or an allowed test origin) only."""
+    allowed = _settings().get("REDIRECT_ALLOW", "")
+    if is_https_url(url):
+        return url
+    if allowed and any(url.startswith(prefix) for prefix in allowed.split()):
+        return url
+    return None
+
+
+def _not_found(key: identifiers.LicenceKey | None, rest: str, wanted: str | None):
+    suggestions = close_matches(_repo(), _settings()["BASE_IRI"], key) if key else []
+    lang = preferred_language()
+    if wanted == conneg.HTML or wanted is None:
+        body = render_template("not_found.html", rest=rest, suggestions=suggestions,
+                               **page_context(lang))
+        response = make_response(body, 404)
+        response.headers["Content-Security-Policy"] = CSP
+        return _common_headers(response)
+    raise LicenceNotFound(f"No licence {rest[:200]!r} in the register.",
+                          suggestions=[s["iri"] for s in suggestions])
+
+
+@bp.get("/id/licence/<path:rest>")
+def identify(rest: str):
+    key = _key_or_404(rest)
+    if (moved := _canonical_redirect("id", key, rest)) is not None:
+        return moved
+    licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
+    document_type = licence.document.media_type if licence and licence.document else ""
+    offers = (*conneg.DOCUMENT_TYPES, document_type) if document_type else conneg.DOCUMENT_TYPES
+    wanted = _negotiate(offers)
+    if licence is None:
+        return _not_found(key, rest, wanted)
+    if wanted is None:
+        raise NotAcceptable(f"Available: {', '.join(offers)}.")
+    if document_type and wanted == document_type:
+        target = _safe_target(licence.document.target)
+        if target:
+            return _common_headers(redirect(target, 303))
+    target = identifiers.iri_to_uri(f"/doc/licence/{key.path}")
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return _common_headers(redirect(target, 303))
+
+
+def _negotiate(offers) -> str | None:
+    try:
+        return conneg.negotiate(request.headers.get("Accept"), offers, request.args.get("format"))
+    except conneg.UnknownFormat as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _version_args() -> tuple[int | None, dt.date | None]:
+    version, at = request.args.get("version"), request.args.get("at")
+    try:
+        return (int(version) if version else None,
+                dt.date.fromisoformat(at) if at else None)
+    except ValueError:
+        raise BadRequest("version is a whole number; at is a date YYYY-MM-DD.") from None
+
+
+@bp.get("/doc/licence/<path:rest>")
+def describe(rest: str):
+    key = _key_or_404(rest)
+    if (moved := _canonical_redirect("doc", key, rest)) is not None:
+        return moved
+    wanted = _negotiate(conneg.DOCUMENT_TYPES)
+    version, on = _version_args()
+    licence = load_licence(_repo(), _settings()["BASE_IRI"], key, version=version, on=on)
+    if licence is None:
+        return _not_found(key, rest, wanted)
+    if wanted is None:
+        raise NotAcceptable(f"Available: {', '.join(conneg.DOCUMENT_TYPES)}.")
+    lang = preferred_language()
+    etag = hashlib.sha256(f"{licence.iri}|{licence.version}|{licence.modified}|{wanted}|{lang}|"
+                          f"{_today()}".encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    elif wanted == conneg.HTML:
+        response = make_response(render_template(
+            "licence.html", licence=licence, today=_today(), **page_context(lang)))
+        response.headers["Content-Security-Policy"] = CSP
+    else:
+        response = Response(_serialise(licence, wanted), mimetype=wanted)
+    response.set_etag(etag)
+    return _common_headers(response)
+
+
+def _serialise(licence: LicenceView, media_type: str) -> bytes:
+    import pyoxigraph as ox
+
+    from registry.namespaces import PREFIXES
+
+    formats = {conneg.TURTLE: ox.RdfFormat.TURTLE, conneg.JSONLD: ox.RdfFormat.JSON_LD,
+               conneg.NTRIPLES: ox.RdfFormat.N_TRIPLES, conneg.RDFXML: ox.RdfFormat.RDF_XML}
+    fmt = formats[media_type]
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
+        return ox.serialize(licence.triples, format=fmt,
+                            prefixes={k: str(v) for k, v in PREFIXES.items()})
+    return ox.serialize(licence.triples, format=fmt)
+
+
+@bp.get("/file/licence/<path:rest>")
+def file(rest: str):
+    key = _key_or_404(rest)
+    if (moved := _canonical_redirect("file", key, rest)) is not None:
+        return moved
+    licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
+    if licence is None:
+        return _not_found(key, rest, _negotiate(conneg.DOCUMENT_TYPES))
+    target = _safe_target(licence.document.target) if licence.document else None
+    if not target:
+        raise NoDocument(
+            f"Licence {key.path} is in the register, but its agency has not published a file "
+            f"for it. Its record: /doc/licence/{key.path}")
+    return _common_headers(redirect(target, 303), vary=False)
+
+
+@bp.get("/qr/licence/<path:rest>")
+def qr(rest: str):
+    import io
+
+    import segno
+
+    key = _key_or_404(rest)
+    if (moved := _canonical_redirect("qr", key, rest)) is not None:
+        return moved
+    if load_licence(_repo(), _settings()["BASE_IRI"], key) is None:
+        raise LicenceNotFound(f"No licence {key.path} in the register.")
+    iri = identifiers.iri_to_uri(identifiers.licence_iri(_settings()["BASE_IRI"], key))
+    code = segno.make(iri, error="m")
+    out = io.BytesIO()
+    if request.args.get("format", "svg") == "png":
+        code.save(out, kind="png", scale=8, border=4)
+        mimetype = "image/png"
+    else:
+        code.save(out, kind="svg", scale=8, border=4, xmldecl=False, svgns=True,
+                  title=iri)
+        mimetype = "image/svg+xml"
+    response = Response(out.getvalue(), mimetype=mimetype)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return _common_headers(response, vary=False)
+
+
+@bp.get("/resolve")
+def resolve():
+    number = request.args.get("number", "")
+    try:
+        canonical = identifiers.canonical_number(number)
+    except identifiers.InvalidNumber as exc:
+        raise BadRequest(exc.en, message={"th": exc.th, "en": exc.en}) from None
+    found = licences_by_number(_repo(), _settings()["BASE_IRI"], canonical)
+    if not found:
+        raise LicenceNotFound(f"No licence numbered {canonical!r} in the register.")
+    if len(found) == 1:
+        return _common_headers(redirect(identifiers.iri_to_uri(found[0]["iri"]), 303), vary=False)
+    wanted = _negotiate(conneg.DOCUMENT_TYPES)
+    if wanted == conneg.HTML:
+        response = make_response(render_template(
+            "choices.html", number=canonical, choices=found,
+            **page_context(preferred_language())), 300)
+        response.headers["Content-Security-Policy"] = CSP
+    else:
+        from flask import jsonify
+        response = jsonify({"number": canonical, "candidates": found})
+        response.status_code = 300
+    return _common_headers(response)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    """Which licence a document belongs to, and its effective status today."""
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload else request.get_data()
+        if not data:
+            raise BadRequest("Send the document as the body or as the form field `file`.")
+        sha = hashlib.sha256(data).hexdigest()
+    else:
+        sha = (request.args.get("sha256") or "").lower()
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise BadRequest("sha256 must be 64 hexadecimal characters.")
+    matches = licences_by_checksum(_repo(), _settings()["BASE_IRI"], sha)
+    today = _today()
+    from flask import jsonify
+
+    results = []
+    for key in matches:
+        licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
+        if licence is not None:
+            results.append({"licence": licence.iri, "effective_status": licence.effective_status(today),
+                            "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,
+                            "record": f"/doc/licence/{quote(key.path)}"})
+    response = jsonify({"sha256": sha, "matches": results, "checked": today.isoformat()})
+    if not results:
+        response.status_code = 404
+    return _common_headers(response, vary=False)

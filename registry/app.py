@@ -31,8 +31,10 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     from .home import bp as home_bp
     app.register_blueprint(home_bp)
     app.register_blueprint(api_bp)
+    from resolver.catalogue_terms import bp as catalogue_terms_bp
     from resolver.routes import bp as resolver_bp
     app.register_blueprint(resolver_bp)
+    app.register_blueprint(catalogue_terms_bp)
     from .uploadpage import bp as upload_page_bp; app.register_blueprint(upload_page_bp)
     from .schemas import bp as schemas_bp; app.register_blueprint(schemas_bp)
     return app

@@ -161,6 +161,10 @@ def describe(rest: str):
 
 
 def _serialise(licence: LicenceView, media_type: str) -> bytes:
+    return _serialise_triples(licence.triples, media_type)
+
+
+def _serialise_triples(triples, media_type: str) -> bytes:
     import pyoxigraph as ox
 
     from registry.namespaces import PREFIXES
@@ -169,9 +173,9 @@ def _serialise(licence: LicenceView, media_type: str) -> bytes:
                conneg.NTRIPLES: ox.RdfFormat.N_TRIPLES, conneg.RDFXML: ox.RdfFormat.RDF_XML}
     fmt = formats[media_type]
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
-        return ox.serialize(licence.triples, format=fmt,
+        return ox.serialize(triples, format=fmt,
                             prefixes={k: str(v) for k, v in PREFIXES.items()})
-    return ox.serialize(licence.triples, format=fmt)
+    return ox.serialize(triples, format=fmt)
 
 
 @bp.get("/file/licence/<path:rest>")

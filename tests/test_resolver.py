@@ -278,3 +278,21 @@ def test_versions_and_dates(client, embedded_repo, licences):
     assert client.get(path("doc", keys["revoked"]) + "?version=9").status_code == 404
     assert client.get(path("doc", keys["revoked"]) + "?at=1999-01-01").status_code == 404
     assert client.get(path("doc", keys["revoked"]) + "?at=yesterday").status_code == 400
+
+
+@pytest.mark.parametrize("kind, code, words", [
+    ("licence-type", "factory-operation", ["ใบอนุญาตประกอบกิจการโรงงาน", "diw"]),
+    ("agency", "bma-bangrak", ["สำนักงานเขตบางรัก", "licence-type/"]),
+])
+def test_licence_types_and_agencies_resolve(client, kind, code, words):
+    response = client.get(f"/id/{kind}/{code}")
+    assert response.status_code == 303 and response.location.endswith(f"/doc/{kind}/{code}")
+    page = client.get(f"/doc/{kind}/{code}?lang=th")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert all(w in text for w in words)
+    turtle = client.get(f"/doc/{kind}/{code}", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=turtle.get_data(as_text=True), format="turtle")
+    assert (rdflib.URIRef(f"{BASE}/id/{kind}/{code}"), None, None) in graph
+    assert client.get(f"/doc/{kind}/no-such-code").status_code == 404
+    assert client.get(f"/doc/{kind}/BAD_CODE").status_code == 404

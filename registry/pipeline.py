@@ -1,6 +1,6 @@
 """The upload pipeline: parse → canonicalise → check → map to RDF → commit all or nothing.
 
-The same functions serve `licence-registry validate/load` and (later) the HTTP upload API.
+The same functions serve `licence-registry validate/load`, the upload API and the upload page.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -60,7 +60,6 @@ class CommitResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    created_keys: list[identifiers.LicenceKey] = field(default_factory=list, repr=False)
 
     def as_json(self) -> dict:
         return {"upload_id": self.upload_id, "created": self.created, "updated": self.updated,
@@ -206,7 +205,6 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                     updated.append((rec, graph, state))
                     continue
                 result.created += 1
-                result.created_keys.append(rec.key)
                 replace.append(graph)
                 lines.extend(rdfmap.version_lines(
                     rec, base, version=1, record_digest=record_digest, timestamp=timestamp,

@@ -387,6 +387,45 @@ def restore(ctx: click.Context, directory: str):
     click.echo(f"Restored {count} quads from {folder}.")
 
 
+@main.command("check-links")
+@click.option("--agency", metavar="CODE", help="Only the licences this agency issued; other "
+              "agencies' results are left as they are.")
+@click.pass_context
+def check_links(ctx: click.Context, agency: str | None):
+    """Check that licences' document URLs still answer and record, per document, when it was
+    last checked, last reachable and what it answered (graph {BASE}/graph/link-checks/{issuer}).
+
+    https only; redirects followed by hand (at most 5); URLs whose host resolves to a private,
+    loopback, link-local, multicast or reserved address are refused without a request. Broken
+    links are findings: they are listed and the exit code is still 0. Exit 1 when the store or
+    the agency is invalid.
+    """
+    from resolver.linkcheck import (Policy, check_urls, documents_to_check, record_results,
+                                    recorded_issuers)
+
+    settings = _settings(ctx)
+    base = settings["BASE_IRI"]
+    repo = _repo(ctx)
+    try:
+        if not is_initialised(repo, base):
+            raise Refused("The store has no catalogue: run `licence-registry init` first.")
+        if agency is not None and agency not in load_catalogue(repo).agencies:
+            raise Refused(f"Unknown agency {agency!r}.")
+        targets = documents_to_check(repo, base, agency)
+        urls = sorted({t.url for t in targets})
+        with _progress(len(urls), "checking links", "link") as bar:
+            results = check_urls(urls, Policy.from_settings(settings), progress=bar.update)
+        issuers = {agency} if agency else recorded_issuers(repo, base)
+        summary = record_results(repo, base, targets, results, issuers)
+    finally:
+        repo.close()
+    for target, result in summary.problems:
+        click.echo(f"{target.licence}\t{result.status}\t{target.url}")
+    click.echo(f"Checked {summary.checked} licence documents ({len(urls)} URLs): "
+               f"{summary.reachable} reachable, {summary.unreachable} unreachable, "
+               f"{summary.refused} refused.")
+
+
 @main.command()
 @click.option("--demo", is_flag=True, help="Initialise if needed and load demo licences first.")
 @click.option("--demo-count", default=2000, show_default=True, type=click.IntRange(1),

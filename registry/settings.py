@@ -50,6 +50,17 @@ def _text(value: str) -> str:
     return str(value)
 
 
+def _flag(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false (1/0, yes/no, on/off)")
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -82,6 +93,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),
+    Setting("LINKCHECK_CONNECT_TIMEOUT", 5.0,
+            "check-links: seconds to wait for an agency's server to accept a connection.",
+            _positive_float),
+    Setting("LINKCHECK_READ_TIMEOUT", 10.0,
+            "check-links: seconds to wait for an agency's server to answer.", _positive_float),
+    Setting("LINKCHECK_WORKERS", 8, "check-links: links checked at once.", _positive_int),
+    Setting("LINKCHECK_PER_HOST", 2,
+            "check-links: most requests in flight to one host at once (politeness).",
+            _positive_int),
+    Setting("LINKCHECK_ALLOW_PRIVATE", False,
+            "TESTS ONLY. check-links may contact private, loopback, link-local and other "
+            "non-public addresses, and plain http to such addresses. Never set it in "
+            "production: it lets stored URLs reach the register's own network.", _flag),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pyoxigraph as ox
 
@@ -15,6 +16,7 @@ from registry import identifiers
 from registry.history import Version, version_at, versions
 from registry.store import Repository
 
+from .linkcheck import LinkCheck, link_check_of
 from .status import effective_status
 
 _SCHEMA = "https://schema.org/"
@@ -56,6 +58,29 @@ class LicenceView:
     modified: str = ""
     history: list[Version] = field(default_factory=list)
     triples: list[ox.Triple] = field(default_factory=list, repr=False)
+    # The last link check of the document (`check-links`): read with one query, only when a
+    # page asks, so redirects (/id/, /file/) cost no extra query.
+    link_check_loader: Callable[[], LinkCheck] | None = field(default=None, repr=False,
+                                                              compare=False)
+    _link_check: LinkCheck | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def link_check(self) -> LinkCheck:
+        if self._link_check is None:
+            self._link_check = self.link_check_loader() if self.link_check_loader else LinkCheck()
+        return self._link_check
+
+    @property
+    def document_last_reachable(self) -> dt.datetime | None:
+        return self.link_check.reachable
+
+    @property
+    def document_last_checked(self) -> dt.datetime | None:
+        return self.link_check.checked
+
+    @property
+    def document_link_status(self) -> str:
+        return self.link_check.status
 
     def effective_status(self, today: dt.date) -> str:
         return effective_status(self.status, self.valid_until, today)
@@ -152,4 +177,6 @@ def load_licence(repo: Repository, base: str, key: identifiers.LicenceKey, *,
         return None
     view = view_from_triples(iri, key, repo.graph_triples(chosen.graph))
     view.history = history
+    if view.document is not None and view.is_current:
+        view.link_check_loader = lambda: link_check_of(repo, base, key)
     return view

@@ -146,8 +146,9 @@ def describe(rest: str):
     if wanted is None:
         raise NotAcceptable(f"Available: {', '.join(conneg.DOCUMENT_TYPES)}.")
     lang = preferred_language()
+    # Whatever the page shows goes into the tag, link checks included (they change mid-day).
     etag = hashlib.sha256(f"{licence.iri}|{licence.version}|{licence.modified}|{wanted}|{lang}|"
-                          f"{_today()}".encode()).hexdigest()[:32]
+                          f"{_today()}|{licence.document_last_checked}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     elif wanted == conneg.HTML:

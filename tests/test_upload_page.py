@@ -12,11 +12,9 @@ import datetime as dt
 import io
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from registry.bootstrap import load_catalogue
 from registry.demo import demo_rows, rows_to_csv
@@ -27,7 +25,10 @@ from registry.uploadpage import CARRY_LIMIT
 from registry.uploads import list_uploads
 from registry.validation import ValidationContext
 
+from .browser import fits_width as _fits_width
 from .conftest import BASE
+
+pytest_plugins = ["tests.browser"]      # chromium, live_server, open_page
 
 BAD_ID = "0105556012340"                 # wrong check digit
 BAD_ROW = 19                             # rows[17]: the header is row 1
@@ -286,83 +287,18 @@ def test_template_download(client):
 
 # --- the same flow in a real browser -----------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(os.environ.get("UPLOAD_PAGE_SCREENSHOTS", "/tmp"))
-# Reports every CSP violation on the console, where the test collects it.
-CSP_WATCH = ("document.addEventListener('securitypolicyviolation', e => console.error("
-             "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        if _in_ci():
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
-        pytest.skip(f"{CHROMIUM} is not installed (browser tests run in CI)")
-    from playwright.sync_api import sync_playwright      # in the `test` extra
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
-def live_server(app):
-    """The app on a real HTTP server on loopback, in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-
-
-@pytest.fixture
-def page(chromium, live_server):
+def page(open_page, live_server):
     """A Chromium page that records every console error or warning, page error, CSP violation
-    and failed or refused subresource in `page.errors`.
+    and failed or refused subresource in `page.errors` (see tests/browser.py).
 
-    Chromium also logs the status of a page that answers 4xx ("Failed to load resource: … 422"):
-    the page shows a refused upload or a wrong key that way on purpose, so that one message is
-    not an error when it is about the page itself (its own URL)."""
-    context = chromium.new_context(locale="th-TH", viewport={"width": 1280, "height": 900})
-    context.add_init_script(CSP_WATCH)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    documents = (f"{live_server}/upload", f"{live_server}/upload?lang=en")
-
-    def on_console(message):
-        if message.type not in ("error", "warning"):
-            return
-        if (message.text.startswith("Failed to load resource: the server responded with a "
-                                    "status of 4") and message.location.get("url") in documents):
-            return
-        errors.append(f"console {message.type}: {message.text} {message.location}")
-
-    def on_response(response):
-        if response.request.resource_type != "document" and response.status >= 400:
-            errors.append(f"{response.status} for {response.url}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-    page.on("response", on_response)
-    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
-    page.errors = errors
-    yield page
-    context.close()
-
-
-def _fits_width(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    The page shows a refused upload or a wrong key with a 4xx status on purpose: Chromium's
+    "Failed to load resource: … 422" about the page itself (its own URL) is not an error."""
+    return open_page(locale="th-TH", width=1280, height=900,
+                     refused_documents=(f"{live_server}/upload", f"{live_server}/upload?lang=en"))
 
 
 @pytest.mark.browser

@@ -83,6 +83,8 @@ def init(ctx: click.Context):
         counts = init_store(repo, _settings(ctx)["BASE_IRI"])
     except ValueError as exc:
         raise Refused(str(exc)) from None
+    finally:
+        repo.close()
     click.echo("Initialised: " + ", ".join(f"{n} quads in {g}" for g, n in sorted(counts.items())))
 
 
@@ -432,26 +434,27 @@ def check_links(ctx: click.Context, agency: str | None):
               help="How many demo licences --demo loads.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1),
-              help="Request threads in the serving process.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1),
+              help="Worker processes (each reads the store's newest checkpoint).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1),
+              help="Request threads in each worker.")
+@click.option("--no-access-log", is_flag=True, help="Do not log each request.")
 @click.pass_context
-def serve(ctx: click.Context, demo: bool, demo_count: int, host: str, port: int, threads: int):
+def serve(ctx: click.Context, demo: bool, demo_count: int, host: str, port: int, workers: int,
+          threads: int, no_access_log: bool):
     """Run the web service (resolver, catalogue, API) with gunicorn."""
     settings = _settings(ctx)
     if demo:
-        from .demoload import load_demo
+        from .demoload import load_demo_into
+        from .server import in_fresh_process
 
-        repo = _repo(ctx, create=True)
-        try:
-            loaded = load_demo(repo, settings["BASE_IRI"], demo_count)
-        finally:
-            repo.close()
-        click.echo(f"Demo data: {loaded} licences in the store.")
+        in_fresh_process(load_demo_into, dict(settings), demo_count)   # see in_fresh_process
     from .server import run
 
     click.echo(f"Serving on http://{host}:{port}/ (store: "
                f"{settings['STORE_URL'] or settings['STORE']})")
-    run(settings, host=host, port=port, threads=threads)
+    run(settings, host=host, port=port, workers=workers, threads=threads,
+        access_log=not no_access_log)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,3 +28,15 @@ def load_demo(repo: Repository, base: str, count: int) -> int:
         commit(repo, records, base=base, catalogue=catalogue, agency=issuer)
         total += len(records)
     return total
+
+
+def load_demo_into(settings: dict, count: int) -> None:
+    """`serve --demo`: open the settings' store, load demo licences, close (own process)."""
+    from .store import open_repository
+
+    repo = open_repository(settings, create=True)
+    try:
+        loaded = load_demo(repo, settings["BASE_IRI"], count)
+    finally:
+        repo.close()
+    print(f"Demo data: {loaded} licences in the store.", flush=True)

@@ -1,11 +1,13 @@
 """Serving the app with gunicorn.
 
-The embedded store is owned by one process, so it runs one worker with threads; the app (and
-the store) is created inside the worker after gunicorn forks, never in the parent.
+Every worker reads the embedded store through read-only checkpoints and writes by taking the
+store's lock for a commit (registry/store/shared.py), so several worker processes use every
+core. The app (and its store handle) is created inside each worker after gunicorn forks.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Mapping
 
 from gunicorn.app.base import BaseApplication
@@ -24,11 +26,36 @@ class RegistryServer(BaseApplication):
     def load(self):
         from .app import create_app
 
-        return create_app(self.settings)
+        repository = None
+        if not self.settings["STORE_URL"]:
+            from .store.shared import SharedEmbeddedRepository
+
+            repository = SharedEmbeddedRepository(Path(self.settings["STORE"]))
+        return create_app(self.settings, repository=repository)
 
 
-def run(settings: Mapping[str, Any], *, host: str, port: int, threads: int) -> None:
-    workers = 1 if not settings["STORE_URL"] else 2
+def in_fresh_process(function, *args) -> None:
+    """Run `function(*args)` in a new (spawned, not forked) process and wait for it.
+
+    RocksDB's background threads do not survive fork(): once the gunicorn master has opened the
+    store, a forked worker opening it read-write waits for ever on a lock held by a thread that
+    does not exist in it. So the master never opens the store itself.
+    """
+    import multiprocessing
+
+    process = multiprocessing.get_context("spawn").Process(target=function, args=args)
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise SystemExit(f"preparing the store failed (exit {process.exitcode})")
+
+
+def run(settings: Mapping[str, Any], *, host: str, port: int, workers: int, threads: int,
+        access_log: bool = True) -> None:
+    if not settings["STORE_URL"]:
+        from .store.shared import prepare
+
+        in_fresh_process(prepare, Path(settings["STORE"]))
     RegistryServer(settings, {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                              "worker_class": "gthread", "accesslog": "-",
-                              "timeout": 120}).run()
+                              "worker_class": "gthread", "accesslog": "-" if access_log else None,
+                              "timeout": 300}).run()

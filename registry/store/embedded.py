@@ -20,6 +20,8 @@ store is back exactly as before and the error is raised.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -31,7 +33,7 @@ from typing import BinaryIO, Iterator, Mapping
 
 import pyoxigraph as ox
 
-from . import ChangeSet, Repository, StoreError, StoreNotInitialised, Term
+from . import ChangeSet, Repository, StoreError, StoreNotInitialised, Term, snapshots
 
 _COMMITTED = "COMMITTED"
 
@@ -86,13 +88,84 @@ def _bindings(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | 
     return {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
 
 
-class EmbeddedRepository(Repository):
-    def __init__(self, path: Path, *, create: bool = False):
+class PyoxigraphReads(Repository):
+    """The read operations over a pyoxigraph store, shared by the embedded repository (its own
+    read-write store) and the shared one (the newest read-only checkpoint)."""
+
+    def _read_store(self) -> ox.Store:
+        raise NotImplementedError
+
+    def _reading(self):
+        return contextlib.nullcontext()
+
+    def select(self, query, bindings=None):
+        with self._reading():
+            solutions = self._read_store().query(query, substitutions=_bindings(bindings))
+            names = [v.value for v in solutions.variables]
+            return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
+
+    def ask(self, query, bindings=None):
+        with self._reading():
+            return bool(self._read_store().query(query, substitutions=_bindings(bindings)))
+
+    def construct(self, query, bindings=None):
+        with self._reading():
+            return list(self._read_store().query(query, substitutions=_bindings(bindings)))
+
+    def graph_triples(self, graph):
+        with self._reading():
+            return [q.triple for q in
+                    self._read_store().quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+
+    def existing_graphs(self, graphs):
+        with self._reading():
+            store = self._read_store()
+            return {g for g in graphs if store.contains_named_graph(ox.NamedNode(g))}
+
+    def quad_count(self):
+        with self._reading():
+            return len(self._read_store())
+
+    def export(self, out: BinaryIO) -> None:
+        with self._reading():
+            self._read_store().dump(out, format=ox.RdfFormat.N_QUADS)
+
+
+class StoreBusy(StoreError):
+    """Another process has held the store for writing longer than we wait."""
+
+
+def _lock_exclusively(path: Path, wait: float) -> int:
+    """An inter-process lock on the store: one writer at a time (the CLI, a web worker)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise StoreBusy(f"The store {path.parent} is being written by another process; "
+                                f"waited {wait:.0f} s. Try again when it has finished.") from None
+            time.sleep(0.05)
+
+
+class EmbeddedRepository(PyoxigraphReads):
+    """The store opened read-write by this process (the CLI, tests, or a web worker committing).
+
+    When the store is served (`snapshots/` exists), every applied change set also publishes a
+    read-only checkpoint for the web workers (registry/store/snapshots.py).
+    """
+
+    def __init__(self, path: Path, *, create: bool = False, wait: float = 600.0):
         self.path = Path(path)
         data = self.path / "data"
         if not data.exists() and not create:
             raise StoreNotInitialised(
                 f"No store at {self.path}. Create it with `licence-registry init --store {self.path}`.")
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = _lock_exclusively(self.path / "write.lock", wait)
         self.journal = self.path / "journal"
         self.journal.mkdir(parents=True, exist_ok=True)
         self.store = ox.Store(str(data))
@@ -103,38 +176,11 @@ class EmbeddedRepository(Repository):
         self.scratch.mkdir(exist_ok=True)
         self.recover()
 
-    # Reading
+    def _read_store(self) -> ox.Store:
+        return self.store
 
-    def select(self, query, bindings=None):
-        with self._lock.reading():
-            solutions = self.store.query(query, substitutions=_bindings(bindings))
-            names = [v.value for v in solutions.variables]
-            return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
-
-    def ask(self, query, bindings=None):
-        with self._lock.reading():
-            return bool(self.store.query(query, substitutions=_bindings(bindings)))
-
-    def construct(self, query, bindings=None):
-        with self._lock.reading():
-            return list(self.store.query(query, substitutions=_bindings(bindings)))
-
-    def graph_triples(self, graph):
-        with self._lock.reading():
-            return [q.triple for q in
-                    self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
-
-    def existing_graphs(self, graphs):
-        with self._lock.reading():
-            return {g for g in graphs if self.store.contains_named_graph(ox.NamedNode(g))}
-
-    def quad_count(self):
-        with self._lock.reading():
-            return len(self.store)
-
-    def export(self, out: BinaryIO) -> None:
-        with self._lock.reading():
-            self.store.dump(out, format=ox.RdfFormat.N_QUADS)
+    def _reading(self):
+        return self._lock.reading()
 
     # Writing
 
@@ -143,12 +189,16 @@ class EmbeddedRepository(Repository):
             entry = self._write_journal(change)
             with self._lock.writing():
                 self._replay_or_undo(entry)
+            if snapshots.enabled(self.path):
+                snapshots.publish(self.store, self.path)
 
     def replace_all(self, nquads: Path) -> None:
         with self._write_mutex, self._lock.writing():
             self.store.clear()
             self.store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
             self.store.flush()
+            if snapshots.enabled(self.path):
+                snapshots.publish(self.store, self.path)
 
     def _write_journal(self, change: ChangeSet) -> Path:
         name = f"{time.time_ns():020d}"
@@ -226,5 +276,14 @@ class EmbeddedRepository(Repository):
         return str(self.scratch)   # same file system as the journal: payloads are hard-linked
 
     def close(self) -> None:
+        if not hasattr(self, "store"):
+            return
         self.store.flush()
         del self.store
+        os.close(self._lock_fd)        # releases the inter-process lock
+
+    def __del__(self) -> None:
+        # A repository dropped without close() must not keep other writers waiting.
+        if hasattr(self, "store"):
+            del self.store
+            os.close(self._lock_fd)

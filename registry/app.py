@@ -35,6 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     from resolver.routes import bp as resolver_bp
     app.register_blueprint(resolver_bp)
     app.register_blueprint(catalogue_terms_bp)
+    from resolver.fastpath import IdFastPath
+    app.wsgi_app = IdFastPath(app.wsgi_app, repo, settings["BASE_IRI"])  # type: ignore[method-assign]
     from .uploadpage import bp as upload_page_bp; app.register_blueprint(upload_page_bp)
     from .schemas import bp as schemas_bp; app.register_blueprint(schemas_bp)
     return app

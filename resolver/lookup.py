@@ -63,3 +63,16 @@ def close_matches(repo: Repository, base: str, key: identifiers.LicenceKey,
                       "type": key.type, "number": number})
     unique = {f["iri"]: f for f in found}
     return list(unique.values())[:limit]
+
+
+_DCT_FORMAT = "http://purl.org/dc/terms/format"
+
+
+def document_type(repo: Repository, base: str, key: identifiers.LicenceKey) -> str | None:
+    """What /id/ needs to answer: None when the register has no such licence, "" when it has
+    no document, else the document's media type. Two index lookups, no query."""
+    graph = identifiers.licence_graph_iri(base, key)
+    if not repo.existing_graphs([graph]):
+        return None
+    found = repo.objects(identifiers.licence_iri(base, key) + "#document", _DCT_FORMAT, graph)
+    return found[0].value if found else ""

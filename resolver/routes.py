@@ -21,6 +21,7 @@ from registry.validation import is_https_url
 from . import conneg
 from .licence import LicenceView, load_licence
 from .lookup import close_matches, licences_by_checksum, licences_by_number
+from .lookup import document_type as lookup_document_type
 from .page import page_context, preferred_language
 
 bp = Blueprint("resolver", __name__, template_folder="templates", static_folder="static",
@@ -99,22 +100,25 @@ def identify(rest: str):
     key = _key_or_404(rest)
     if (moved := _canonical_redirect("id", key, rest)) is not None:
         return moved
-    licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
-    document_type = licence.document.media_type if licence and licence.document else ""
+    document_type = lookup_document_type(_repo(), _settings()["BASE_IRI"], key)
     offers = (*conneg.DOCUMENT_TYPES, document_type) if document_type else conneg.DOCUMENT_TYPES
     wanted = _negotiate(offers)
-    if licence is None:
+    if document_type is None:
         return _not_found(key, rest, wanted)
     if wanted is None:
         raise NotAcceptable(f"Available: {', '.join(offers)}.")
     if document_type and wanted == document_type:
-        target = _safe_target(licence.document.target)
+        licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
+        target = _safe_target(licence.document.target) if licence and licence.document else None
         if target:
             return _common_headers(redirect(target, 303))
+    return _common_headers(redirect(doc_location(key, request.query_string), 303))
+
+
+def doc_location(key: identifiers.LicenceKey, query_string: bytes) -> str:
+    """Where /id/ sends everyone who does not ask for the file: /doc/ (query kept)."""
     target = identifiers.iri_to_uri(f"/doc/licence/{key.path}")
-    if request.query_string:
-        target += "?" + request.query_string.decode("latin-1")
-    return _common_headers(redirect(target, 303))
+    return target + "?" + query_string.decode("latin-1") if query_string else target
 
 
 def _negotiate(offers) -> str | None:

@@ -296,3 +296,33 @@ def test_licence_types_and_agencies_resolve(client, kind, code, words):
     assert (rdflib.URIRef(f"{BASE}/id/{kind}/{code}"), None, None) in graph
     assert client.get(f"/doc/{kind}/no-such-code").status_code == 404
     assert client.get(f"/doc/{kind}/BAD_CODE").status_code == 404
+
+
+@pytest.mark.parametrize("accept", [None, CHROME, "text/turtle", "application/pdf", "image/png",
+                                    "application/pdf;q=0.5, text/html"])
+@pytest.mark.parametrize("which", ["public", "restricted", "bare", "thai", "unknown", "variant"])
+def test_fast_path_answers_exactly_as_the_flask_route(app, licences, which, accept):
+    """The WSGI fast path (resolver/fastpath.py) and the full route give the same answer."""
+    from resolver.fastpath import IdFastPath
+
+    keys, _ = licences
+    if which == "unknown":
+        target = "/id/licence/diw/factory-operation/99999999999999"
+    elif which == "variant":
+        target = f"/id/licence/{keys['thai'].issuer}/{keys['thai'].type}/" + quote("จ๓-106-12/2560")
+    else:
+        target = path("id", keys[which])
+    headers = {"Accept": accept} if accept else {}
+    fast = app.test_client().get(target, headers=headers)
+    assert isinstance(app.wsgi_app, IdFastPath)
+    full_app = app.wsgi_app.app
+    app.wsgi_app = full_app
+    try:
+        full = app.test_client().get(target, headers=headers)
+    finally:
+        app.wsgi_app = IdFastPath(full_app, app.extensions["repository"], BASE)
+    assert fast.status_code == full.status_code
+    assert fast.headers.get("Location") == full.headers.get("Location")
+    if fast.status_code == 303:
+        assert fast.headers["Vary"] == full.headers["Vary"]
+        assert fast.headers["Access-Control-Allow-Origin"] == "*"

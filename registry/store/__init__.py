@@ -78,6 +78,10 @@ class Repository(abc.ABC):
         """Which of these named graphs exist."""
 
     @abc.abstractmethod
+    def objects(self, subject: str, predicate: str, graph: str) -> list[Term]:
+        """The objects of (subject, predicate) in one graph: the cheapest lookup there is."""
+
+    @abc.abstractmethod
     def apply(self, change: ChangeSet) -> None:
         """Apply a change set atomically: afterwards the store is exactly as before or after."""
 

@@ -122,6 +122,11 @@ class PyoxigraphReads(Repository):
             store = self._read_store()
             return {g for g in graphs if store.contains_named_graph(ox.NamedNode(g))}
 
+    def objects(self, subject, predicate, graph):
+        with self._reading():
+            return [q.object for q in self._read_store().quads_for_pattern(
+                ox.NamedNode(subject), ox.NamedNode(predicate), None, ox.NamedNode(graph))]
+
     def quad_count(self):
         with self._reading():
             return len(self._read_store())

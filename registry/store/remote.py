@@ -112,6 +112,12 @@ class RemoteRepository(Repository):
                                   graphs)
         return {row["g"].value for row in rows}
 
+    def objects(self, subject, predicate, graph):
+        rows = self.select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+                           {"g": ox.NamedNode(graph), "s": ox.NamedNode(subject),
+                            "p": ox.NamedNode(predicate)})
+        return [row["o"] for row in rows]
+
     def quad_count(self):
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
                            "{ GRAPH ?g { ?s ?p ?o } } }")

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test bench clean
+.PHONY: install demo serve test bench bench-crash bench-resolve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,13 @@ test: $(STAMP)          ## the whole suite, embedded and remote (a real `oxigrap
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)         ## ingest benchmark; figures go in docs/benchmarks.md
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest.py --naive-count 10000
+
+bench-crash: $(STAMP)   ## SIGKILL mid-upload, 10 times
+	$(BIN)/python bench/crash.py
+
+bench-resolve: $(STAMP) ## wrk on /id/ with 1,000,000 licences vs nginx (needs: apt-get install wrk nginx)
+	$(BIN)/python bench/resolve.py --count 1000000
 
 clean:
 	rm -rf $(VENV) var bench/out .pytest_cache

@@ -37,6 +37,7 @@ from typing import Iterable, Iterator
 import pyoxigraph as ox
 
 from . import identifiers
+from . import namespaces as ns
 from .jsoninput import parse_json
 from .paths import VOCAB_DIR
 from .uploadformats import InvalidUploadFormat
@@ -47,16 +48,10 @@ CONTEXT_ROUTE = "/contexts/licence.jsonld"
 # then refused: pyld would otherwise resolve them against http://example.org/base/.
 _RELATIVE_BASE = "http://relative-iri.invalid/"
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_CLC = "https://w3id.org/clc/def#"
-_DCT = "http://purl.org/dc/terms/"
-_SCHEMA = "https://schema.org/"
-_ADMS = "http://www.w3.org/ns/adms#"
-_SPDX = "http://spdx.org/rdf/terms#"
-_LOCN = "http://www.w3.org/ns/locn#"
-STATUS_NS = "https://w3id.org/clc/status/"
-ACCESS_NS = "https://w3id.org/clc/access/"
+# Namespace IRIs are spelled once, in registry/namespaces.py.
+_RDF, _XSD, _CLC, _DCT = str(ns.RDF), str(ns.XSD), str(ns.CLC), str(ns.DCT)
+_SCHEMA, _ADMS, _SPDX, _LOCN = str(ns.SCHEMA), str(ns.ADMS), str(ns.SPDX), str(ns.LOCN)
+STATUS_NS, ACCESS_NS = str(ns.CLCSTATUS), str(ns.CLCACCESS)
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -64,10 +59,9 @@ def _n(iri: str) -> ox.NamedNode:
 
 
 RDF_TYPE = _n(_RDF + "type")
-PERMIT_TYPES = frozenset({_n(_SCHEMA + "GovernmentPermit"),
-                          _n("http://data.europa.eu/m8g/Evidence")})
-LEGAL_ENTITY = _n("http://www.w3.org/ns/legal#LegalEntity")
-PERSON = _n("http://www.w3.org/ns/person#Person")
+PERMIT_TYPES = frozenset({ns.SCHEMA.GovernmentPermit, ns.CV.Evidence})
+LEGAL_ENTITY = ns.LEGAL.LegalEntity
+PERSON = ns.PERSON.Person
 SHA256 = _n(_SPDX + "checksumAlgorithm_sha256")
 
 P_IDENTIFIER = _n(_ADMS + "identifier")

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 
 from . import identifiers
+from . import namespaces as ns
 from .records import LicenceRecord
 
-_CLC = "https://w3id.org/clc/def#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+# Namespace IRIs are spelled once, in registry/namespaces.py.
+_CLC, _XSD = str(ns.CLC), str(ns.XSD)
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _P = {  # predicate → its N-Quads form
     name: f"<{iri}>" for name, iri in {
@@ -65,8 +66,7 @@ _C = {  # classes
     }.items()
 }
 _SHA256 = "<http://spdx.org/rdf/terms#checksumAlgorithm_sha256>"
-_STATUS = "https://w3id.org/clc/status/"
-_ACCESS = "https://w3id.org/clc/access/"
+_STATUS, _ACCESS = str(ns.CLCSTATUS), str(ns.CLCACCESS)
 
 
 def _literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:

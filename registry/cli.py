@@ -102,9 +102,7 @@ def mint(ctx: click.Context, issuer: str, type_code: str, number: str):
     """
     settings = _settings(ctx)
     try:
-        key = identifiers.LicenceKey(identifiers.check_code(issuer, "Issuer"),
-                                     identifiers.check_code(type_code, "Licence type"),
-                                     identifiers.canonical_number(number))
+        key = identifiers.licence_key(issuer, type_code, number)
     except identifiers.InvalidCode as exc:
         raise Refused(str(exc)) from None
     except identifiers.InvalidNumber as exc:

@@ -30,7 +30,7 @@ from .thaiid import with_check_digit
 SEED = 2567
 
 
-def _sample(items, rng: random.Random, budget: list[int]) -> str:
+def _sample(items, rng: random.Random) -> str:
     out = []
     for op, arg in items:
         if op == LITERAL:
@@ -42,13 +42,13 @@ def _sample(items, rng: random.Random, budget: list[int]) -> str:
         elif op == IN:
             out.append(_pick_in(arg, rng))
         elif op == BRANCH:
-            out.append(_sample(rng.choice(arg[1]), rng, budget))
+            out.append(_sample(rng.choice(arg[1]), rng))
         elif op == SUBPATTERN:
-            out.append(_sample(arg[-1], rng, budget))
+            out.append(_sample(arg[-1], rng))
         elif op in (MAX_REPEAT, MIN_REPEAT):
             low, high, sub = arg
             high = min(high, low + 4)
-            out.extend(_sample(sub, rng, budget) for _ in range(rng.randint(low, high)))
+            out.extend(_sample(sub, rng) for _ in range(rng.randint(low, high)))
         elif op == CATEGORY:
             out.append(str(rng.randint(0, 9)))
         else:                   # anchors (AT) and the like produce no text
@@ -97,7 +97,7 @@ def sample_number(pattern: re.Pattern[str], rng: random.Random) -> str:
     """A random string matching `pattern` (tries until one fullmatches)."""
     parsed = sre_parse.parse(pattern.pattern)
     for _ in range(50):
-        candidate = _sample(parsed, rng, [0])
+        candidate = _sample(parsed, rng)
         if pattern.fullmatch(candidate):
             return candidate
     raise ValueError(f"could not generate a number for pattern {pattern.pattern}")

@@ -166,11 +166,18 @@ def agency_iri(base: str, issuer: str) -> str:
     return f"{base}/id/agency/{issuer}"
 
 
+def licence_key(issuer: str, type_code: str, printed_number: str) -> LicenceKey:
+    """The key of a licence from its codes and printed number (without the type pattern check).
+
+    Raises InvalidCode or InvalidNumber.
+    """
+    return LicenceKey(check_code(issuer, "Issuer"), check_code(type_code, "Licence type"),
+                      canonical_number(printed_number))
+
+
 def mint(base: str, issuer: str, type_code: str, printed_number: str) -> str:
     """The IRI of a licence from its codes and printed number (without the type pattern check)."""
-    key = LicenceKey(check_code(issuer, "Issuer"), check_code(type_code, "Licence type"),
-                     canonical_number(printed_number))
-    return licence_iri(base, key)
+    return licence_iri(base, licence_key(issuer, type_code, printed_number))
 
 
 def parse_licence_path(path: str) -> LicenceKey:
@@ -181,9 +188,7 @@ def parse_licence_path(path: str) -> LicenceKey:
     parts = unquote(path, errors="strict").split("/", 2)
     if len(parts) != 3:
         raise InvalidCode(f"{path!r} is not issuer/type/number.")
-    issuer, type_code, number = parts
-    return LicenceKey(check_code(issuer, "Issuer"), check_code(type_code, "Licence type"),
-                      canonical_number(number))
+    return licence_key(*parts)
 
 
 def parse_licence_iri(base: str, iri: str) -> LicenceKey:

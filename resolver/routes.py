@@ -208,7 +208,7 @@ def qr(rest: str):
     key = _key_or_404(rest)
     if (moved := _canonical_redirect("qr", key, rest)) is not None:
         return moved
-    if load_licence(_repo(), _settings()["BASE_IRI"], key) is None:
+    if lookup_document_type(_repo(), _settings()["BASE_IRI"], key) is None:     # exists?
         raise LicenceNotFound(f"No licence {key.path} in the register.")
     iri = identifiers.iri_to_uri(identifiers.licence_iri(_settings()["BASE_IRI"], key))
     code = segno.make(iri, error="m")

@@ -185,3 +185,13 @@ def test_remote_writers_in_separate_clients_take_turns(oxigraph_server):
         t.join()
     assert values(clients[0], counter) == ["12"]
     assert not clients[0].ask("ASK { GRAPH <urn:x-licence-registry:lock> { ?s ?p ?o } }")
+
+
+def test_a_half_deleted_finished_entry_is_discarded_on_open(tmp_path):
+    """Killed while removing an applied entry (renamed to .done first): nothing to replay."""
+    path = _closed_store_holding_old(tmp_path)
+    _journal_entry(path, "00000000000000000004.done", [G1], [quad("http://x/1", "new", G1)], True)
+    (path / "journal" / "00000000000000000004.done" / "manifest.json").unlink()
+    repo = EmbeddedRepository(path)
+    assert values(repo, G1) == ["old"]
+    assert list((path / "journal").iterdir()) == []

@@ -88,6 +88,14 @@ def _bindings(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | 
     return {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
 
 
+def _discard(entry: Path) -> None:
+    """Remove a finished journal entry. Renamed first (one atomic step), so a process killed
+    while deleting its files never leaves a committed entry with parts missing."""
+    done = entry.with_suffix(".done")
+    os.rename(entry, done)
+    shutil.rmtree(done)
+
+
 class PyoxigraphReads(Repository):
     """The read operations over a pyoxigraph store, shared by the embedded repository (its own
     read-write store) and the shared one (the newest read-only checkpoint)."""
@@ -258,15 +266,15 @@ class EmbeddedRepository(PyoxigraphReads):
             self._restore(entry, "payload-*.nq")
         except (SyntaxError, ValueError, OSError) as exc:
             self._restore(entry, "undo.nq")
-            shutil.rmtree(entry)
+            _discard(entry)
             raise StoreError(f"The change was refused by the store and undone: {exc}") from exc
-        shutil.rmtree(entry)
+        _discard(entry)
 
     def recover(self) -> list[str]:
         """Finish committed change sets a killed process left; drop uncommitted ones."""
         replayed = []
         for entry in sorted(self.journal.iterdir()):
-            if entry.suffix == ".partial" or not (entry / _COMMITTED).exists():
+            if entry.suffix in (".partial", ".done") or not (entry / _COMMITTED).exists():
                 shutil.rmtree(entry, ignore_errors=True)
                 continue
             with self._lock.writing():

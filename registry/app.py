@@ -39,8 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     app.wsgi_app = IdFastPath(app.wsgi_app, repo, settings["BASE_IRI"])  # type: ignore[method-assign]
     from .uploadpage import bp as upload_page_bp; app.register_blueprint(upload_page_bp)
     from .schemas import bp as schemas_bp; app.register_blueprint(schemas_bp)
-    from catalogue import dumps, feeds, pages, sparql
-    for module in (sparql, pages, dumps, feeds):
+    from catalogue import dumps, feeds, pages, querypage, sparql
+    for module in (sparql, querypage, pages, dumps, feeds):
         app.register_blueprint(module.bp)
     return app
 

@@ -112,6 +112,12 @@ class Repository(abc.ABC):
         """Where large change-set payloads are written before they are applied."""
         return tempfile.gettempdir()
 
+    def read_replica(self) -> Path | None:
+        """A directory holding a read-only RocksDB checkpoint of this store, current as of the
+        last commit, that another process may open with `pyoxigraph.Store.read_only`; None
+        when the store is not on this machine (remote)."""
+        return None
+
     # Shared helpers, written once on top of the abstract operations.
 
     def one(self, query: str, bindings: Mapping[str, Term] | None = None) -> dict[str, Term] | None:
@@ -147,3 +153,19 @@ def open_repository(settings: Mapping[str, Any], *, create: bool = False) -> Rep
     from .embedded import EmbeddedRepository
 
     return EmbeddedRepository(Path(settings["STORE"]), create=create)
+
+
+def open_reader(settings: Mapping[str, Any]) -> Repository:
+    """A read-only repository over the main store, for a child process.
+
+    Embedded: it reads the newest published checkpoint (the owning process publishes one with
+    `read_replica()`) and never opens the store itself, so it cannot block or corrupt the
+    owner; writes raise StoreError. Remote: the main store's RemoteRepository.
+    """
+    if settings["STORE_URL"]:
+        from .remote import RemoteRepository
+
+        return RemoteRepository.from_settings(settings)
+    from .checkpoint import CheckpointRepository
+
+    return CheckpointRepository(Path(settings["STORE"]))

@@ -283,7 +283,17 @@ class EmbeddedRepository(PyoxigraphReads):
                 except StoreError:
                     continue        # undone: the store is as it was before that change
             replayed.append(entry.name)
+        if replayed and snapshots.enabled(self.path):
+            snapshots.publish(self.store, self.path)    # readers must see what was replayed
         return replayed
+
+    def read_replica(self) -> Path:
+        """The newest checkpoint. The first call turns publishing on (`snapshots/`): from
+        then on every applied change set publishes one, so it stays current."""
+        with self._write_mutex:         # not while a commit is publishing its own
+            if not snapshots.enabled(self.path):
+                snapshots.publish(self.store, self.path)
+            return snapshots.current(self.path)
 
     def scratch_dir(self) -> str:
         return str(self.scratch)   # same file system as the journal: payloads are hard-linked

@@ -16,8 +16,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import ChangeSet
-from .embedded import EmbeddedRepository, PyoxigraphReads
-from .snapshots import SnapshotReader, publish, snapshots_dir
+from .checkpoint import CheckpointRepository
+from .embedded import EmbeddedRepository
+from .snapshots import publish, snapshots_dir
 
 
 def prepare(path: Path) -> None:
@@ -30,10 +31,12 @@ def prepare(path: Path) -> None:
         repo.close()
 
 
-class SharedEmbeddedRepository(PyoxigraphReads):
+class SharedEmbeddedRepository(CheckpointRepository):
+    """A checkpoint reader that can also write, by owning the store for one commit at a time.
+    `read_replica()` is the checkpoint this worker reads (the newest published)."""
+
     def __init__(self, path: Path):
-        self.path = Path(path)
-        self.reader = SnapshotReader(self.path)
+        super().__init__(path)
         self._mine = threading.local()      # the read-write store while this thread commits
         self._writer = threading.RLock()
 

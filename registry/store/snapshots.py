@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import StoreError
+
 KEEP = 3                 # newest checkpoints always kept
 GRACE_SECONDS = 120      # and any younger than this: a request may still be reading one
 CHECK_EVERY = 0.2        # seconds between looks at CURRENT, per process
@@ -52,13 +54,23 @@ def enabled(root: Path) -> bool:
     return snapshots_dir(root).is_dir()
 
 
+def current(root: Path) -> Path | None:
+    """The newest published checkpoint, or None when none has been published."""
+    folder = snapshots_dir(root)
+    try:
+        epoch = (folder / "CURRENT").read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    return folder / epoch
+
+
 class SnapshotReader:
     """The newest checkpoint, opened read-only and reopened when a newer one is published."""
 
     def __init__(self, root: Path):
-        self.folder = snapshots_dir(root)
+        self.root = Path(root)
         self._lock = threading.Lock()
-        self._epoch = ""
+        self._epoch: Path | None = None
         self._store: ox.Store | None = None
         self._checked = 0.0
 
@@ -68,10 +80,14 @@ class SnapshotReader:
             return self._store
         with self._lock:
             self._checked = now
-            epoch = (self.folder / "CURRENT").read_text(encoding="ascii").strip()
+            epoch = current(self.root)
+            if epoch is None:
+                raise StoreError(f"No read-only checkpoint of the store {self.root} has been "
+                                 "published yet: the process that owns the store publishes "
+                                 "one (`read_replica()`, or `licence-registry serve`).")
             if epoch != self._epoch or self._store is None:
                 # Requests still using the old store keep it alive until they finish.
-                self._store = ox.Store.read_only(str(self.folder / epoch))
+                self._store = ox.Store.read_only(str(epoch))
                 self._epoch = epoch
             return self._store
 

@@ -1,5 +1,290 @@
-"""(being written)"""
+"""`/sparql`: the public, read-only SPARQL 1.1 Protocol endpoint (SPEC §7).
 
-from flask import Blueprint
+GET `?query=`, POST form `query=`, POST `application/sparql-query`. Results as JSON, XML, CSV,
+TSV; graphs as Turtle, JSON-LD, N-Triples, RDF/XML; a browser gets the query page; with no
+query, RDF clients get the service description. Updates (any route) are 403, SERVICE is 403,
+both decided from the text before any evaluation (catalogue/sparqlguard.py). The default graph
+is the union of the main store's graphs, which are all public (private data has its own store).
+Time limit, result cap and concurrency: catalogue/sparqlexec.py.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, request
+
+from registry.errors import (BadRequest, InvalidQuery, NotAcceptable, QueryBusy, QueryMemoryLimit,
+                             QueryTimeLimit,
+                             QueryTooLarge, ReadOnly, RegistryError, ServiceNotAllowed,
+                             StoreUnavailable, UnsupportedMediaType)
+from resolver import conneg
+
+from . import sparqlresults as fmt
+from .servicedescription import service_description
+from .sparqlexec import Outcome, ProcessExecutor, QueryFailed, RemoteExecutor
+from .sparqlguard import (MAX_QUERY_CHARS, NotAQuery, QueryForm, ServiceRefused, UpdateRefused,
+                          inspect_query)
 
 bp = Blueprint("catalogue_sparql", __name__)
+
+HTML = "text/html"
+RESULT_FORMATS = {"json": fmt.JSON, "xml": fmt.XML, "csv": fmt.CSV, "tsv": fmt.TSV,
+                  "srj": fmt.JSON, "srx": fmt.XML, "html": HTML}
+GRAPH_FORMATS = {"ttl": fmt.TURTLE, "turtle": fmt.TURTLE, "jsonld": fmt.JSONLD,
+                 "json-ld": fmt.JSONLD, "json": fmt.JSONLD, "nt": fmt.NTRIPLES,
+                 "ntriples": fmt.NTRIPLES, "n-triples": fmt.NTRIPLES, "rdf": fmt.RDFXML,
+                 "rdfxml": fmt.RDFXML, "rdf+xml": fmt.RDFXML, "xml": fmt.RDFXML, "html": HTML}
+RESULT_ALIASES = {"application/json": fmt.JSON, "application/xml": fmt.XML, "text/xml": fmt.XML,
+                  "application/xhtml+xml": HTML}
+GRAPH_ALIASES = {**conneg.ALIASES, "application/turtle": fmt.TURTLE,
+                 "application/x-json+ld": fmt.JSONLD}
+DOWNLOAD_NAMES = {fmt.JSON: "results.srj", fmt.XML: "results.srx", fmt.CSV: "results.csv",
+                  fmt.TSV: "results.tsv", fmt.TURTLE: "results.ttl", fmt.JSONLD: "results.jsonld",
+                  fmt.NTRIPLES: "results.nt", fmt.RDFXML: "results.rdf"}
+_TEXT_TYPES = (fmt.CSV, fmt.TSV, fmt.TURTLE, fmt.NTRIPLES, HTML)
+
+
+# Reading the request (SPARQL 1.1 Protocol §2.1)
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise BadRequest(f"Give `{name}` once; it was given {len(values)} times.")
+    return values[0] if values else None
+
+
+def read_query() -> str | None:
+    """The query text of this request, or None when there is none. Updates raise ReadOnly."""
+    if request.args.getlist("update"):
+        raise ReadOnly("This endpoint is read-only: SPARQL Update is not accepted.")
+    for name in ("default-graph-uri", "named-graph-uri"):
+        if request.values.getlist(name):
+            raise BadRequest(f"`{name}` is not supported: the default graph is the union of the "
+                             "register's public graphs; name graphs with FROM or GRAPH in the "
+                             "query instead.")
+    query = _single(request.args.getlist("query"), "query")
+    if request.method == "POST":
+        kind = request.mimetype
+        if kind == "application/sparql-update":
+            raise ReadOnly("This endpoint is read-only: SPARQL Update is not accepted.")
+        if kind == "application/x-www-form-urlencoded":
+            if request.form.getlist("update"):
+                raise ReadOnly("This endpoint is read-only: SPARQL Update is not accepted.")
+            posted = _single(request.form.getlist("query"), "query")
+        elif kind == "application/sparql-query":
+            try:
+                posted = request.get_data(cache=False).decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadRequest("The query is not UTF-8 text.") from None
+        else:
+            raise UnsupportedMediaType(
+                f"POST a query as application/sparql-query or as the form field `query` "
+                f"(application/x-www-form-urlencoded), not {kind or 'no Content-Type'}.")
+        if query is not None and posted is not None:
+            raise BadRequest("Give the query either in the URL or in the body, not both.")
+        query = posted if posted is not None else query
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLarge(f"The query has {len(query):,} characters; at most "
+                            f"{MAX_QUERY_CHARS:,} are accepted.")
+    return query
+
+
+def format_param() -> str | None:
+    """`format` (or `output`, as some clients send) overrides the Accept header."""
+    for name in ("format", "output"):
+        value = request.values.get(name)
+        if value:
+            return value
+    return None
+
+
+def choose_media_type(form: QueryForm | None, accept: str | None, wanted: str | None) -> str:
+    """The media type for a query of this form (None: the service description)."""
+    if form is None or form.gives_graph:
+        offers, formats, aliases = (*fmt.GRAPH_TYPES, HTML), GRAPH_FORMATS, GRAPH_ALIASES
+    else:
+        offers, formats, aliases = (*fmt.RESULT_TYPES, HTML), RESULT_FORMATS, RESULT_ALIASES
+    try:
+        chosen = conneg.negotiate(accept, offers, wanted, formats=formats, aliases=aliases)
+    except conneg.UnknownFormat as exc:
+        raise BadRequest(f"Unknown {exc}.") from None
+    if chosen is None:
+        raise NotAcceptable("Offered: " + ", ".join(offers), headers={"Vary": "Accept"})
+    return chosen
+
+
+# Running it
+
+def executor(app: Flask):
+    """The app's query executor, started on first use (tests that never query start none)."""
+    with _executor_lock:
+        found = app.extensions.get("sparql_executor")
+        if found is None:
+            settings = app.config["REGISTRY"]
+            if settings["STORE_URL"]:
+                url = settings["STORE_QUERY_URL"] or f"{settings['STORE_URL']}/query"
+                found = RemoteExecutor(url, workers=settings["SPARQL_WORKERS"],
+                                       time_limit=settings["SPARQL_TIME_LIMIT"])
+            else:
+                repo = app.extensions["repository"]
+                found = ProcessExecutor(repo.read_replica, workers=settings["SPARQL_WORKERS"],
+                                        time_limit=settings["SPARQL_TIME_LIMIT"],
+                                        memory_limit_mb=settings["SPARQL_MEMORY_LIMIT_MB"])
+            app.extensions["sparql_executor"] = found
+        return found
+
+
+_executor_lock = threading.Lock()
+_FAILURES = {"bad-query": InvalidQuery, "time-limit": QueryTimeLimit, "busy": QueryBusy,
+             "memory": QueryMemoryLimit, "store-error": StoreUnavailable}
+
+
+def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
+    settings = current_app.config["REGISTRY"]
+    try:
+        return executor(current_app).run(query, form, media_type, settings["SPARQL_RESULT_LIMIT"])
+    except QueryFailed as exc:
+        error = _FAILURES[exc.kind]
+        headers = {"Retry-After": "5"} if exc.kind == "busy" else None
+        raise error(str(exc), headers=headers) from None
+
+
+def check(query: str) -> QueryForm:
+    try:
+        return inspect_query(query)
+    except UpdateRefused as exc:
+        raise ReadOnly(str(exc)) from None
+    except ServiceRefused as exc:
+        raise ServiceNotAllowed(str(exc)) from None
+    except NotAQuery as exc:
+        raise InvalidQuery(str(exc)) from None
+
+
+# Answering
+
+def _limit_headers(response: Response, outcome: Outcome | None) -> Response:
+    settings = current_app.config["REGISTRY"]
+    response.headers["X-Result-Limit"] = str(settings["SPARQL_RESULT_LIMIT"])
+    response.headers["X-Query-Time-Limit"] = f"{settings['SPARQL_TIME_LIMIT']:g}"
+    if outcome is not None:
+        response.headers["X-Result-Truncated"] = "true" if outcome.truncated else "false"
+        response.headers["X-Result-Count"] = str(outcome.count)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = (
+        "X-Result-Limit, X-Result-Truncated, X-Result-Count, X-Query-Time-Limit")
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/sparql", methods=["OPTIONS"])
+def preflight():
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    accept = request.headers.get("Accept")
+    wanted = format_param()
+    try:
+        query = read_query()
+        if query is None or not query.strip():
+            return _without_query(accept, wanted)
+        form = check(query)
+        media_type = choose_media_type(form, accept, wanted)
+        if media_type == HTML:
+            return _page(query, form)
+        outcome = run_query(query, form, media_type)
+    except RegistryError as exc:
+        if _wants_page(accept, wanted):
+            return _page_error(request.values.get("query", ""), exc)
+        raise
+    content_type = media_type + ("; charset=utf-8" if media_type in _TEXT_TYPES else "")
+    response = Response(outcome.body, content_type=content_type)
+    if wanted:       # a download link: keep the file under a sensible name
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename={DOWNLOAD_NAMES[media_type]}")
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return _limit_headers(response, outcome)
+
+
+def _wants_page(accept: str | None, wanted: str | None) -> bool:
+    if wanted:
+        return wanted.lower() == "html"
+    return conneg.negotiate(accept, (fmt.JSON, HTML), aliases=RESULT_ALIASES) == HTML \
+        and bool(accept)
+
+
+def _without_query(accept: str | None, wanted: str | None) -> Response:
+    media_type = choose_media_type(None, accept, wanted)
+    if media_type == HTML:
+        return _page("", None)
+    settings = current_app.config["REGISTRY"]
+    body = fmt.write_triples(service_description(settings), media_type)
+    content_type = media_type + ("; charset=utf-8" if media_type in _TEXT_TYPES else "")
+    return _limit_headers(Response(body, content_type=content_type), None)
+
+
+# The query page (catalogue/querypage.py renders it)
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "th"
+
+
+def _page(query: str, form: QueryForm | None) -> Response:
+    from . import querypage
+
+    settings = current_app.config["REGISTRY"]
+    results = None
+    truncated = False
+    elapsed = None
+    if not query:
+        example = querypage.example_by_id(request.args.get("example", ""))
+        query = example.query if example else ""
+    elif form is not None:
+        outcome = run_query(query, form, fmt.NTRIPLES if form.gives_graph else fmt.JSON)
+        results = as_table(outcome, form)
+        truncated, elapsed = outcome.truncated, outcome.elapsed_ms
+    html = querypage.render_page(query=query, results=results, error=None, truncated=truncated,
+                                 result_limit=settings["SPARQL_RESULT_LIMIT"],
+                                 time_limit_s=settings["SPARQL_TIME_LIMIT"], elapsed_ms=elapsed,
+                                 lang=_lang())
+    return _limit_headers(_html(html, 200), None)
+
+
+def _page_error(query: str, exc: RegistryError) -> Response:
+    from . import querypage
+
+    settings = current_app.config["REGISTRY"]
+    html = querypage.render_page(query=query, results=None, error=f"{exc.title}: {exc.detail}",
+                                 truncated=False, result_limit=settings["SPARQL_RESULT_LIMIT"],
+                                 time_limit_s=settings["SPARQL_TIME_LIMIT"], elapsed_ms=None,
+                                 lang=_lang())
+    response = _html(html, exc.status)
+    response.headers.extend(exc.headers)
+    return _limit_headers(response, None)
+
+
+def _html(html: str, status: int) -> Response:
+    response = Response(html, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'")
+    return response
+
+
+def as_table(outcome: Outcome, form: QueryForm) -> dict:
+    """The outcome as a parsed SPARQL JSON results document (graphs as subject/predicate/object)."""
+    if not form.gives_graph:
+        return json.loads(outcome.body)
+    names = ("subject", "predicate", "object")
+    rows = [{n: fmt.json_term(t) for n, t in zip(names, (tr.subject, tr.predicate, tr.object))}
+            for tr in ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)]
+    return {"head": {"vars": list(names)}, "results": {"bindings": rows}}

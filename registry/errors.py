@@ -81,6 +81,42 @@ class StoreUnavailable(RegistryError):
     title = "The store is not available"
 
 
+class ReadOnly(RegistryError):
+    status = 403
+    code = "read-only"
+    title = "The SPARQL endpoint is read-only"
+
+class ServiceNotAllowed(RegistryError):
+    status = 403
+    code = "service-not-allowed"
+    title = "Federated queries (SERVICE) are not allowed"
+
+class InvalidQuery(RegistryError):
+    status = 400
+    code = "invalid-query"
+    title = "The SPARQL query is not valid"
+
+class QueryTooLarge(RegistryError):
+    status = 413
+    code = "query-too-large"
+    title = "The SPARQL query is too long"
+
+class QueryTimeLimit(RegistryError):
+    status = 503
+    code = "query-time-limit"
+    title = "The query ran past the time limit and was stopped"
+
+class QueryMemoryLimit(RegistryError):
+    status = 503
+    code = "query-memory-limit"
+    title = "The query needed more memory than allowed and was stopped"
+
+class QueryBusy(RegistryError):
+    status = 503
+    code = "query-busy"
+    title = "Every query process is busy"
+
+
 def error_body(status: int, code: str, title: str, detail: str, **extra) -> dict:
     return {"error": {"status": status, "code": code, "title": title, "detail": detail, **extra}}
 

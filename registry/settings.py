@@ -93,6 +93,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),
+    Setting("SPARQL_TIME_LIMIT", 20.0,
+            "/sparql: seconds a query may run; then its process is killed (embedded store) or "
+            "the store request abandoned (remote store), and the client gets a 503.",
+            _positive_float),
+    Setting("SPARQL_RESULT_LIMIT", 50_000,
+            "/sparql: most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) returned; a response "
+            "that reaches it says so (X-Result-Truncated: true). Dumps hold everything.",
+            _positive_int),
+    Setting("SPARQL_WORKERS", 2,
+            "/sparql: queries run at once per web process (each in its own process on the "
+            "embedded store); more wait up to the time limit, then get a 503.", _positive_int),
+    Setting("SPARQL_MEMORY_LIMIT_MB", 3072,
+            "/sparql, embedded store: address space of one query process, in MiB; a query that "
+            "needs more is stopped.", _positive_int),
     Setting("LINKCHECK_CONNECT_TIMEOUT", 5.0,
             "check-links: seconds to wait for an agency's server to accept a connection.",
             _positive_float),

@@ -6,6 +6,8 @@ what the register offers and how `?format=` overrides the header.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -29,25 +31,26 @@ class UnknownFormat(ValueError):
     """`?format=` named something the register does not serve."""
 
 
-def _with_aliases(accept: MIMEAccept) -> MIMEAccept:
+def _with_aliases(accept: MIMEAccept, aliases: Mapping[str, str]) -> MIMEAccept:
     values = list(accept)
-    values += [(ALIASES[v], q) for v, q in accept if v in ALIASES]
+    values += [(aliases[v], q) for v, q in accept if v in aliases]
     return MIMEAccept(values)
 
 
 def negotiate(accept_header: str | None, offers: tuple[str, ...] | list[str],
-              format_param: str | None = None) -> str | None:
+              format_param: str | None = None, *, formats: Mapping[str, str] = FORMATS,
+              aliases: Mapping[str, str] = ALIASES) -> str | None:
     """The media type to answer with, or None when nothing offered is acceptable (406).
 
     `?format=` wins over the header. No Accept header means anything (the first offer).
     Raises UnknownFormat for a `?format=` value that is not in FORMATS.
     """
     if format_param:
-        wanted = FORMATS.get(format_param.lower())
+        wanted = formats.get(format_param.lower())
         if wanted is None:
-            raise UnknownFormat(f"format={format_param!r}; use one of {', '.join(FORMATS)}")
+            raise UnknownFormat(f"format={format_param!r}; use one of {', '.join(formats)}")
         return wanted if wanted in offers else None
     if not accept_header or not accept_header.strip():
         return offers[0]
-    accept = _with_aliases(parse_accept_header(accept_header, MIMEAccept))
+    accept = _with_aliases(parse_accept_header(accept_header, MIMEAccept), aliases)
     return accept.best_match(offers)

@@ -50,13 +50,16 @@ def free_port() -> int:
 class Server:
     """`licence-registry serve` on a store, in its own process group (so SIGKILL takes all)."""
 
-    def __init__(self, store: Path, base: str):
+    def __init__(self, store: Path, base: str, *, env: dict[str, str] | None = None,
+                 workers: int = 2):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "registry.cli", "--store", str(store), "--base-iri", base,
-             "serve", "--port", str(self.port), "--threads", "2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+             "serve", "--port", str(self.port), "--threads", "2", "--workers", str(workers),
+             "--no-access-log"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

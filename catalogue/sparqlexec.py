@@ -1,0 +1,188 @@
+"""Running public SPARQL queries with a time limit that really stops them.
+
+Embedded store — `ProcessExecutor`: a few query processes (catalogue/sparqlworker.py) per web
+process, each reading the newest read-only checkpoint. A query that passes the time limit is
+stopped by killing its process (SIGKILL: pyoxigraph cannot be interrupted otherwise) and a
+fresh process takes its place. Remote store — `RemoteExecutor`: the query goes to the store's
+query endpoint; at the limit the request is abandoned (the connection closed) and the store's
+own timeout (`oxigraph serve --timeout-s`) ends the evaluation there.
+
+Both cap the results and bound how many queries run at once per web process, so a flood of
+queries queues (up to the time limit) and then gets 503, and never starves the resolver.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import pyoxigraph as ox
+import requests
+
+from . import sparqlworker
+from .sparqlguard import QueryForm
+from .sparqlresults import (GRAPH_TYPES, JSON, NTRIPLES, write_boolean, write_solutions,
+                            write_triples)
+
+
+@dataclass
+class Outcome:
+    body: bytes
+    media_type: str
+    truncated: bool
+    count: int
+    elapsed_ms: float
+
+
+class QueryFailed(Exception):
+    """The query could not be answered; `kind` says why (see catalogue/sparql.py)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind    # "bad-query" | "time-limit" | "memory" | "busy" | "store-error"
+
+
+class _Worker:
+    def __init__(self, context, memory_limit: int):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=sparqlworker.serve, args=(child, memory_limit),
+                                       daemon=True, name="sparql-query")
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class ProcessExecutor:
+    def __init__(self, replica: Callable[[], str], *, workers: int, time_limit: float,
+                 memory_limit_mb: int):
+        self.replica = replica
+        self.time_limit = time_limit
+        self.memory_limit = memory_limit_mb * 1024 * 1024
+        # Spawned, not forked: RocksDB's threads do not survive fork (registry/server.py).
+        self.context = multiprocessing.get_context("spawn")
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        for _ in range(workers):
+            self.idle.put(self._new_worker())
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self.context, self.memory_limit)
+
+    def _replace_later(self) -> None:
+        threading.Thread(target=lambda: self.idle.put(self._new_worker()), daemon=True).start()
+
+    def run(self, query: str, form: QueryForm, media_type: str, limit: int) -> Outcome:
+        started = time.monotonic()
+        try:
+            worker = self.idle.get(timeout=self.time_limit)
+        except queue.Empty:
+            raise QueryFailed("busy", "Every query process is busy; try again shortly.") from None
+        task = {"query": query, "media_type": media_type, "limit": limit,
+                "replica": str(self.replica())}
+        try:
+            worker.conn.send(task)
+            remaining = self.time_limit - (time.monotonic() - started)
+            if not worker.conn.poll(max(remaining, 0.01)):
+                worker.kill()
+                self._replace_later()
+                raise QueryFailed("time-limit", f"The query ran longer than the time limit "
+                                  f"({self.time_limit:g} s) and was stopped.")
+            answer = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker.kill()
+            self._replace_later()
+            raise QueryFailed("memory", "The query needed more memory than a query may use and "
+                              "was stopped.") from None
+        self.idle.put(worker)
+        if answer[0] != "ok":
+            raise QueryFailed(answer[0], answer[1])
+        body, truncated, count = answer[1:]
+        return Outcome(body, media_type, truncated, count, (time.monotonic() - started) * 1000)
+
+    def close(self) -> None:
+        while True:
+            try:
+                self.idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+
+class RemoteExecutor:
+    """Queries the remote store's SPARQL endpoint; results are re-written here, capped."""
+
+    def __init__(self, query_url: str, *, workers: int, time_limit: float):
+        self.query_url = query_url
+        self.time_limit = time_limit
+        self.slots = threading.BoundedSemaphore(workers)
+        self.http = requests.Session()
+
+    def run(self, query: str, form: QueryForm, media_type: str, limit: int) -> Outcome:
+        started = time.monotonic()
+        if not self.slots.acquire(timeout=self.time_limit):
+            raise QueryFailed("busy", "Every query slot is busy; try again shortly.")
+        try:
+            deadline = started + self.time_limit
+            body, truncated, count = self._fetch(query, form, media_type, limit, deadline)
+        finally:
+            self.slots.release()
+        return Outcome(body, media_type, truncated, count, (time.monotonic() - started) * 1000)
+
+    def _fetch(self, query, form, media_type, limit, deadline) -> tuple[bytes, bool, int]:
+        # TSV for tables and N-Triples for graphs: one result per line, so the cap is applied
+        # while reading and the rest is never transferred.
+        accept = {QueryForm.SELECT: "text/tab-separated-values",
+                  QueryForm.ASK: JSON}.get(form, NTRIPLES)
+        lines: list[bytes] = []
+        try:
+            with self.http.post(self.query_url, params={"union-default-graph": ""},
+                                data=query.encode(), stream=True,
+                                headers={"Content-Type": "application/sparql-query",
+                                         "Accept": accept},
+                                timeout=(5, max(deadline - time.monotonic(), 0.01))) as response:
+                if response.status_code == 400:
+                    raise QueryFailed("bad-query", response.text[:2000])
+                if response.status_code >= 300:
+                    raise QueryFailed("store-error", f"The store answered "
+                                      f"{response.status_code}: {response.text[:500]}")
+                wanted = limit + 2 if form is QueryForm.SELECT else limit + 1
+                for line in response.iter_lines():
+                    lines.append(line)
+                    if len(lines) >= wanted and form is not QueryForm.ASK:
+                        break
+                    if time.monotonic() > deadline:
+                        raise requests.Timeout()
+        except requests.Timeout:
+            raise QueryFailed("time-limit", f"The query ran longer than the time limit "
+                              f"({self.time_limit:g} s) and was abandoned.") from None
+        except requests.RequestException as exc:
+            raise QueryFailed("store-error", f"The store could not be reached: {exc}") from None
+        return _rewrite(lines, form, media_type, limit)
+
+
+def _rewrite(lines: list[bytes], form: QueryForm, media_type: str, limit: int):
+    body = b"\n".join(lines) + b"\n"
+    if form is QueryForm.ASK:
+        value = bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+        return write_boolean(value, media_type), False, 1
+    if form is QueryForm.SELECT:
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        variables = [v.value for v in solutions.variables]
+        rows = [list(s) for s in solutions]
+        truncated = len(rows) > limit
+        rows = rows[:limit]
+        return write_solutions(variables, rows, media_type, truncated=truncated,
+                               limit=limit), truncated, len(rows)
+    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    truncated = len(triples) > limit
+    triples = triples[:limit]
+    if media_type not in GRAPH_TYPES:
+        raise QueryFailed("bad-query", "A CONSTRUCT or DESCRIBE query gives a graph: ask for "
+                          "Turtle, JSON-LD, N-Triples or RDF/XML.")
+    return write_triples(triples, media_type), truncated, len(triples)

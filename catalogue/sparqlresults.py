@@ -1,0 +1,152 @@
+"""SPARQL results written in every format /sparql offers, from rows already capped.
+
+Pure functions of (variables, rows) so the query process (embedded store) and the web process
+(remote store) write byte-identical results. The cap is stated in the body where the format has
+a place for it (JSON: `"truncated"`, XML: a `<link>` in the head) and always in headers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Iterable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from registry.csvsafe import neutralise
+from registry.namespaces import ADMS, CLC, CV, DCT, SCHEMA
+
+Row = Sequence["ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None"]
+
+JSON = "application/sparql-results+json"
+XML = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+TURTLE = "text/turtle"
+JSONLD = "application/ld+json"
+NTRIPLES = "application/n-triples"
+RDFXML = "application/rdf+xml"
+
+RESULT_TYPES = (JSON, XML, CSV, TSV)
+GRAPH_TYPES = (TURTLE, JSONLD, NTRIPLES, RDFXML)
+GRAPH_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, JSONLD: ox.RdfFormat.JSON_LD,
+                 NTRIPLES: ox.RdfFormat.N_TRIPLES, RDFXML: ox.RdfFormat.RDF_XML}
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+TRUNCATED_LINK = "urn:x-licence-registry:result-limit-reached"
+
+
+def json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {"subject": json_term(term.subject),
+                                        "predicate": json_term(term.predicate),
+                                        "object": json_term(term.object)}}
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != _XSD_STRING:
+            return (f"<literal datatype={quoteattr(term.datatype.value)}>"
+                    f"{escape(term.value)}</literal>")
+        return f"<literal>{escape(term.value)}</literal>"
+    return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
+            f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}</object></triple>")
+
+
+def _plain(term) -> str:
+    """CSV: the term's value alone (SPARQL 1.1 CSV drops types and language tags)."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value
+
+
+def _tsv(term) -> str:
+    """TSV: the term in SPARQL/Turtle syntax; tabs and newlines escaped so a row is one line."""
+    if term is None:
+        return ""
+    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def write_solutions(variables: Sequence[str], rows: Iterable[Row], media_type: str, *,
+                    truncated: bool = False, limit: int | None = None) -> bytes:
+    if media_type == JSON:
+        body = {"head": {"vars": list(variables)},
+                "results": {"bindings": [
+                    {v: json_term(t) for v, t in zip(variables, row) if t is not None}
+                    for row in rows]}}
+        if truncated:
+            body["head"]["link"] = [TRUNCATED_LINK]
+            body["truncated"] = True
+            body["resultLimit"] = limit
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    if media_type == XML:
+        out = ['<?xml version="1.0" encoding="utf-8"?>\n'
+               '<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+        out += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        if truncated:
+            out.append(f"<link href={quoteattr(TRUNCATED_LINK)}/>")
+        out.append("</head><results>")
+        for row in rows:
+            out.append("<result>")
+            out += [f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                    for v, t in zip(variables, row) if t is not None]
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return "".join(out).encode()
+    if media_type == CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(variables)
+        # Cells that a spreadsheet would run as formulas are neutralised (registry/csvsafe.py).
+        writer.writerows([neutralise(_plain(t)) for t in row] for row in rows)
+        return buffer.getvalue().encode()
+    if media_type == TSV:
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines += ["\t".join(_tsv(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode()
+    raise ValueError(f"not a results media type: {media_type}")
+
+
+def write_boolean(value: bool, media_type: str) -> bytes:
+    word = "true" if value else "false"
+    if media_type == JSON:
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if media_type == XML:
+        return ('<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns="http://www.w3.org/2005/'
+                f'sparql-results#"><head/><boolean>{word}</boolean></sparql>\n').encode()
+    if media_type == CSV:
+        return f"boolean\r\n{word}\r\n".encode()
+    if media_type == TSV:
+        return f"?boolean\n{word}\n".encode()
+    raise ValueError(f"not a results media type: {media_type}")
+
+
+PREFIXES = {name: str(ns) for name, ns in (
+    ("clc", CLC), ("cv", CV), ("schema", SCHEMA), ("dct", DCT), ("adms", ADMS))}
+
+
+def write_triples(triples: Sequence[ox.Triple], media_type: str) -> bytes:
+    kwargs = {"prefixes": PREFIXES} if media_type == TURTLE else {}
+    return ox.serialize(triples, format=GRAPH_FORMATS[media_type], **kwargs) or b""

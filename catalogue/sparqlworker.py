@@ -1,0 +1,75 @@
+"""The query process: evaluates public SPARQL queries on a read-only checkpoint of the store.
+
+pyoxigraph cannot interrupt a query, so each query runs in a process of its own that the web
+process kills when the time limit passes (catalogue/sparqlexec.py). The process runs at a lower
+CPU priority than the web workers and with a cap on its memory, so a hostile query slows only
+itself. It opens the newest checkpoint (registry/store/snapshots.py) read-only: it can neither
+write nor see anything but the main store, which holds public data only.
+
+Kept small on purpose: it is imported in a freshly spawned interpreter for every new process.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from itertools import islice
+
+import pyoxigraph as ox
+
+from .sparqlresults import GRAPH_TYPES, write_boolean, write_solutions, write_triples
+
+NICENESS = 10
+
+
+def evaluate(store: ox.Store, query: str, media_type: str, limit: int) -> tuple[bytes, bool, int]:
+    """(body, truncated, count): the results written in `media_type`, at most `limit` of them.
+
+    The union of the store's graphs is the default graph (the main store holds only public
+    graphs). Raises SyntaxError for a query pyoxigraph cannot parse.
+    """
+    results = store.query(query, use_default_graph_as_union=True)
+    if isinstance(results, ox.QueryBoolean):
+        if media_type in GRAPH_TYPES:
+            raise SyntaxError("An ASK query gives true or false: ask for a results format "
+                              "(JSON, XML, CSV or TSV), not an RDF one.")
+        return write_boolean(bool(results), media_type), False, 1
+    if isinstance(results, ox.QuerySolutions):
+        if media_type in GRAPH_TYPES:
+            raise SyntaxError("A SELECT query gives a table: ask for JSON, XML, CSV or TSV.")
+        variables = [v.value for v in results.variables]
+        rows = [list(solution) for solution in islice(results, limit + 1)]
+        truncated = len(rows) > limit
+        rows = rows[:limit]
+        return (write_solutions(variables, rows, media_type, truncated=truncated, limit=limit),
+                truncated, len(rows))
+    if media_type not in GRAPH_TYPES:
+        raise SyntaxError("A CONSTRUCT or DESCRIBE query gives a graph: ask for Turtle, "
+                          "JSON-LD, N-Triples or RDF/XML.")
+    triples = list(islice(results, limit + 1))
+    truncated = len(triples) > limit
+    triples = triples[:limit]
+    return write_triples(triples, media_type), truncated, len(triples)
+
+
+def serve(conn, memory_limit_bytes: int) -> None:
+    """Answer tasks from the web process until it goes away (EOF on the pipe)."""
+    os.nice(NICENESS)
+    resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
+    opened: tuple[str, ox.Store] | None = None
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if opened is None or opened[0] != task["replica"]:
+                opened = None          # drop the old checkpoint before opening the new one
+                opened = (task["replica"], ox.Store.read_only(task["replica"]))
+            answer = ("ok", *evaluate(opened[1], task["query"], task["media_type"],
+                                      task["limit"]))
+        except SyntaxError as exc:
+            answer = ("bad-query", str(exc))
+        except (OSError, MemoryError) as exc:
+            answer = ("store-error", str(exc))
+        conn.send(answer)

@@ -35,7 +35,8 @@ RESULT_FORMATS = {"json": fmt.JSON, "xml": fmt.XML, "csv": fmt.CSV, "tsv": fmt.T
                   "srj": fmt.JSON, "srx": fmt.XML, "html": HTML}
 GRAPH_FORMATS = {"ttl": fmt.TURTLE, "turtle": fmt.TURTLE, "jsonld": fmt.JSONLD,
                  "json-ld": fmt.JSONLD, "json": fmt.JSONLD, "nt": fmt.NTRIPLES,
-                 "ntriples": fmt.NTRIPLES, "n-triples": fmt.NTRIPLES, "rdf": fmt.RDFXML,
+                 "ntriples": fmt.NTRIPLES, "n-triples": fmt.NTRIPLES, "n3": fmt.TURTLE,
+                 "rdf": fmt.RDFXML,
                  "rdfxml": fmt.RDFXML, "rdf+xml": fmt.RDFXML, "xml": fmt.RDFXML, "html": HTML}
 RESULT_ALIASES = {"application/json": fmt.JSON, "application/xml": fmt.XML, "text/xml": fmt.XML,
                   "application/xhtml+xml": HTML}

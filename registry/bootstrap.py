@@ -11,6 +11,7 @@ from catalogue.model import Catalogue, catalogue_quads, read_catalogue
 
 from .paths import CATALOGUE_DIR, SHAPES_DIR, VOCAB_DIR
 from .store import ChangeSet, Repository
+from .store.privacy import is_private_graph
 
 
 def graph_iri(base: str, name: str) -> str:
@@ -23,8 +24,11 @@ PRIVATE = "private"
 
 def is_public_graph(base: str, graph: str) -> bool:
     """False for what must never be published: `{BASE}/graph/private…` (key hashes, upload
-    reports) and the store's own bookkeeping (`urn:x-licence-registry:…`, the write lease)."""
-    return not (graph.startswith(graph_iri(base, PRIVATE)) or graph.startswith("urn:x-licence-registry:"))
+    reports) and the store's own bookkeeping (`urn:x-licence-registry:…`, the write lease).
+
+    The one rule is `store.privacy.is_private_graph`, which also keeps private graphs out of
+    the main store; it needs no `base` (kept here for callers)."""
+    return not is_private_graph(graph)
 
 
 def _turtle_quads(folder: Path, graph: ox.NamedNode) -> list[ox.Quad]:

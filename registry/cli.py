@@ -9,7 +9,6 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -74,7 +73,8 @@ def main(ctx: click.Context, store: str | None, store_url: str | None, base_iri:
 @main.command()
 @click.pass_context
 def init(ctx: click.Context):
-    """Create the store and load the vocabulary, the data standard and the catalogue.
+    """Create the store (and its private store) and load the vocabulary, the data standard
+    and the catalogue.
 
     Safe to run again: it replaces those graphs and leaves licences alone.
     """
@@ -310,8 +310,8 @@ def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, bad
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 @click.pass_context
 def dump(ctx: click.Context, out: str):
-    """Write the public data (every graph but the private ones) as N-Quads; OUT ending in .gz
-    is gzip-compressed. Prints the SHA-256 of the file."""
+    """Write the public data (the main store; never the private one) as N-Quads; OUT ending
+    in .gz is gzip-compressed. Prints the SHA-256 of the file."""
     import pyoxigraph as ox
 
     from .bootstrap import is_public_graph
@@ -325,6 +325,8 @@ def dump(ctx: click.Context, out: str):
             repo.export(raw)
             raw.seek(0)
             with opener(out, "wb") as handle:
+                # The main store holds public data only; filtered anyway, for a store made
+                # before private data had a store of its own and not yet migrated.
                 public = (q for q in ox.parse(raw, format=ox.RdfFormat.N_QUADS)
                           if isinstance(q.graph_name, ox.DefaultGraph)
                           or is_public_graph(base, q.graph_name.value))
@@ -341,15 +343,18 @@ def dump(ctx: click.Context, out: str):
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.pass_context
 def backup(ctx: click.Context, directory: str):
-    """Write the whole store (private graph included) to DIRECTORY: dataset.nq.gz and a manifest
-    with its SHA-256. Works the same for the embedded and the remote store."""
+    """Write everything — the main store and the private one — to DIRECTORY: one dataset.nq.gz
+    and a manifest with its SHA-256. Works the same for the embedded and the remote store."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     repo = _repo(ctx)
     try:
         with gzip.open(folder / "dataset.nq.gz", "wb") as handle:
-            repo.export(handle)
-        count = repo.quad_count()
+            # Main first: an upload committed in between leaves at worst an orphan report in
+            # the backup (as a crash would), never an upload without its report.
+            for store in (repo, repo.private):
+                store.export(handle)
+        count = repo.quad_count() + repo.private.quad_count()
     finally:
         repo.close()
     sha = hashlib.sha256((folder / "dataset.nq.gz").read_bytes()).hexdigest()
@@ -364,7 +369,9 @@ def backup(ctx: click.Context, directory: str):
 @click.argument("directory", type=click.Path(file_okay=False, exists=True))
 @click.pass_context
 def restore(ctx: click.Context, directory: str):
-    """Replace the whole store with the backup in DIRECTORY (checksum verified first)."""
+    """Replace both stores with the backup in DIRECTORY (checksum verified first): private
+    graphs go to the private store, the rest to the main one. Restoring a backup of a store
+    made before private data had a store of its own migrates it."""
     folder = Path(directory)
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -374,17 +381,25 @@ def restore(ctx: click.Context, directory: str):
     if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise Refused(f"{folder / manifest['file']} does not match the SHA-256 in its manifest: "
                       "the backup is damaged; nothing was changed.")
+    from .store.privacy import split_nquads
+
     repo = _repo(ctx, create=True)
     try:
-        with tempfile.NamedTemporaryFile(suffix=".nq", dir=repo.scratch_dir()) as plain:
+        scratch = repo.scratch_dir()
+        with tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as public, \
+                tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as private:
             with gzip.open(folder / manifest["file"]) as source:
-                shutil.copyfileobj(source, plain)
-            plain.flush()
-            repo.replace_all(Path(plain.name))
+                split_nquads(source, public, private)
+            public.flush()
+            private.flush()
+            repo.private.replace_all(Path(private.name))
+            repo.replace_all(Path(public.name))
         count = repo.quad_count()
+        private_count = repo.private.quad_count()
     finally:
         repo.close()
-    click.echo(f"Restored {count} quads from {folder}.")
+    click.echo(f"Restored {count + private_count} quads from {folder} "
+               f"({private_count} in the private store).")
 
 
 @main.command("check-links")

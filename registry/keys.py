@@ -1,8 +1,9 @@
 """Agency API keys: shown once, stored only as hashes in the private graph, revocable.
 
 A key is 32 random bytes, so a plain SHA-256 is the right hash: there is nothing to brute-force
-that a slow hash would protect. The private graph is never part of a dump, a page or the public
-SPARQL endpoint.
+that a slow hash would protect. The private graph lives in the private store (`repo.private`),
+so it is never part of a dump, a page or the public SPARQL endpoint. Every function takes the
+main repository (or the private one: its `.private` is itself).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _private(base: str) -> str:
 
 
 def list_keys(repo: Repository, base: str) -> list[KeyRecord]:
-    rows = repo.select(
+    rows = repo.private.select(
         f"""SELECT ?g ?agency ?hash ?created ?revoked WHERE {{ GRAPH ?g {{
               ?k <{_FOR.value}> ?a ; <{_HASH.value}> ?hash ; <{_CREATED.value}> ?created .
               ?a <http://purl.org/dc/terms/identifier> ?agency .
@@ -74,7 +75,7 @@ def _write(repo: Repository, base: str, keys: list[KeyRecord]) -> None:
         if key.revoked:
             quads.append(ox.Quad(node, _REVOKED, ox.Literal("true", datatype=ox.NamedNode(
                 "http://www.w3.org/2001/XMLSchema#boolean")), graph))
-    repo.apply(ChangeSet.from_quads(quads, replace=[graph.value]))
+    repo.private.apply(ChangeSet.from_quads(quads, replace=[graph.value]))
 
 
 def issue_key(repo: Repository, base: str, agency: str) -> tuple[str, KeyRecord]:
@@ -82,14 +83,14 @@ def issue_key(repo: Repository, base: str, agency: str) -> tuple[str, KeyRecord]
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     record = KeyRecord(hash_key(key)[:12], agency, hash_key(key),
                        dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), False)
-    with repo.writing():
+    with repo.private.writing():
         _write(repo, base, [*list_keys(repo, base), record])
     return key, record
 
 
 def revoke_key(repo: Repository, base: str, agency: str, key_id: str) -> KeyRecord | None:
     """Revoke the agency's key whose id (hash prefix) is `key_id`; None when it has none."""
-    with repo.writing():
+    with repo.private.writing():
         keys = list_keys(repo, base)
         match = next((k for k in keys if k.id == key_id and k.agency == agency), None)
         if match is None:

@@ -135,13 +135,18 @@ def report_graph_iri(base: str, upload_id: str) -> str:
     return f"{base}/graph/private/upload/{upload_id}"
 
 
-def _report_line(base: str, upload_iri: str, upload_id: str, problems: list[Problem]) -> str:
+REPORT = "https://w3id.org/clc/def#report"
+
+
+def _report_change(base: str, upload_iri: str, upload_id: str,
+                   problems: list[Problem]) -> ChangeSet:
+    """The upload's report, a change set for the private store."""
     report = {"problems": [p.as_json() for p in problems[:REPORT_LIMIT]],
               "more_problems": max(0, len(problems) - REPORT_LIMIT)}
-    quad = ox.Quad(ox.NamedNode(upload_iri), ox.NamedNode("https://w3id.org/clc/def#report"),
-                   ox.Literal(json.dumps(report, ensure_ascii=False)),
-                   ox.NamedNode(report_graph_iri(base, upload_id)))
-    return ox.serialize([quad], format=ox.RdfFormat.N_QUADS).decode().rstrip("\n")
+    graph = report_graph_iri(base, upload_id)
+    quad = ox.Quad(ox.NamedNode(upload_iri), ox.NamedNode(REPORT),
+                   ox.Literal(json.dumps(report, ensure_ascii=False)), ox.NamedNode(graph))
+    return ChangeSet.from_quads([quad], replace=[graph])
 
 
 def upload_graph_iri(base: str, upload_id: str) -> str:
@@ -173,8 +178,11 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
            problems: list[Problem] | None = None) -> CommitResult:
     """Write checked records as one atomic change set and return the counts.
 
-    `problems` (the batch's warnings) are kept as the upload's report in a private graph, in
-    the same change set, for the agency to read back (GET /api/v1/uploads/{id}).
+    `problems` (the batch's warnings) are kept as the upload's report in a private graph, for
+    the agency to read back (GET /api/v1/uploads/{id}). The report goes to the private store
+    (`repo.private`), as its own change set, BEFORE the main change set: a crash between the
+    two leaves an orphan report nobody can see (a report is shown only for an upload whose
+    activity is in the main store), never an upload whose report is missing.
 
     A licence already in the register with the same content is left alone (unchanged); with
     different content its current record is kept as an immutable version graph and replaced.
@@ -215,9 +223,8 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
             result.updated = len(updated)
             payload.add([_upload_lines(base, upload_iri, agency, timestamp, result).rstrip("\n")])
             replace.append(upload_graph_iri(base, upload_id))
-            payload.add([_report_line(base, upload_iri, upload_id, problems or [])])
-            replace.append(report_graph_iri(base, upload_id))
             payload.close()
+            repo.private.apply(_report_change(base, upload_iri, upload_id, problems or []))
             repo.apply(ChangeSet(replace=replace, payload=payload.paths))
         finally:
             payload.remove()

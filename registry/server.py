@@ -1,8 +1,10 @@
 """Serving the app with gunicorn.
 
-Every worker reads the embedded store through read-only checkpoints and writes by taking the
-store's lock for a commit (registry/store/shared.py), so several worker processes use every
-core. The app (and its store handle) is created inside each worker after gunicorn forks.
+Every worker reads the embedded store — the main one and the private one (`{STORE}/private`)
+— through read-only checkpoints and writes by taking a store's lock for a commit
+(registry/store/shared.py), so several worker processes use every core. The app (and its
+store handles) is created inside each worker after gunicorn forks. A remote main store needs
+PRIVATE_STORE_URL too (checked with the settings, before anything starts).
 """
 
 from __future__ import annotations

@@ -85,6 +85,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORE_GSP_URL", "",
             "Override the remote Graph Store Protocol endpoint (default STORE_URL/store).",
             _url_or_empty),
+    Setting("PRIVATE_STORE_URL", "",
+            "Base URL of a SECOND remote SPARQL 1.1 store, laid out the same way, for private "
+            "data (agency key hashes, upload reports, the write lease). Required when "
+            "STORE_URL is set: the public SPARQL endpoint reads the whole main store. The "
+            "embedded store keeps its private store in STORE/private.", _url_or_empty),
     Setting("STORE_TIMEOUT", 600.0,
             "Seconds to wait for the remote store to answer one request.", _positive_float),
     Setting("REDIRECT_ALLOW", "",
@@ -150,7 +155,23 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         except ValueError as exc:
             raise SettingsError(
                 f"Setting {setting.name} = {raw!r} (from {source}) {exc}.") from None
+    _check_stores(values)
     return values
+
+
+def _check_stores(values: Mapping[str, Any]) -> None:
+    """A remote main store needs a separate remote private store: the public SPARQL endpoint
+    reads the union of every graph in the main store, so private data must not be in it."""
+    if values["STORE_URL"] and not values["PRIVATE_STORE_URL"]:
+        raise SettingsError(
+            f"STORE_URL is set ({values['STORE_URL']}) but PRIVATE_STORE_URL is not: set it to a "
+            "second store for private data (agency key hashes, upload reports, the write lease), "
+            "because the public SPARQL endpoint reads the whole main store.")
+    if values["STORE_URL"] and values["PRIVATE_STORE_URL"] == values["STORE_URL"]:
+        raise SettingsError(
+            f"PRIVATE_STORE_URL is the same store as STORE_URL ({values['STORE_URL']}): private "
+            "data must be in a store of its own, because the public SPARQL endpoint reads the "
+            "whole main store.")
 
 
 def describe_settings() -> str:

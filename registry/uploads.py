@@ -8,9 +8,12 @@ Every committed upload writes one graph `{BASE}/graph/upload/{id}` holding its a
 
 from __future__ import annotations
 
+import json
+
 import pyoxigraph as ox
 
 from . import identifiers
+from .pipeline import REPORT, report_graph_iri, upload_graph_iri
 
 _QUERY = """
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -43,19 +46,17 @@ def list_uploads(repo, base: str, agency: str, limit: int | None = None) -> list
             for row in rows]
 
 
-_REPORT = """
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX clc: <https://w3id.org/clc/def#>
-SELECT ?upload ?agency ?report WHERE {
-  GRAPH ?g { ?upload prov:wasAssociatedWith ?agency }
-  GRAPH ?r { ?upload clc:report ?report }
-}"""
+_PROV_AGENT = "http://www.w3.org/ns/prov#wasAssociatedWith"
 
 
 def upload_report(repo, base: str, agency: str, upload_id: str) -> dict | None:
-    """The report kept with one of the agency's uploads; None when it is not theirs or unknown."""
-    import json
+    """The report kept with one of the agency's uploads; None when it is not theirs or unknown.
 
-    rows = repo.select(_REPORT, {"upload": ox.NamedNode(f"{base}/id/upload/{upload_id}"),
-                                 "agency": ox.NamedNode(identifiers.agency_iri(base, agency))})
-    return json.loads(rows[0]["report"].value) if rows else None
+    Whose upload it is comes from its activity in the main store; the report itself is in the
+    private store (a report without an activity, left by a crash, is never shown)."""
+    upload = f"{base}/id/upload/{upload_id}"
+    owners = repo.objects(upload, _PROV_AGENT, upload_graph_iri(base, upload_id))
+    if ox.NamedNode(identifiers.agency_iri(base, agency)) not in owners:
+        return None
+    reports = repo.private.objects(upload, REPORT, report_graph_iri(base, upload_id))
+    return json.loads(reports[0].value) if reports else None

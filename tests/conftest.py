@@ -33,11 +33,9 @@ def _oxigraph_binary() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
-    """A real `oxigraph serve` on loopback for the whole session; tests empty it before use."""
+def _serve_oxigraph(location: Path):
+    """Start a real `oxigraph serve` on loopback; its URL and process."""
     port = _free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
     process = subprocess.Popen(
         [_oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -46,25 +44,51 @@ def oxigraph_server(tmp_path_factory):
     while time.monotonic() < deadline:
         try:
             requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-            break
+            return url, process
         except requests.ConnectionError:
             if process.poll() is not None:
                 pytest.fail(f"oxigraph serve exited: {process.stderr.read().decode()}")
             time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("oxigraph serve did not start within 30 s")
-    yield url
-    process.terminate()
-    process.wait(10)
+    process.kill()
+    pytest.fail("oxigraph serve did not start within 30 s")
 
 
-def _remote(url: str) -> RemoteRepository:
-    repo = RemoteRepository(url + "/query", url + "/update", url + "/store", timeout=120)
+@pytest.fixture(scope="session")
+def oxigraph_servers(tmp_path_factory):
+    """Two real `oxigraph serve` for the whole session, the main store and the private one
+    (PRIVATE_STORE_URL); tests empty them before use."""
+    started = [_serve_oxigraph(tmp_path_factory.mktemp(name))
+               for name in ("oxigraph", "oxigraph-private")]
+    yield tuple(url for url, _ in started)
+    for _, process in started:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(oxigraph_servers):
+    """The main store's URL."""
+    return oxigraph_servers[0]
+
+
+@pytest.fixture(scope="session")
+def private_oxigraph_server(oxigraph_servers):
+    """The private store's URL."""
+    return oxigraph_servers[1]
+
+
+def empty_remote_store(url: str) -> None:
     requests.post(url + "/update", data="DROP SILENT ALL",
                   headers={"Content-Type": "application/sparql-update"}, timeout=30
                   ).raise_for_status()
-    return repo
+
+
+def _remote(url: str, private_url: str) -> RemoteRepository:
+    """The main remote repository with its private one, both emptied."""
+    for store in (url, private_url):
+        empty_remote_store(store)
+    return RemoteRepository.at(url, 120, private=RemoteRepository.at(private_url, 120,
+                                                                     holds_private=True))
 
 
 @pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.remote)])
@@ -73,7 +97,8 @@ def empty_repo(request, tmp_path):
     if request.param == "embedded":
         repo = EmbeddedRepository(tmp_path / "store", create=True)
     else:
-        repo = _remote(request.getfixturevalue("oxigraph_server"))
+        repo = _remote(request.getfixturevalue("oxigraph_server"),
+                       request.getfixturevalue("private_oxigraph_server"))
     yield repo
     repo.close()
 

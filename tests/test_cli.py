@@ -157,15 +157,17 @@ def test_dump_backup_restore(initialised, tmp_path, catalogue):
 
 
 @pytest.mark.remote
-def test_remote_store_by_flag(oxigraph_server, tmp_path, catalogue):
+def test_remote_store_by_flag(oxigraph_server, private_oxigraph_server, tmp_path, catalogue):
     from click.testing import CliRunner
 
     from registry.cli import main
 
     import requests
-    requests.post(oxigraph_server + "/update", data="DROP SILENT ALL",
-                  headers={"Content-Type": "application/sparql-update"}, timeout=30)
-    cli = CliRunner()
+
+    from .conftest import empty_remote_store
+    for url in (oxigraph_server, private_oxigraph_server):
+        empty_remote_store(url)
+    cli = CliRunner(env={"LICENCE_REGISTRY_PRIVATE_STORE_URL": private_oxigraph_server})
     remote = ["--store-url", oxigraph_server]
     assert cli.invoke(main, [*remote, "init"]).exit_code == 0
     rows = list(demo_rows(catalogue, 20, agency="fda"))

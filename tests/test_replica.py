@@ -94,8 +94,10 @@ def test_open_reader_follows_new_checkpoints(store):
     store.apply(_change(G2, "two"))
     reader.reader.refresh()                 # instead of waiting for its next look at CURRENT
     assert reader.existing_graphs([G1, G2]) == {G1, G2}
+    dataset = store.path / "dataset.nq"
+    dataset.write_bytes(store.export_bytes())
     with pytest.raises(StoreError, match="read-only"):
-        reader.replace_all(store.path / "nothing.nq")
+        reader.replace_all(dataset)
 
 
 def test_open_reader_needs_a_published_checkpoint(store):
@@ -115,13 +117,17 @@ def test_the_shared_repository_offers_the_checkpoint_it_reads(tmp_path):
 
 
 @pytest.mark.remote
-def test_a_remote_store_has_no_replica_and_its_reader_queries_it(oxigraph_server):
+def test_a_remote_store_has_no_replica_and_its_reader_queries_it(oxigraph_server,
+                                                                private_oxigraph_server):
     from registry.settings import load_settings
 
     from .conftest import _remote
 
-    main = _remote(oxigraph_server)
+    main = _remote(oxigraph_server, private_oxigraph_server)
     main.apply(_change(G1, "one"))
     assert main.read_replica() is None
-    reader = open_reader(load_settings({"STORE_URL": oxigraph_server}, environ={}))
+    reader = open_reader(load_settings({"STORE_URL": oxigraph_server,
+                                        "PRIVATE_STORE_URL": private_oxigraph_server}, environ={}))
     assert reader.existing_graphs([G1, G2]) == {G1}
+    with pytest.raises(StoreError, match="without its private store"):
+        reader.private          # a reader sees public data only

@@ -158,17 +158,19 @@ def test_writers_take_turns(empty_repo):
 
 
 @pytest.mark.remote
-def test_remote_writers_in_separate_clients_take_turns(oxigraph_server):
-    """Two RemoteRepository objects (as two web workers) share the lease in the store."""
+def test_remote_writers_in_separate_clients_take_turns(oxigraph_server, private_oxigraph_server):
+    """Three RemoteRepository objects (as three web workers, each with its own process lock)
+    share the lease, which is kept in the private store."""
     import threading
 
     from registry.store.remote import RemoteRepository
 
+    from .conftest import _remote
+
     counter = "http://127.0.0.1:8000/graph/counter"
-    clients = [RemoteRepository(oxigraph_server + "/query", oxigraph_server + "/update",
-                                oxigraph_server + "/store", timeout=60) for _ in range(3)]
-    for client in clients:
-        client._writer = threading.RLock()        # as separate processes: no shared lock
+    clients = [_remote(oxigraph_server, private_oxigraph_server)]
+    clients += [RemoteRepository.at(oxigraph_server, 60, private=RemoteRepository.at(
+        private_oxigraph_server, 60, holds_private=True)) for _ in range(2)]
     clients[0].apply(ChangeSet.from_quads([quad("http://x/c", "0", counter)], replace=[counter]))
 
     def bump(client):
@@ -184,7 +186,8 @@ def test_remote_writers_in_separate_clients_take_turns(oxigraph_server):
     for t in threads:
         t.join()
     assert values(clients[0], counter) == ["12"]
-    assert not clients[0].ask("ASK { GRAPH <urn:x-licence-registry:lock> { ?s ?p ?o } }")
+    for store in (clients[0], clients[0].private):       # released, and never in the main store
+        assert not store.ask("ASK { GRAPH <urn:x-licence-registry:lock> { ?s ?p ?o } }")
 
 
 def test_a_half_deleted_finished_entry_is_discarded_on_open(tmp_path):

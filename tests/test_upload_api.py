@@ -162,9 +162,9 @@ def test_an_upload_keeps_its_report_for_its_agency_only(client, embedded_repo, d
     other = client.get(f"/api/v1/uploads/{answer['upload_id']}",
                        headers={"Authorization": f"Bearer {dot_key}"})
     assert other.status_code == 404
-    # Reports live in a private graph: never in the public data.
+    # Reports live in a private graph of the private store: never in the public data.
     from registry.bootstrap import is_public_graph
-    graphs = {q.graph_name.value for q in embedded_repo.store.quads_for_pattern(
+    graphs = {q.graph_name.value for q in embedded_repo.private.store.quads_for_pattern(
         None, None, None, None) if "report" in q.predicate.value}
     assert graphs and not any(is_public_graph(BASE, g) for g in graphs)
 

@@ -3,6 +3,11 @@
 Two implementations: `EmbeddedRepository` (pyoxigraph on disk, one owning process) and
 `RemoteRepository` (any SPARQL 1.1 Query/Update/Graph Store Protocol server). Every write is a
 `ChangeSet` — whole named graphs replaced, quads added — applied all or nothing.
+
+Each register has two stores: the main one (public data only: the public SPARQL endpoint reads
+all of it) and `Repository.private` (key hashes, upload reports, the remote write lease). The
+main repository refuses any change set that names or writes a private graph
+(registry/store/privacy.py).
 """
 
 from __future__ import annotations
@@ -56,6 +61,21 @@ class ChangeSet:
 class Repository(abc.ABC):
     """What the register needs from a SPARQL store, and nothing more."""
 
+    # True for the repository OF private graphs: no guard, and its `.private` is itself.
+    holds_private = False
+    _private: "Repository | None" = None
+
+    @property
+    def private(self) -> "Repository":
+        """The repository holding the private graphs, a store of its own so that the main
+        store (which the public SPARQL endpoint reads whole) holds public data only."""
+        if self.holds_private:
+            return self
+        if self._private is None:
+            raise StoreError(f"This {type(self).__name__} was opened without its private store "
+                             "(key hashes, upload reports): open it with open_repository().")
+        return self._private
+
     @abc.abstractmethod
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
         """Rows of a SELECT query; `bindings` fix variables to terms (never pasted as text).
@@ -81,23 +101,52 @@ class Repository(abc.ABC):
     def objects(self, subject: str, predicate: str, graph: str) -> list[Term]:
         """The objects of (subject, predicate) in one graph: the cheapest lookup there is."""
 
-    @abc.abstractmethod
     def apply(self, change: ChangeSet) -> None:
-        """Apply a change set atomically: afterwards the store is exactly as before or after."""
+        """Apply a change set atomically: afterwards the store is exactly as before or after.
+
+        On the main repository a change set naming or writing a private graph raises
+        StoreError and writes nothing."""
+        self._refuse_private(change.replace, change.parts())
+        self._apply(change)
+
+    @abc.abstractmethod
+    def _apply(self, change: ChangeSet) -> None: ...
 
     @abc.abstractmethod
     def export(self, out: BinaryIO) -> None:
         """Every quad, as N-Quads."""
 
-    @abc.abstractmethod
     def replace_all(self, nquads: Path) -> None:
-        """Empty the store and load a dataset (restore)."""
+        """Empty the store and load a dataset (restore); the main repository refuses a dataset
+        with private graphs, as `apply` does."""
+        self._refuse_private([], [nquads])
+        self._replace_all(nquads)
+
+    @abc.abstractmethod
+    def _replace_all(self, nquads: Path) -> None: ...
+
+    def _refuse_private(self, replace: Iterable[str], parts: Iterable[bytes | Path]) -> None:
+        if self.holds_private:
+            return
+        from .privacy import private_graphs_named
+
+        try:
+            found = private_graphs_named(replace, parts)
+        except OSError as exc:
+            raise StoreError(f"Refused (nothing written): cannot read the change's payload "
+                             f"{exc.filename}: {exc.strerror}.") from exc
+        if found:
+            raise StoreError(f"Refused (nothing written): the main store holds public data only, "
+                             f"and this change writes private graph(s) {', '.join(found)}; "
+                             "write them to Repository.private.")
 
     @abc.abstractmethod
     def quad_count(self) -> int: ...
 
     def close(self) -> None:
-        pass
+        """Release the store (and the private one the main repository opened with it)."""
+        if self._private is not None and self._private is not self:
+            self._private.close()
 
     _writer = threading.RLock()
 
@@ -145,7 +194,8 @@ class Repository(abc.ABC):
 
 
 def open_repository(settings: Mapping[str, Any], *, create: bool = False) -> Repository:
-    """The repository the settings name: remote when STORE_URL is set, else embedded."""
+    """The main repository the settings name, with its `private` one: remote when STORE_URL
+    is set (private: PRIVATE_STORE_URL), else embedded (`{STORE}` and `{STORE}/private`)."""
     if settings["STORE_URL"]:
         from .remote import RemoteRepository
 
@@ -160,12 +210,13 @@ def open_reader(settings: Mapping[str, Any]) -> Repository:
 
     Embedded: it reads the newest published checkpoint (the owning process publishes one with
     `read_replica()`) and never opens the store itself, so it cannot block or corrupt the
-    owner; writes raise StoreError. Remote: the main store's RemoteRepository.
+    owner; writes raise StoreError. Remote: the main store's RemoteRepository. Neither has a
+    `private` repository: a reader sees public data only.
     """
     if settings["STORE_URL"]:
         from .remote import RemoteRepository
 
-        return RemoteRepository.from_settings(settings)
+        return RemoteRepository.from_settings(settings, private=False)
     from .checkpoint import CheckpointRepository
 
     return CheckpointRepository(Path(settings["STORE"]))

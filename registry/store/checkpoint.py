@@ -33,8 +33,8 @@ class CheckpointRepository(PyoxigraphReads):
         return StoreError(f"The store {self.path} is open read-only here (a checkpoint reader); "
                           "write through the process that owns it.")
 
-    def apply(self, change: ChangeSet) -> None:
+    def _apply(self, change: ChangeSet) -> None:
         raise self._refuse()
 
-    def replace_all(self, nquads: Path) -> None:
+    def _replace_all(self, nquads: Path) -> None:
         raise self._refuse()

@@ -4,6 +4,8 @@ Layout of the store directory:
 
     data/        the pyoxigraph (RocksDB) database
     journal/     change sets that are committed but maybe not yet fully applied
+    snapshots/   read-only checkpoints for other processes (registry/store/snapshots.py)
+    private/     the private store (key hashes, upload reports), laid out the same way
 
 Why a journal: pyoxigraph's transactional `load` takes about 12 µs a quad and holds the whole
 batch in memory (100,000 licences ≈ 3 million quads ≈ 40 s and many GB), while `bulk_load` is
@@ -164,15 +166,26 @@ def _lock_exclusively(path: Path, wait: float) -> int:
             time.sleep(0.05)
 
 
+PRIVATE_DIR = "private"
+
+
 class EmbeddedRepository(PyoxigraphReads):
     """The store opened read-write by this process (the CLI, tests, or a web worker committing).
 
     When the store is served (`snapshots/` exists), every applied change set also publishes a
     read-only checkpoint for the web workers (registry/store/snapshots.py).
+
+    The main store opens its private store (`{path}/private`, created when missing: a store
+    made before private data had a store of its own is migrated by backup and restore) with
+    the same journal and locks, unless `with_private` is False (the shared repository opens the
+    private store separately, only for private writes). `holds_private` opens a store AS the
+    private one.
     """
 
-    def __init__(self, path: Path, *, create: bool = False, wait: float = 600.0):
+    def __init__(self, path: Path, *, create: bool = False, wait: float = 600.0,
+                 holds_private: bool = False, with_private: bool = True):
         self.path = Path(path)
+        self.holds_private = holds_private
         data = self.path / "data"
         if not data.exists() and not create:
             raise StoreNotInitialised(
@@ -188,6 +201,13 @@ class EmbeddedRepository(PyoxigraphReads):
         self.scratch = self.path / "tmp"
         self.scratch.mkdir(exist_ok=True)
         self.recover()
+        if with_private and not holds_private:
+            try:
+                self._private = EmbeddedRepository(self.path / PRIVATE_DIR, create=True,
+                                                   wait=wait, holds_private=True)
+            except BaseException:
+                self.close()
+                raise
 
     def _read_store(self) -> ox.Store:
         return self.store
@@ -197,7 +217,7 @@ class EmbeddedRepository(PyoxigraphReads):
 
     # Writing
 
-    def apply(self, change: ChangeSet) -> None:
+    def _apply(self, change: ChangeSet) -> None:
         with self._write_mutex:
             entry = self._write_journal(change)
             with self._lock.writing():
@@ -205,7 +225,7 @@ class EmbeddedRepository(PyoxigraphReads):
             if snapshots.enabled(self.path):
                 snapshots.publish(self.store, self.path)
 
-    def replace_all(self, nquads: Path) -> None:
+    def _replace_all(self, nquads: Path) -> None:
         with self._write_mutex, self._lock.writing():
             self.store.clear()
             self.store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
@@ -290,15 +310,20 @@ class EmbeddedRepository(PyoxigraphReads):
     def read_replica(self) -> Path:
         """The newest checkpoint. The first call turns publishing on (`snapshots/`): from
         then on every applied change set publishes one, so it stays current."""
-        with self._write_mutex:         # not while a commit is publishing its own
-            if not snapshots.enabled(self.path):
-                snapshots.publish(self.store, self.path)
-            return snapshots.current(self.path)
+        replica = snapshots.current(self.path)
+        if replica is None:
+            with self._write_mutex:         # not while a commit is publishing its own
+                replica = snapshots.current(self.path)
+                if replica is None:
+                    snapshots.publish(self.store, self.path)
+                    replica = snapshots.current(self.path)
+        return replica
 
     def scratch_dir(self) -> str:
         return str(self.scratch)   # same file system as the journal: payloads are hard-linked
 
     def close(self) -> None:
+        super().close()
         if not hasattr(self, "store"):
             return
         self.store.flush()

@@ -8,6 +8,7 @@ serialising pyoxigraph terms (which escape them) into a VALUES clause, never by 
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +20,9 @@ import requests
 from . import ChangeSet, Repository, StoreError, Term
 
 _CHUNK = 1 << 16
-# The write lease: one triple in a graph of its own, taken and released by single SPARQL
-# updates (each one transaction), so web workers on many machines commit one at a time.
+# The write lease: one triple in a graph of its own in the private store, taken and released
+# by single SPARQL updates (each one transaction), so web workers on many machines commit one
+# at a time.
 LOCK_GRAPH = "urn:x-licence-registry:lock"
 LEASE_PREFIX = "urn:x-licence-registry:lease:"
 _EXPIRES = "<urn:x-licence-registry:expires>"
@@ -53,20 +55,38 @@ def update_from_change_set(change: ChangeSet) -> Iterator[bytes]:
 
 
 class RemoteRepository(Repository):
-    def __init__(self, query_url: str, update_url: str, gsp_url: str, timeout: float):
+    """One remote store. The main one is given its `private` store (another RemoteRepository,
+    which holds the write lease); the private one is made with `holds_private=True`."""
+
+    def __init__(self, query_url: str, update_url: str, gsp_url: str, timeout: float, *,
+                 private: "RemoteRepository | None" = None, holds_private: bool = False):
         self.query_url = query_url
         self.update_url = update_url
         self.gsp_url = gsp_url
         self.timeout = timeout
         self.http = requests.Session()
+        self.holds_private = holds_private
+        self._private = private
+        self._writer = threading.RLock()    # this repository's lease holders, see writing()
+        self._lease_depth = 0
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "RemoteRepository":
+    def at(cls, url: str, timeout: float, **kwargs) -> "RemoteRepository":
+        """A store laid out like `oxigraph serve`: {url}/query, /update and /store."""
+        return cls(f"{url}/query", f"{url}/update", f"{url}/store", timeout, **kwargs)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], *, private: bool = True
+                      ) -> "RemoteRepository":
+        """The main store of the settings, with its private store unless `private` is False
+        (a reader that must not see private data)."""
         base = settings["STORE_URL"]
+        private_store = (cls.at(settings["PRIVATE_STORE_URL"], settings["STORE_TIMEOUT"],
+                                holds_private=True) if private else None)
         return cls(settings["STORE_QUERY_URL"] or f"{base}/query",
                    settings["STORE_UPDATE_URL"] or f"{base}/update",
                    settings["STORE_GSP_URL"] or f"{base}/store",
-                   settings["STORE_TIMEOUT"])
+                   settings["STORE_TIMEOUT"], private=private_store)
 
     def _post(self, url: str, data, content_type: str, accept: str | None = None,
               params: Mapping[str, str] | None = None) -> requests.Response:
@@ -142,26 +162,39 @@ class RemoteRepository(Repository):
 
     @contextmanager
     def writing(self):
-        """Hold the store-wide write lease, so that reading state and applying a change set
+        """Hold the register-wide write lease, so that reading state and applying a change set
         built from it happen with no other writer between, across processes and machines.
+
+        The lease is kept in the PRIVATE store (it is bookkeeping, not public data), so the
+        main repository's writing() and the private one's take the same lease. Re-entrant in
+        a thread: a writer holding it may write the other store under it.
 
         Each contender inserts its own lease only when no live lease is visible, then checks it
         is the ONLY live one. Two updates running at once can both see none (stores isolate
         snapshots, so a compare-and-set alone allows write skew); whoever then sees another
         lease withdraws and retries after a random pause, so at most one proceeds.
         """
-        with self._writer:            # threads of this process queue here, not at the store
-            lease = ox.NamedNode(f"{LEASE_PREFIX}{secrets.token_hex(16)}")
-            deadline = time.monotonic() + self.timeout
-            while not self._try_lease(lease):
-                if time.monotonic() > deadline:
-                    raise StoreError("Another writer has held the store's write lease for "
-                                     f"{self.timeout:.0f} s; try again later.")
-                time.sleep(self.poll_seconds * (1 + secrets.randbelow(100) / 25))
+        holder = self.private
+        with holder._writer:          # threads of this process queue here, not at the store
+            outermost = holder._lease_depth == 0
+            lease = holder._acquire() if outermost else None
+            holder._lease_depth += 1
             try:
                 yield
             finally:
-                self._release(lease)
+                holder._lease_depth -= 1
+                if lease is not None:
+                    holder._release(lease)
+
+    def _acquire(self) -> ox.NamedNode:
+        lease = ox.NamedNode(f"{LEASE_PREFIX}{secrets.token_hex(16)}")
+        deadline = time.monotonic() + self.timeout
+        while not self._try_lease(lease):
+            if time.monotonic() > deadline:
+                raise StoreError(f"Another writer has held the write lease in {self.update_url} "
+                                 f"for {self.timeout:.0f} s; try again later.")
+            time.sleep(self.poll_seconds * (1 + secrets.randbelow(100) / 25))
+        return lease
 
     def _release(self, lease: ox.NamedNode) -> None:
         self._post(self.update_url, f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> {{ {lease} ?p ?o }} }}"
@@ -186,10 +219,10 @@ class RemoteRepository(Repository):
             self._release(lease)
         return False
 
-    def apply(self, change: ChangeSet) -> None:
+    def _apply(self, change: ChangeSet) -> None:
         self._post(self.update_url, self._update_body(change), "application/sparql-update")
 
-    def replace_all(self, nquads: Path) -> None:
+    def _replace_all(self, nquads: Path) -> None:
         # One request: clear and load in the same transaction.
         body = b"DROP SILENT ALL ;\n" + self._update_body(ChangeSet(payload=nquads))
         self._post(self.update_url, body, "application/sparql-update")

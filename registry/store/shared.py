@@ -5,6 +5,10 @@ every core reads at once. A write takes the store's inter-process lock and opens
 for just that commit (`EmbeddedRepository`, which replays any journal a killed writer left and
 publishes a new checkpoint when it applies); the reads a commit makes to build its change set
 go to that read-write store, in that thread only.
+
+The private store (`{STORE}/private`) is shared the same way by a second repository of this
+kind. A commit holding the main store's lock may take the private store's lock (to write an
+upload report); nothing takes them the other way round, so the two cannot deadlock.
 """
 
 from __future__ import annotations
@@ -17,16 +21,17 @@ import pyoxigraph as ox
 
 from . import ChangeSet
 from .checkpoint import CheckpointRepository
-from .embedded import EmbeddedRepository
+from .embedded import PRIVATE_DIR, EmbeddedRepository
 from .snapshots import publish, snapshots_dir
 
 
 def prepare(path: Path) -> None:
-    """Before workers start: recover the store and publish its first checkpoint."""
+    """Before workers start: recover both stores and publish their first checkpoints."""
     repo = EmbeddedRepository(path, create=True)
     try:
-        snapshots_dir(repo.path).mkdir(exist_ok=True)
-        publish(repo.store, repo.path)
+        for store in (repo, repo.private):
+            snapshots_dir(store.path).mkdir(exist_ok=True)
+            publish(store.store, store.path)
     finally:
         repo.close()
 
@@ -35,8 +40,11 @@ class SharedEmbeddedRepository(CheckpointRepository):
     """A checkpoint reader that can also write, by owning the store for one commit at a time.
     `read_replica()` is the checkpoint this worker reads (the newest published)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, holds_private: bool = False):
         super().__init__(path)
+        self.holds_private = holds_private
+        if not holds_private:
+            self._private = SharedEmbeddedRepository(self.path / PRIVATE_DIR, holds_private=True)
         self._mine = threading.local()      # the read-write store while this thread commits
         self._writer = threading.RLock()
 
@@ -50,7 +58,9 @@ class SharedEmbeddedRepository(CheckpointRepository):
             if getattr(self._mine, "repo", None) is not None:     # already inside (re-entrant)
                 yield
                 return
-            repo = EmbeddedRepository(self.path)
+            # Only this store: the private one is opened by self.private when written.
+            repo = EmbeddedRepository(self.path, holds_private=self.holds_private,
+                                      with_private=False)
             self._mine.repo = repo
             try:
                 yield
@@ -59,13 +69,15 @@ class SharedEmbeddedRepository(CheckpointRepository):
                 repo.close()
                 self.reader.refresh()
 
-    def apply(self, change: ChangeSet) -> None:
+    # Checked already by apply()/replace_all() on this repository: the inner one's _apply
+    # is called directly so a large payload is not scanned twice.
+    def _apply(self, change: ChangeSet) -> None:
         with self.writing():
-            self._mine.repo.apply(change)
+            self._mine.repo._apply(change)
 
-    def replace_all(self, nquads: Path) -> None:
+    def _replace_all(self, nquads: Path) -> None:
         with self.writing():
-            self._mine.repo.replace_all(nquads)
+            self._mine.repo._replace_all(nquads)
 
     def scratch_dir(self) -> str:
         (self.path / "tmp").mkdir(exist_ok=True)

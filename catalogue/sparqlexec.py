@@ -68,7 +68,8 @@ class ProcessExecutor:
         self.memory_limit = memory_limit_mb * 1024 * 1024
         # Spawned, not forked: RocksDB's threads do not survive fork (registry/server.py).
         self.context = multiprocessing.get_context("spawn")
-        self.idle: queue.Queue[_Worker] = queue.Queue()
+        # Last in, first out: the process used last has the warmest caches.
+        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         for _ in range(workers):
             self.idle.put(self._new_worker())
 

@@ -33,7 +33,12 @@ class RegistryServer(BaseApplication):
             from .store.shared import SharedEmbeddedRepository
 
             repository = SharedEmbeddedRepository(Path(self.settings["STORE"]))
-        return create_app(self.settings, repository=repository)
+        app = create_app(self.settings, repository=repository)
+        # Start the SPARQL query processes now, not on the first query (they take ~1 s).
+        from catalogue.sparql import executor
+
+        executor(app)
+        return app
 
 
 def in_fresh_process(function, *args) -> None:

@@ -1,0 +1,126 @@
+"""The example queries through /sparql against the same queries run in-process on pyoxigraph.
+
+    python bench/sparql.py --store PATH            # a store already holding the licences
+    python bench/sparql.py --count 1000000         # build one first (about 5 minutes)
+
+Starts `licence-registry serve` (2 workers) on the store and, in this process, opens the same
+read-only checkpoint the query processes read. For every example query (catalogue/queries/),
+turn by turn: POST /sparql (Accept: SPARQL JSON, over loopback HTTP, the whole body read) and
+`Store.query(q, use_default_graph_as_union=True)` with the results written as SPARQL JSON by
+pyoxigraph's own serializer — the same work an in-process client would do. Each is warmed up
+(--warmup), then timed --rounds times; the medians and their ratio are printed as a Markdown table
+and as JSON (bench/out/sparql.json). Limit in the issue: ratio at most 1.5 for each query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BASE = "http://127.0.0.1:8000"
+
+
+def build(count: int, work: Path) -> Path:
+    from registry.demoload import load_demo
+    from registry.store.embedded import EmbeddedRepository
+
+    store = work / "store"
+    repo = EmbeddedRepository(store, create=True)
+    started = time.monotonic()
+    load_demo(repo, BASE, count)
+    repo.close()
+    print(f"built {count:,} licences in {time.monotonic() - started:.0f} s", flush=True)
+    return store
+
+
+def in_process(store, query: str) -> float:
+    import pyoxigraph as ox
+
+    started = time.perf_counter()
+    results = store.query(query, use_default_graph_as_union=True)
+    if isinstance(results, ox.QueryBoolean):
+        bool(results)
+    else:
+        results.serialize(format=ox.QueryResultsFormat.JSON)
+    return time.perf_counter() - started
+
+
+def over_http(session, url: str, query: str) -> float:
+    started = time.perf_counter()
+    response = session.post(url + "/sparql", data={"query": query},
+                            headers={"Accept": "application/sparql-results+json"}, timeout=600)
+    response.content
+    took = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"/sparql answered {response.status_code}: {response.text[:300]}")
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", type=Path, help="a store holding the licences")
+    parser.add_argument("--count", type=int, default=1_000_000,
+                        help="licences to build when --store is not given")
+    parser.add_argument("--rounds", type=int, default=5, help="timed runs of each query")
+    parser.add_argument("--warmup", type=int, default=2,
+                        help="untimed runs of each query first, on both sides (the server has "
+                        "several query processes, each with its own caches)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "sparql.json")
+    args = parser.parse_args()
+
+    import pyoxigraph as ox
+    import requests
+
+    from catalogue.examples import load_examples
+    from registry.store.snapshots import snapshots_dir
+    from tests.crash_harness import Server
+
+    work = Path(tempfile.mkdtemp(prefix="bench-sparql-"))
+    store_path = args.store or build(args.count, work)
+    # Production settings but the time limit: the slowest example takes seconds on 1M licences.
+    server = Server(store_path, BASE, env={"LICENCE_REGISTRY_SPARQL_TIME_LIMIT": "600"})
+    try:
+        folder = snapshots_dir(store_path)
+        checkpoint = folder / (folder / "CURRENT").read_text().strip()
+        store = ox.Store.read_only(str(checkpoint))
+        session = requests.Session()
+        rows = []
+        for example in load_examples():
+            for _ in range(args.warmup):          # warm caches, both sides
+                in_process(store, example.query)
+                over_http(session, server.url, example.query)
+            local, remote = [], []
+            for _ in range(args.rounds):
+                local.append(in_process(store, example.query))
+                remote.append(over_http(session, server.url, example.query))
+            row = {"id": example.id, "in_process_ms": statistics.median(local) * 1000,
+                   "sparql_ms": statistics.median(remote) * 1000}
+            row["ratio"] = row["sparql_ms"] / row["in_process_ms"]
+            rows.append(row)
+            print(f"{example.id:50s} in-process {row['in_process_ms']:9.1f} ms   /sparql "
+                  f"{row['sparql_ms']:9.1f} ms   x{row['ratio']:.2f}", flush=True)
+    finally:
+        server.kill()
+    print("\n| query | in-process pyoxigraph (median) | /sparql (median) | ratio |")
+    print("|---|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row['id']} | {row['in_process_ms']:,.1f} ms | {row['sparql_ms']:,.1f} ms | "
+              f"{row['ratio']:.2f} |")
+    worst = max(rows, key=lambda r: r["ratio"])
+    print(f"\nworst ratio {worst['ratio']:.2f} ({worst['id']}); limit 1.5")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"rounds": args.rounds, "rows": rows,
+                                    "cpu_count": os.cpu_count()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

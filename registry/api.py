@@ -148,4 +148,5 @@ def process_upload(agency: str, media_type: str, body: bytes | Callable[[], byte
                 "licences": len(report.records), "problems": problems}
     result = commit(repo, report.records, base=base, catalogue=catalogue, agency=agency,
                     problems=report.problems)
+    from catalogue.dumps import request_regeneration; request_regeneration(current_app)  # noqa: E702,I001
     return {"dry_run": False, **result.as_json(), "rows": report.rows, "problems": problems}

@@ -9,6 +9,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -337,6 +338,53 @@ def dump(ctx: click.Context, out: str):
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     click.echo(f"{out} sha256:{digest.hexdigest()}")
+
+
+@main.command("dumps")
+@click.option("--dumps-dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Write them here [default: $LICENCE_REGISTRY_DUMPS_DIR, or STORE/dumps].")
+@click.pass_context
+def dumps(ctx: click.Context, dumps_dir: str | None):
+    """Regenerate now the downloads that /dumps/ serves: all public data (every public graph,
+    as one set of triples) as licences.nt.gz (N-Triples, gzip), licences.ttl (Turtle) and
+    licences.jsonld (JSON-LD), with manifest.json giving each file's size, time and SHA-256.
+
+    The web service regenerates them by itself after each upload (and when it sees licences
+    loaded otherwise); run this after `load`, `restore`, `init` or `check-links`, or from cron.
+    A generation the web service has running is waited for first. The new set replaces the old
+    one at once, so a download never mixes the two. Reads the newest read-only checkpoint when
+    the store is being served, so uploads are not held up. Needs `sort` (coreutils) and room
+    for about two copies of the dumps.
+    """
+    from catalogue.dumps import STAGES, regenerate
+    from catalogue.dumps import dumps_dir as default_dumps_dir
+
+    from .store import open_reader
+
+    settings = _settings(ctx)
+    folder = Path(dumps_dir) if dumps_dir else default_dumps_dir(settings)
+    repo = None
+    if not settings["STORE_URL"]:
+        try:
+            repo = open_reader(settings)   # served: the newest checkpoint, never the store's lock
+        except StoreError:
+            repo = None                    # not served: open the store itself
+    repo = repo or _repo(ctx)
+    try:
+        with _progress(len(STAGES), "dumps", "step") as bar:
+            def step(stage: str) -> None:
+                bar.set_description(f"dumps: {stage}")
+                bar.update(1)
+
+            manifest = regenerate(repo, settings["BASE_IRI"], folder, progress=step)
+    except (StoreError, OSError, subprocess.CalledProcessError) as exc:
+        raise Refused(f"The dumps could not be made (the previous ones are kept): {exc}") from None
+    finally:
+        repo.close()
+    for entry in manifest["files"]:
+        click.echo(f"{Path(manifest['directory']) / entry['file']}  {entry['size']} bytes  "
+                   f"sha256:{entry['sha256']}")
+    click.echo(f"{manifest['triples']} triples, generated {manifest['generated']}.")
 
 
 @main.command()

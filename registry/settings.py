@@ -95,6 +95,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIRECT_ALLOW", "",
             "Space-separated URL prefixes besides https:// the resolver may redirect to "
             "(for test servers only; stored records are still the only source).", _text),
+    Setting("DUMPS_DIR", "",
+            "Directory of the downloadable dumps of all public data (/dumps/: N-Triples gzip, "
+            "Turtle, JSON-LD, each with its SHA-256 in manifest.json), regenerated after every "
+            "upload through the web service and by `licence-registry dumps`. Empty: "
+            "STORE/dumps. Needs room for about two copies of the dumps while one is made.",
+            _text),
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),

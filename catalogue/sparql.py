@@ -125,7 +125,8 @@ def executor(app: Flask):
         if found is None:
             settings = app.config["REGISTRY"]
             if settings["STORE_URL"]:
-                url = settings["STORE_QUERY_URL"] or f"{settings['STORE_URL']}/query"
+                url = (f"{settings['SPARQL_STORE_URL']}/query" if settings["SPARQL_STORE_URL"]
+                       else settings["STORE_QUERY_URL"] or f"{settings['STORE_URL']}/query")
                 found = RemoteExecutor(url, workers=settings["SPARQL_WORKERS"],
                                        time_limit=settings["SPARQL_TIME_LIMIT"])
             else:
@@ -144,6 +145,11 @@ _FAILURES = {"bad-query": InvalidQuery, "time-limit": QueryTimeLimit, "busy": Qu
 
 def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
     settings = current_app.config["REGISTRY"]
+    repo = current_app.extensions["repository"]
+    if repo.replica_behind():
+        raise StoreUnavailable("The copy of the register that answers SPARQL queries missed a "
+                               "commit; an operator must run `licence-registry sync-replica`.",
+                               headers={"Retry-After": "60"})
     try:
         return executor(current_app).run(query, form, media_type, settings["SPARQL_RESULT_LIMIT"])
     except QueryFailed as exc:

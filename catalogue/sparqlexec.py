@@ -53,6 +53,9 @@ class _Worker:
                                        daemon=True, name="sparql-query")
         self.process.start()
         child.close()
+        # At once, not only when the child gets to it: starting Python and importing pyoxigraph
+        # takes CPU too, and a fresh process replaces each killed one.
+        sparqlworker.lower_priority(self.process.pid)
 
     def kill(self) -> None:
         self.process.kill()

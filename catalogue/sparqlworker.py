@@ -52,14 +52,17 @@ def evaluate(store: ox.Store, query: str, media_type: str, limit: int) -> tuple[
     return write_triples(triples, media_type), truncated, len(triples)
 
 
-def lower_priority() -> None:
+def lower_priority(pid: int = 0) -> None:
     """Run only on CPU time nobody else wants (SCHED_IDLE): a resolver request waking up takes
     the core at once, so a query, however hostile, cannot slow the register down. Where the
-    policy is not available, the lowest nice level instead."""
+    policy is not available, the lowest nice level instead. `pid` 0 is this process."""
     try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
-        os.nice(NICENESS)
+        try:
+            os.setpriority(os.PRIO_PROCESS, pid, NICENESS)
+        except OSError:         # the process has already gone
+            pass
 
 
 def serve(conn, memory_limit_bytes: int) -> None:

@@ -450,6 +450,31 @@ def restore(ctx: click.Context, directory: str):
                f"({private_count} in the private store).")
 
 
+@main.command("sync-replica")
+@click.pass_context
+def sync_replica(ctx: click.Context):
+    """Copy the main remote store whole to the SPARQL replica (SPARQL_STORE_URL).
+
+    Needed once when the replica is set up, and again if it ever missed a commit (/sparql then
+    answers 503 saying so). Holds the write lease while copying, so no commit falls between.
+    """
+    from .store import StoreError
+
+    repo = _repo(ctx)
+    try:
+        if not hasattr(repo, "sync_replica"):
+            raise click.UsageError("sync-replica needs a remote store (--store-url) with "
+                                   "LICENCE_REGISTRY_SPARQL_STORE_URL set.")
+        with tempfile.TemporaryDirectory() as scratch:
+            click.echo("Copying the main store to the SPARQL replica…")
+            size = repo.sync_replica(Path(scratch) / "main.nq")
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        repo.close()
+    click.echo(f"The SPARQL replica now holds the main store ({size:,} bytes of N-Quads).")
+
+
 @main.command("check-links")
 @click.option("--agency", metavar="CODE", help="Only the licences this agency issued; other "
               "agencies' results are left as they are.")

@@ -104,6 +104,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),
+    Setting("SPARQL_STORE_URL", "",
+            "Remote store only: a copy of the main store (laid out like `oxigraph serve`) that "
+            "/sparql queries instead of the main one. The register writes every commit to it "
+            "after the main store, so it stays current. Run it at idle CPU priority "
+            "(`chrt --idle 0 oxigraph serve --timeout-s …`) or on its own machine, so hostile "
+            "queries cannot slow the resolver. Empty: /sparql queries the main store.",
+            _url_or_empty),
     Setting("SPARQL_TIME_LIMIT", 20.0,
             "/sparql: seconds a query may run; then its process is killed (embedded store) or "
             "the store request abandoned (remote store), and the client gets a 503.",

@@ -33,12 +33,14 @@ def _oxigraph_binary() -> str:
     return found
 
 
-def _serve_oxigraph(location: Path):
-    """Start a real `oxigraph serve` on loopback; its URL and process."""
+def _serve_oxigraph(location: Path, *extra: str, idle: bool = False):
+    """Start a real `oxigraph serve` on loopback (`extra` arguments; `idle`: at idle CPU
+    priority, as docs/sparql.md advises for the SPARQL replica); its URL and process."""
     port = _free_port()
-    process = subprocess.Popen(
-        [_oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [_oxigraph_binary(), "serve", "--location", str(location),
+               "--bind", f"127.0.0.1:{port}", *extra]
+    process = subprocess.Popen(["chrt", "--idle", "0", *command] if idle else command,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

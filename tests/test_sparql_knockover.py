@@ -20,7 +20,7 @@ from registry.demoload import load_demo
 from registry.settings import load_settings
 from registry.store import open_repository
 
-from .conftest import BASE, _free_port, _oxigraph_binary
+from .conftest import BASE, _serve_oxigraph
 from .crash_harness import Server
 
 TIME_LIMIT = 4.0
@@ -30,7 +30,8 @@ LICENCES = 1500
 HOSTILE = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i",
            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } "
            "ORDER BY ?n")
-SAMPLES = 800
+SAMPLES = 1500        # per phase: p99 of 3,000 requests is the 30th slowest, not a fluke
+ROUNDS = 2
 SERVER_ENV = {"LICENCE_REGISTRY_SPARQL_TIME_LIMIT": str(TIME_LIMIT),
               "LICENCE_REGISTRY_SPARQL_MEMORY_LIMIT_MB": "1024"}
 
@@ -41,21 +42,9 @@ def _licence_paths(repo) -> list[str]:
     return [row["l"].value[len(BASE):] for row in rows]
 
 
-def _oxigraph(location, *extra) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    process = subprocess.Popen([_oxigraph_binary(), "serve", "--location", str(location),
-                                "--bind", f"127.0.0.1:{port}", *extra],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-            return process, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("oxigraph serve did not start")
+def _oxigraph(location, *extra, idle: bool = False) -> tuple[subprocess.Popen, str]:
+    url, process = _serve_oxigraph(location, *extra, idle=idle)
+    return process, url
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("remote",
@@ -68,14 +57,17 @@ def served(request, tmp_path_factory):
         settings = load_settings({"STORE": str(work / "store"), "BASE_IRI": BASE})
         env = SERVER_ENV
     else:
-        # The store's own timeout ends the evaluation there (catalogue/sparqlexec.py).
-        main, main_url = _oxigraph(work / "main", "--timeout-s", str(int(TIME_LIMIT)))
+        # /sparql queries a replica at idle CPU priority, whose own timeout ends the
+        # evaluation there (docs/sparql.md); the resolver reads the main store.
+        main, main_url = _oxigraph(work / "main")
         private, private_url = _oxigraph(work / "private")
-        processes += [main, private]
-        settings = load_settings({"STORE_URL": main_url, "PRIVATE_STORE_URL": private_url,
-                                  "BASE_IRI": BASE})
-        env = {**SERVER_ENV, "LICENCE_REGISTRY_STORE_URL": main_url,
-               "LICENCE_REGISTRY_PRIVATE_STORE_URL": private_url}
+        replica, replica_url = _oxigraph(work / "replica", "--timeout-s", str(int(TIME_LIMIT)),
+                                         idle=True)
+        processes += [main, private, replica]
+        urls = {"STORE_URL": main_url, "PRIVATE_STORE_URL": private_url,
+                "SPARQL_STORE_URL": replica_url}
+        settings = load_settings({**urls, "BASE_IRI": BASE})
+        env = {**SERVER_ENV, **{f"LICENCE_REGISTRY_{k}": v for k, v in urls.items()}}
     repo = open_repository(settings, create=True)
     load_demo(repo, BASE, LICENCES)
     paths = _licence_paths(repo)
@@ -108,12 +100,9 @@ def p99(values: list[float]) -> float:
 def test_hostile_queries_do_not_knock_the_register_over(served):
     url, paths = served
     _resolver_latencies(url, paths, 200)                     # warm up
-    idle = p99(_resolver_latencies(url, paths, SAMPLES))
-
     outcomes: list[tuple[float, int, str]] = []
-    stop = threading.Event()
 
-    def hostile():
+    def hostile(stop: threading.Event):
         session = requests.Session()
         turn = 0
         while not stop.is_set():
@@ -125,12 +114,19 @@ def test_hostile_queries_do_not_knock_the_register_over(served):
             code = response.json()["error"]["code"] if response.status_code >= 400 else ""
             outcomes.append((time.monotonic() - started, response.status_code, code))
 
-    thread = threading.Thread(target=hostile, daemon=True)
-    thread.start()
-    time.sleep(0.5)                 # the first hostile query is running
-    busy = p99(_resolver_latencies(url, paths, SAMPLES))
-    stop.set()
-    thread.join(TIME_LIMIT + 30)
+    # Idle and attacked phases in turn, pooled, so a drift of the machine hits both alike.
+    idle_samples: list[float] = []
+    busy_samples: list[float] = []
+    for _ in range(ROUNDS):
+        idle_samples += _resolver_latencies(url, paths, SAMPLES)
+        stop = threading.Event()
+        thread = threading.Thread(target=hostile, args=(stop,), daemon=True)
+        thread.start()
+        time.sleep(0.5)                 # the hostile query is running
+        busy_samples += _resolver_latencies(url, paths, SAMPLES)
+        stop.set()
+        thread.join(TIME_LIMIT + 30)
+    idle, busy = p99(idle_samples), p99(busy_samples)
 
     print(f"\nresolver p99 idle {idle * 1000:.2f} ms, under attack {busy * 1000:.2f} ms; hostile "
           f"queries: {[(round(t, 1), c) for t, _, c in outcomes]}")

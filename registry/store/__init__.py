@@ -157,6 +157,10 @@ class Repository(abc.ABC):
         with self._writer:
             yield
 
+    def replica_behind(self) -> bool:
+        """Whether the copy /sparql queries missed a commit (remote stores with a replica)."""
+        return False
+
     def scratch_dir(self) -> str:
         """Where large change-set payloads are written before they are applied."""
         return tempfile.gettempdir()

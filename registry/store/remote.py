@@ -7,6 +7,7 @@ serialising pyoxigraph terms (which escape them) into a VALUES clause, never by 
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -19,6 +20,7 @@ import requests
 
 from . import ChangeSet, Repository, StoreError, Term
 
+logger = logging.getLogger(__name__)
 _CHUNK = 1 << 16
 # The write lease: one triple in a graph of its own in the private store, taken and released
 # by single SPARQL updates (each one transaction), so web workers on many machines commit one
@@ -26,6 +28,7 @@ _CHUNK = 1 << 16
 LOCK_GRAPH = "urn:x-licence-registry:lock"
 LEASE_PREFIX = "urn:x-licence-registry:lease:"
 _EXPIRES = "<urn:x-licence-registry:expires>"
+REPLICA_BEHIND = "urn:x-licence-registry:sparql-replica-behind"
 _DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
 
 
@@ -59,7 +62,8 @@ class RemoteRepository(Repository):
     which holds the write lease); the private one is made with `holds_private=True`."""
 
     def __init__(self, query_url: str, update_url: str, gsp_url: str, timeout: float, *,
-                 private: "RemoteRepository | None" = None, holds_private: bool = False):
+                 private: "RemoteRepository | None" = None, holds_private: bool = False,
+                 replica: "RemoteRepository | None" = None):
         self.query_url = query_url
         self.update_url = update_url
         self.gsp_url = gsp_url
@@ -67,6 +71,9 @@ class RemoteRepository(Repository):
         self.http = requests.Session()
         self.holds_private = holds_private
         self._private = private
+        # The copy /sparql queries (SPARQL_STORE_URL): written after the main store, so a
+        # hostile analyst's query burns the replica's CPU, never the resolver's store.
+        self.replica = replica
         self._writer = threading.RLock()    # this repository's lease holders, see writing()
         self._lease_depth = 0
 
@@ -83,10 +90,12 @@ class RemoteRepository(Repository):
         base = settings["STORE_URL"]
         private_store = (cls.at(settings["PRIVATE_STORE_URL"], settings["STORE_TIMEOUT"],
                                 holds_private=True) if private else None)
+        replica = (cls.at(settings["SPARQL_STORE_URL"], settings["STORE_TIMEOUT"])
+                   if settings["SPARQL_STORE_URL"] else None)
         return cls(settings["STORE_QUERY_URL"] or f"{base}/query",
                    settings["STORE_UPDATE_URL"] or f"{base}/update",
                    settings["STORE_GSP_URL"] or f"{base}/store",
-                   settings["STORE_TIMEOUT"], private=private_store)
+                   settings["STORE_TIMEOUT"], private=private_store, replica=replica)
 
     def _post(self, url: str, data, content_type: str, accept: str | None = None,
               params: Mapping[str, str] | None = None) -> requests.Response:
@@ -220,12 +229,54 @@ class RemoteRepository(Repository):
         return False
 
     def _apply(self, change: ChangeSet) -> None:
-        self._post(self.update_url, self._update_body(change), "application/sparql-update")
+        body = self._update_body(change)
+        self._post(self.update_url, body, "application/sparql-update")
+        self._to_replica(body)
 
     def _replace_all(self, nquads: Path) -> None:
         # One request: clear and load in the same transaction.
         body = b"DROP SILENT ALL ;\n" + self._update_body(ChangeSet(payload=nquads))
         self._post(self.update_url, body, "application/sparql-update")
+        self._to_replica(body)
+
+    # The replica for /sparql
+
+    def _to_replica(self, body: bytes) -> None:
+        """The same update on the replica, under the same write lease, so it sees every commit
+        in the same order. The main store is the register: when the replica cannot take the
+        update the commit stands, and the replica is marked behind (/sparql then answers 503
+        until `licence-registry sync-replica` copies the main store to it again)."""
+        if self.replica is None:
+            return
+        try:
+            self.replica._post(self.replica.update_url, body, "application/sparql-update")
+        except StoreError as exc:
+            self.private._post(self.private.update_url, (
+                f"INSERT DATA {{ GRAPH <{LOCK_GRAPH}> {{ <{REPLICA_BEHIND}> "
+                f"<{REPLICA_BEHIND}#since> {ox.Literal(repr(time.time()), datatype=_DOUBLE)} }} }}"
+            ).encode(), "application/sparql-update")
+            logger.error("The SPARQL replica %s missed a commit and is now marked behind: %s",
+                         self.replica.update_url, exc)
+
+    def replica_behind(self) -> bool:
+        """Whether the replica missed a commit since it was last copied whole."""
+        return self.replica is not None and self.private.ask(
+            f"ASK {{ GRAPH <{LOCK_GRAPH}> {{ <{REPLICA_BEHIND}> ?p ?o }} }}")
+
+    def sync_replica(self, scratch: Path) -> int:
+        """Copy the main store to the replica whole (under the write lease); returns the
+        number of bytes copied. Clears the "behind" mark."""
+        if self.replica is None:
+            raise StoreError("No SPARQL replica is configured (SPARQL_STORE_URL).")
+        with self.writing():
+            with scratch.open("wb") as out:
+                self.export(out)
+            body = b"DROP SILENT ALL ;\n" + self._update_body(ChangeSet(payload=scratch))
+            self.replica._post(self.replica.update_url, body, "application/sparql-update")
+            self.private._post(self.private.update_url,
+                               f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> {{ <{REPLICA_BEHIND}> ?p ?o }} }}"
+                               .encode(), "application/sparql-update")
+            return scratch.stat().st_size
 
     @staticmethod
     def _update_body(change: ChangeSet) -> bytes:

@@ -1,0 +1,91 @@
+"""Remote store with a SPARQL replica (SPARQL_STORE_URL): every commit reaches it, /sparql reads
+it, a missed commit is said (503) until `sync-replica` copies the main store again."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from registry.app import create_app
+from registry.bootstrap import init_store, load_catalogue
+from registry.cli import main as cli
+from registry.demo import demo_rows
+from registry.pipeline import commit
+from registry.settings import load_settings
+from registry.store import open_repository
+from registry.validation import ValidationContext, check_batch
+
+from .conftest import BASE, _serve_oxigraph, empty_remote_store
+
+pytestmark = pytest.mark.remote
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@pytest.fixture
+def stores(oxigraph_servers, tmp_path):
+    replica_url, process = _serve_oxigraph(tmp_path / "replica")
+    for url in (*oxigraph_servers, replica_url):
+        empty_remote_store(url)
+    urls = {"STORE_URL": oxigraph_servers[0], "PRIVATE_STORE_URL": oxigraph_servers[1],
+            "SPARQL_STORE_URL": replica_url}
+    yield urls, process
+    process.kill()
+    process.wait(10)
+
+
+def count(url: str) -> int:
+    response = requests.get(url + "/query", params={"query": COUNT},
+                            headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def _commit_some(repo, seed: int) -> None:
+    catalogue = load_catalogue(repo)
+    rows = list(demo_rows(catalogue, 20, seed=seed, agency="diw"))
+    records, _ = check_batch(enumerate(rows, start=2), ValidationContext(catalogue))
+    commit(repo, records, base=BASE, catalogue=catalogue, agency="diw")
+
+
+def test_every_commit_reaches_the_replica_and_sparql_reads_it(stores):
+    urls, _ = stores
+    settings = load_settings({**urls, "BASE_IRI": BASE})
+    repo = open_repository(settings)
+    init_store(repo, BASE)
+    _commit_some(repo, 1)
+    assert count(urls["SPARQL_STORE_URL"]) == count(urls["STORE_URL"]) > 0
+    assert count(urls["PRIVATE_STORE_URL"]) > 0 and not repo.replica_behind()
+    app = create_app(settings)
+    response = app.test_client().get("/sparql", query_string={"query": COUNT})
+    assert int(response.json["results"]["bindings"][0]["n"]["value"]) == count(urls["STORE_URL"])
+
+
+def test_a_missed_commit_is_said_until_the_replica_is_copied_again(stores, tmp_path):
+    urls, replica = stores
+    settings = load_settings({**urls, "BASE_IRI": BASE})
+    repo = open_repository(settings)
+    init_store(repo, BASE)
+    replica.kill()
+    replica.wait(10)
+    _commit_some(repo, 2)               # the commit stands on the main store
+    assert repo.replica_behind()
+    client = create_app(settings).test_client()
+    response = client.get("/sparql", query_string={"query": COUNT})
+    assert response.status_code == 503 and "sync-replica" in response.json["error"]["detail"]
+
+    # A new replica (the old one is gone): copy the main store to it.
+    new_url, new_process = _serve_oxigraph(tmp_path / "replica-2")
+    try:
+        env = {f"LICENCE_REGISTRY_{k}": v for k, v in {**urls, "SPARQL_STORE_URL": new_url}.items()}
+        result = CliRunner().invoke(cli, ["--base-iri", BASE, "sync-replica"], env=env)
+        assert result.exit_code == 0, result.output
+        assert count(new_url) == count(urls["STORE_URL"])
+        assert not repo.replica_behind()
+        settings = load_settings({**urls, "SPARQL_STORE_URL": new_url, "BASE_IRI": BASE})
+        fresh = create_app(settings).test_client().get("/sparql", query_string={"query": COUNT})
+        assert fresh.status_code == 200
+    finally:
+        new_process.kill()
+        new_process.wait(10)
+

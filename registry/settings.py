@@ -107,8 +107,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPARQL_STORE_URL", "",
             "Remote store only: a copy of the main store (laid out like `oxigraph serve`) that "
             "/sparql queries instead of the main one. The register writes every commit to it "
-            "after the main store, so it stays current. Run it at idle CPU priority "
-            "(`chrt --idle 0 oxigraph serve --timeout-s …`) or on its own machine, so hostile "
+            "after the main store, so it stays current. Run it at the lowest CPU priority "
+            "(`nice -n 19 oxigraph serve --timeout-s …`) or on its own machine, so hostile "
             "queries cannot slow the resolver. Empty: /sparql queries the main store.",
             _url_or_empty),
     Setting("SPARQL_TIME_LIMIT", 20.0,

@@ -33,13 +33,13 @@ def _oxigraph_binary() -> str:
     return found
 
 
-def _serve_oxigraph(location: Path, *extra: str, idle: bool = False):
-    """Start a real `oxigraph serve` on loopback (`extra` arguments; `idle`: at idle CPU
-    priority, as docs/sparql.md advises for the SPARQL replica); its URL and process."""
+def _serve_oxigraph(location: Path, *extra: str, low_priority: bool = False):
+    """Start a real `oxigraph serve` on loopback (`extra` arguments; `low_priority`: at nice 19,
+    as docs/sparql.md advises for the SPARQL replica); its URL and process."""
     port = _free_port()
     command = [_oxigraph_binary(), "serve", "--location", str(location),
                "--bind", f"127.0.0.1:{port}", *extra]
-    process = subprocess.Popen(["chrt", "--idle", "0", *command] if idle else command,
+    process = subprocess.Popen(["nice", "-n", "19", *command] if low_priority else command,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

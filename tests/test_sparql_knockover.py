@@ -42,8 +42,8 @@ def _licence_paths(repo) -> list[str]:
     return [row["l"].value[len(BASE):] for row in rows]
 
 
-def _oxigraph(location, *extra, idle: bool = False) -> tuple[subprocess.Popen, str]:
-    url, process = _serve_oxigraph(location, *extra, idle=idle)
+def _oxigraph(location, *extra, low_priority: bool = False) -> tuple[subprocess.Popen, str]:
+    url, process = _serve_oxigraph(location, *extra, low_priority=low_priority)
     return process, url
 
 
@@ -57,12 +57,12 @@ def served(request, tmp_path_factory):
         settings = load_settings({"STORE": str(work / "store"), "BASE_IRI": BASE})
         env = SERVER_ENV
     else:
-        # /sparql queries a replica at idle CPU priority, whose own timeout ends the
+        # /sparql queries a replica at the lowest CPU priority, whose own timeout ends the
         # evaluation there (docs/sparql.md); the resolver reads the main store.
         main, main_url = _oxigraph(work / "main")
         private, private_url = _oxigraph(work / "private")
         replica, replica_url = _oxigraph(work / "replica", "--timeout-s", str(int(TIME_LIMIT)),
-                                         idle=True)
+                                         low_priority=True)
         processes += [main, private, replica]
         urls = {"STORE_URL": main_url, "PRIVATE_STORE_URL": private_url,
                 "SPARQL_STORE_URL": replica_url}
@@ -102,25 +102,24 @@ def test_hostile_queries_do_not_knock_the_register_over(served):
     _resolver_latencies(url, paths, 200)                     # warm up
     outcomes: list[tuple[float, int, str]] = []
 
-    def hostile(stop: threading.Event):
+    def hostile(stop: threading.Event, turn: int):
         session = requests.Session()
-        turn = 0
         while not stop.is_set():
             started = time.monotonic()
-            turn += 1
             response = session.post(url + "/sparql", data={"query": HOSTILE[turn % 2]},
                                     headers={"Accept": "application/sparql-results+json"},
                                     timeout=60)
             code = response.json()["error"]["code"] if response.status_code >= 400 else ""
             outcomes.append((time.monotonic() - started, response.status_code, code))
+            turn += 1
 
     # Idle and attacked phases in turn, pooled, so a drift of the machine hits both alike.
     idle_samples: list[float] = []
     busy_samples: list[float] = []
-    for _ in range(ROUNDS):
+    for round_ in range(ROUNDS):        # the sorted cross product first, the counted one next
         idle_samples += _resolver_latencies(url, paths, SAMPLES)
         stop = threading.Event()
-        thread = threading.Thread(target=hostile, args=(stop,), daemon=True)
+        thread = threading.Thread(target=hostile, args=(stop, round_), daemon=True)
         thread.start()
         time.sleep(0.5)                 # the hostile query is running
         busy_samples += _resolver_latencies(url, paths, SAMPLES)

@@ -19,7 +19,9 @@ from flask import Blueprint, Response, current_app, request
 
 from catalogue.model import Catalogue
 from registry import identifiers, thaiid
-from registry.errors import BadRequest, NotAcceptable, RegistryError
+from registry.dates import THAILAND as BANGKOK, thai_today
+from registry.errors import (AgencyNotFound, BadRequest, LicenceTypeNotFound, NotAcceptable,
+                             RegistryError)
 from registry.namespaces import XSD, sparql_prefixes
 from registry.store import Repository
 from resolver import conneg
@@ -35,26 +37,11 @@ DEFAULT_DAYS, MAX_DAYS = 90, 366
 MAX_ENTRIES = 1000
 MAX_AGE = 300                      # seconds: the window moves once a day, records change rarely
 ALARM_BEFORE = dt.timedelta(days=30)
-# Thailand keeps UTC+7 all year (no daylight saving), so a fixed offset is exact and needs no
-# time-zone database.
-BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 PRODID = "-//Central Licence Catalogue//Expiring licences 1.0//TH"
 
 
-class AgencyNotFound(RegistryError):
-    status = 404
-    code = "agency-not-found"
-    title = "No such agency in the catalogue"
-
-
-class LicenceTypeNotFound(RegistryError):
-    status = 404
-    code = "licence-type-not-found"
-    title = "No such licence type in the catalogue"
-
-
 def bangkok_today() -> dt.date:
-    return dt.datetime.now(BANGKOK).date()
+    return thai_today()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+# Thailand keeps UTC+7 all year (no daylight saving), so a fixed offset is exact and needs no
+# time-zone database. "Valid today" means today in Thailand, everywhere in the register.
+THAILAND = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
+
+
+def thai_today() -> dt.date:
+    return dt.datetime.now(THAILAND).date()
+
 BUDDHIST_ERA_OFFSET = 543
 BUDDHIST_ERA_FROM = 2400   # SPEC §4.5: a year at or above this is a Buddhist-Era year
 

@@ -81,6 +81,16 @@ class StoreUnavailable(RegistryError):
     title = "The store is not available"
 
 
+class AgencyNotFound(RegistryError):
+    status = 404
+    code = "agency-not-found"
+    title = "No such agency in the catalogue"
+
+class LicenceTypeNotFound(RegistryError):
+    status = 404
+    code = "licence-type-not-found"
+    title = "No such licence type in the catalogue"
+
 class ReadOnly(RegistryError):
     status = 403
     code = "read-only"

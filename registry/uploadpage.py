@@ -22,6 +22,7 @@ from .api import authenticate, process_upload
 from .errors import InvalidUpload, OutOfScope, TooManyRequests, Unauthorised
 from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv, decode_upload
+from .dates import THAILAND
 from .errors import RegistryError
 from .paths import TEMPLATE_CSV
 from .records import COLUMNS, column_for_header
@@ -34,7 +35,7 @@ CARRY_LIMIT = 256 * 1024                 # files up to this size come back in th
                                          # must stay under Flask's 500 kB form-field limit)
 MAX_ROW_GROUPS = 200                     # rows with problems shown in full; the rest counted
 HISTORY_LIMIT = 20
-THAI_TIME = dt.timezone(dt.timedelta(hours=7))
+THAI_TIME = THAILAND
 
 CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")

@@ -15,6 +15,7 @@ from flask import (Blueprint, Response, current_app, make_response, redirect, re
                    request)
 
 from registry import identifiers
+from registry.dates import thai_today
 from registry.errors import BadRequest, LicenceNotFound, NoDocument, NotAcceptable
 from registry.validation import is_https_url
 
@@ -43,7 +44,7 @@ def _repo():
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return thai_today()
 
 
 def _common_headers(response: Response, vary: bool = True) -> Response:

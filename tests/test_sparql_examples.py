@@ -19,6 +19,7 @@ import pytest
 from catalogue.examples import ExampleError, load_examples, parse_example
 from registry import identifiers
 from registry.bootstrap import init_store
+from registry.dates import thai_today
 from registry.demo import demo_rows
 from registry.pipeline import commit
 from registry.store.embedded import EmbeddedRepository
@@ -26,7 +27,7 @@ from registry.validation import ValidationContext, check_batch
 
 from .conftest import BASE
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+TODAY = thai_today()
 DEMO_COUNT = 400
 CLCSTATUS = "https://w3id.org/clc/status/"
 EXAMPLES = {example.id: example for example in load_examples()}

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from registry.sparqltext import blank_out
+
 MAX_QUERY_CHARS = 100_000
 
 
@@ -47,23 +49,9 @@ _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "
                  "WITH"}
 _FORMS = {form.name: form for form in QueryForm}
 
-# Lexical pieces that may contain any word without it being a keyword.
-_SKIPPED = re.compile(
-    r'''"""(?:[^"\\]|\\.|"(?!""))*"""'''       # long strings
-    r"""|'''(?:[^'\\]|\\.|'(?!''))*'''"""
-    r'''|"(?:[^"\\\n\r]|\\.)*"'''              # short strings
-    r"""|'(?:[^'\\\n\r]|\\.)*'"""
-    r'''|<[^<>"{}|^`\\\x00-\x20]*>'''          # IRIs (a `<` followed by a space is less-than)
-    r"""|\#[^\n\r]*""",                        # comments
-    re.DOTALL)
 # A keyword: letters not part of a variable (?x, $x), a prefixed name (ex:word, word:x) or a
 # blank node label (_:word).
 _WORD = re.compile(r"(?<![\w:?$\-.])([A-Za-z]+)(?![\w:\-])")
-
-
-def blank_out(query: str) -> str:
-    """The query with strings, IRIs and comments replaced by spaces (same length)."""
-    return _SKIPPED.sub(lambda m: " " * len(m.group(0)), query)
 
 
 def keywords(query: str) -> list[str]:

@@ -15,8 +15,9 @@ bp = Blueprint("catalogue_terms", __name__, template_folder="templates")
 
 KINDS = {"licence-type": identifiers.licence_type_iri, "agency": identifiers.agency_iri}
 
-_DESCRIBE = """SELECT ?g ?term ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o
-  FILTER(?s = ?term || STRSTARTS(STR(?s), CONCAT(STR(?term), "#"))) } }"""
+# The FILTER is in the top-level group, where bound values are visible on every store kind.
+_DESCRIBE = """SELECT ?g ?term ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o }
+  FILTER(?s = ?term || STRSTARTS(STR(?s), CONCAT(STR(?term), "#"))) }"""
 
 
 def _triples(kind: str, code: str) -> list[ox.Triple]:

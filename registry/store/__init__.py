@@ -80,7 +80,9 @@ class Repository(abc.ABC):
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
         """Rows of a SELECT query; `bindings` fix variables to terms (never pasted as text).
 
-        A bound variable must be in the projection (SEP-0007 substitution, as pyoxigraph does).
+        A bound variable must be in the projection (SEP-0007 substitution, as pyoxigraph does),
+        and a FILTER that uses it must be in the top-level group: the remote store binds values
+        with a VALUES block placed first in that group, invisible inside nested groups.
         """
 
     @abc.abstractmethod

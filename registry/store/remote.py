@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, Iterator, Mapping
 import pyoxigraph as ox
 import requests
 
+from ..sparqltext import with_inline_data
 from . import ChangeSet, Repository, StoreError, Term
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def values_clause(bindings: Mapping[str, Term] | None) -> str:
         return ""
     names = " ".join(f"?{ox.Variable(name).value}" for name in bindings)
     terms = " ".join(str(term) for term in bindings.values())
-    return f"\nVALUES ({names}) {{ ({terms}) }}"
+    return f"VALUES ({names}) {{ ({terms}) }}"
 
 
 def update_from_change_set(change: ChangeSet) -> Iterator[bytes]:
@@ -113,7 +114,9 @@ class RemoteRepository(Repository):
         return response
 
     def _query(self, query: str, bindings, accept: str) -> bytes:
-        return self._post(self.query_url, (query + values_clause(bindings)).encode(),
+        # First in the WHERE group, so FILTERs see the values (as pyoxigraph's substitution).
+        return self._post(self.query_url,
+                          with_inline_data(query, values_clause(bindings)).encode(),
                           "application/sparql-query", accept).content
 
     # Reading

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test bench bench-crash bench-resolve clean
+.PHONY: install demo serve test bench bench-crash bench-resolve bench-sparql clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ bench-crash: $(STAMP)   ## SIGKILL mid-upload, 10 times
 
 bench-resolve: $(STAMP) ## wrk on /id/ with 1,000,000 licences vs nginx (needs: apt-get install wrk nginx)
 	$(BIN)/python bench/resolve.py --count 1000000
+
+bench-sparql: $(STAMP)  ## the example queries through /sparql vs in-process pyoxigraph, 1,000,000 licences
+	$(BIN)/python bench/sparql.py --count 1000000
 
 clean:
 	rm -rf $(VENV) var bench/out .pytest_cache

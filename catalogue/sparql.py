@@ -143,9 +143,27 @@ _FAILURES = {"bad-query": InvalidQuery, "time-limit": QueryTimeLimit, "busy": Qu
              "memory": QueryMemoryLimit, "store-error": StoreUnavailable}
 
 
+# A store made before private data had a store of its own keeps it in the main store until it is
+# migrated (backup + restore); /sparql must not serve such a store. Both patterns use an index.
+_OLD_LAYOUT = """ASK { { GRAPH ?g { ?key <https://w3id.org/clc/def#keyHash> ?hash } }
+  UNION { GRAPH ?r { ?upload <https://w3id.org/clc/def#report> ?report } } }"""
+
+
+def _old_layout(app: Flask) -> bool:
+    found = app.extensions.get("sparql_old_layout")
+    if found is None:
+        found = app.extensions["sparql_old_layout"] = app.extensions["repository"].ask(_OLD_LAYOUT)
+    return found
+
+
 def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
     settings = current_app.config["REGISTRY"]
     repo = current_app.extensions["repository"]
+    if _old_layout(current_app._get_current_object()):
+        raise StoreUnavailable("This store still keeps private data (agency key hashes, upload "
+                               "reports) in its main store, which /sparql would publish. Migrate "
+                               "it: `licence-registry backup DIR` then `licence-registry restore "
+                               "DIR`.")
     if repo.replica_behind():
         raise StoreUnavailable("The copy of the register that answers SPARQL queries missed a "
                                "commit; an operator must run `licence-registry sync-replica`.",
@@ -178,9 +196,10 @@ def _limit_headers(response: Response, outcome: Outcome | None) -> Response:
     if outcome is not None:
         response.headers["X-Result-Truncated"] = "true" if outcome.truncated else "false"
         response.headers["X-Result-Count"] = str(outcome.count)
+        response.headers["Server-Timing"] = f"query;dur={outcome.elapsed_ms:.1f}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = (
-        "X-Result-Limit, X-Result-Truncated, X-Result-Count, X-Query-Time-Limit")
+        "X-Result-Limit, X-Result-Truncated, X-Result-Count, X-Query-Time-Limit, Server-Timing")
     response.vary.add("Accept")
     return response
 

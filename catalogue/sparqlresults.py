@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Iterable, Sequence
+from typing import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -89,8 +89,17 @@ def _tsv(term) -> str:
     return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def write_solutions(variables: Sequence[str], rows: Iterable[Row], media_type: str, *,
+_NATIVE = {JSON: ox.QueryResultsFormat.JSON, XML: ox.QueryResultsFormat.XML}
+
+
+def write_solutions(variables: Sequence[str], rows: Sequence[Row], media_type: str, *,
                     truncated: bool = False, limit: int | None = None) -> bytes:
+    if media_type in _NATIVE and not truncated and rows:
+        # pyoxigraph's own writers, several times faster on large results: the rows go to it
+        # as TSV (terms in their own syntax, so nothing is lost) and come back in the format.
+        tsv = write_solutions(variables, rows, TSV)
+        return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(
+            format=_NATIVE[media_type])
     if media_type == JSON:
         body = {"head": {"vars": list(variables)},
                 "results": {"bindings": [

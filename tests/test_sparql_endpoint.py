@@ -414,3 +414,23 @@ def test_preflight_allows_cross_origin_queries(client):
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+def test_a_store_not_yet_migrated_is_not_served(tmp_path):
+    """A store from before private data had its own store: /sparql refuses it, saying how to
+    migrate, rather than publishing the key hashes still in its main store."""
+    from registry.store.embedded import EmbeddedRepository
+
+    repo = EmbeddedRepository(tmp_path / "old", create=True)
+    load_demo(repo, BASE, 5)
+    old_graph = ox.NamedNode(f"{BASE}/graph/private")           # as the old layout had it
+    repo.store.add(ox.Quad(ox.NamedNode(f"{BASE}/id/key/abc"),
+                           ox.NamedNode("https://w3id.org/clc/def#keyHash"),
+                           ox.Literal("abc"), old_graph))
+    app = _app(repo)
+    response = app.test_client().get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert response.status_code == 503
+    assert "restore" in response.json["error"]["detail"]
+    if "sparql_executor" in app.extensions:
+        app.extensions["sparql_executor"].close()
+    repo.close()

@@ -104,7 +104,11 @@ class ProcessExecutor:
             self._replace_later()
             raise QueryFailed("memory", "The query needed more memory than a query may use and "
                               "was stopped.") from None
-        self.idle.put(worker)
+        if answer[0] == "store-error":      # a fresh process for the next query, to be sure
+            worker.kill()
+            self._replace_later()
+        else:
+            self.idle.put(worker)
         if answer[0] != "ok":
             raise QueryFailed(answer[0], answer[1])
         body, truncated, count = answer[1:]

@@ -66,7 +66,9 @@ def lower_priority(pid: int = 0) -> None:
 def serve(conn, memory_limit_bytes: int) -> None:
     """Answer tasks from the web process until it goes away (EOF on the pipe)."""
     lower_priority()
-    resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
+    # RLIMIT_DATA counts memory the process writes to (heap, anonymous maps), not address space
+    # merely reserved (malloc arenas, thread stacks' guard areas), which RLIMIT_AS would count.
+    resource.setrlimit(resource.RLIMIT_DATA, (memory_limit_bytes, memory_limit_bytes))
     opened: tuple[str, ox.Store] | None = None
     while True:
         try:

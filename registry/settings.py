@@ -123,7 +123,7 @@ SETTINGS: tuple[Setting, ...] = (
             "/sparql: queries run at once per web process (each in its own process on the "
             "embedded store); more wait up to the time limit, then get a 503.", _positive_int),
     Setting("SPARQL_MEMORY_LIMIT_MB", 3072,
-            "/sparql, embedded store: address space of one query process, in MiB; a query that "
+            "/sparql, embedded store: memory (RLIMIT_DATA) of one query process, in MiB; a query that "
             "needs more is stopped.", _positive_int),
     Setting("LINKCHECK_CONNECT_TIMEOUT", 5.0,
             "check-links: seconds to wait for an agency's server to accept a connection.",

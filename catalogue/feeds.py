@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, request
 
 from catalogue.model import Catalogue
 from registry import identifiers, thaiid
-from registry.dates import THAILAND as BANGKOK, thai_today
+from registry.dates import THAILAND, thai_today
 from registry.errors import (AgencyNotFound, BadRequest, LicenceTypeNotFound, NotAcceptable,
                              RegistryError)
 from registry.namespaces import XSD, sparql_prefixes
@@ -38,10 +38,6 @@ MAX_ENTRIES = 1000
 MAX_AGE = 300                      # seconds: the window moves once a day, records change rarely
 ALARM_BEFORE = dt.timedelta(days=30)
 PRODID = "-//Central Licence Catalogue//Expiring licences 1.0//TH"
-
-
-def bangkok_today() -> dt.date:
-    return thai_today()
 
 
 @dataclass(frozen=True)
@@ -207,9 +203,9 @@ def read_query(base: str, catalogue: Catalogue) -> FeedQuery:
     licence_type = (_catalogue_code(raw_type, catalogue.types, LicenceTypeNotFound,
                                     "Licence type") if raw_type is not None else "")
     if holder is not None:
-        return FeedQuery(days, bangkok_today(), holder_id=_holder_id(holder, base),
+        return FeedQuery(days, thai_today(), holder_id=_holder_id(holder, base),
                          type=licence_type)
-    return FeedQuery(days, bangkok_today(), type=licence_type,
+    return FeedQuery(days, thai_today(), type=licence_type,
                      issuer=_catalogue_code(issuer, catalogue.agencies, AgencyNotFound, "Agency"))
 
 
@@ -273,7 +269,7 @@ class Feed:
     @property
     def updated(self) -> dt.datetime:
         """The latest change to an entry, or the start of today (when the window last moved)."""
-        start_of_day = dt.datetime.combine(self.query.today, dt.time(), BANGKOK)
+        start_of_day = dt.datetime.combine(self.query.today, dt.time(), THAILAND)
         return max([start_of_day, *(e.modified for e in self.entries)])
 
     def labels(self, entry: Expiring) -> dict[str, dict]:

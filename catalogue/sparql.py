@@ -124,13 +124,11 @@ def executor(app: Flask):
         found = app.extensions.get("sparql_executor")
         if found is None:
             settings = app.config["REGISTRY"]
+            repo = app.extensions["repository"]
             if settings["STORE_URL"]:
-                url = (f"{settings['SPARQL_STORE_URL']}/query" if settings["SPARQL_STORE_URL"]
-                       else settings["STORE_QUERY_URL"] or f"{settings['STORE_URL']}/query")
-                found = RemoteExecutor(url, workers=settings["SPARQL_WORKERS"],
+                found = RemoteExecutor(repo.sparql_query_url, workers=settings["SPARQL_WORKERS"],
                                        time_limit=settings["SPARQL_TIME_LIMIT"])
             else:
-                repo = app.extensions["repository"]
                 found = ProcessExecutor(repo.read_replica, workers=settings["SPARQL_WORKERS"],
                                         time_limit=settings["SPARQL_TIME_LIMIT"],
                                         memory_limit_mb=settings["SPARQL_MEMORY_LIMIT_MB"])
@@ -267,35 +265,32 @@ def _lang() -> str:
 def _page(query: str, form: QueryForm | None) -> Response:
     from . import querypage
 
-    settings = current_app.config["REGISTRY"]
-    results = None
-    truncated = False
-    elapsed = None
+    outcome = results = None
     if not query:
         example = querypage.example_by_id(request.args.get("example", ""))
         query = example.query if example else ""
     elif form is not None:
         outcome = run_query(query, form, fmt.NTRIPLES if form.gives_graph else fmt.JSON)
         results = as_table(outcome, form)
-        truncated, elapsed = outcome.truncated, outcome.elapsed_ms
-    html = querypage.render_page(query=query, results=results, error=None, truncated=truncated,
-                                 result_limit=settings["SPARQL_RESULT_LIMIT"],
-                                 time_limit_s=settings["SPARQL_TIME_LIMIT"], elapsed_ms=elapsed,
-                                 lang=_lang())
-    return _limit_headers(_html(html, 200), None)
+    return _render_page(query, 200, results=results, outcome=outcome)
 
 
 def _page_error(query: str, exc: RegistryError) -> Response:
+    response = _render_page(query, exc.status, error=f"{exc.title}: {exc.detail}")
+    response.headers.extend(exc.headers)
+    return response
+
+
+def _render_page(query: str, status: int, *, results: dict | None = None,
+                 outcome: Outcome | None = None, error: str | None = None) -> Response:
     from . import querypage
 
     settings = current_app.config["REGISTRY"]
-    html = querypage.render_page(query=query, results=None, error=f"{exc.title}: {exc.detail}",
-                                 truncated=False, result_limit=settings["SPARQL_RESULT_LIMIT"],
-                                 time_limit_s=settings["SPARQL_TIME_LIMIT"], elapsed_ms=None,
-                                 lang=_lang())
-    response = _html(html, exc.status)
-    response.headers.extend(exc.headers)
-    return _limit_headers(response, None)
+    html = querypage.render_page(
+        query=query, results=results, error=error, truncated=bool(outcome and outcome.truncated),
+        result_limit=settings["SPARQL_RESULT_LIMIT"], time_limit_s=settings["SPARQL_TIME_LIMIT"],
+        elapsed_ms=outcome.elapsed_ms if outcome else None, lang=_lang())
+    return _limit_headers(_html(html, status), None)
 
 
 def _html(html: str, status: int) -> Response:

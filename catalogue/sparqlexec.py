@@ -25,8 +25,7 @@ import requests
 
 from . import sparqlworker
 from .sparqlguard import QueryForm
-from .sparqlresults import (GRAPH_TYPES, JSON, NTRIPLES, write_boolean, write_solutions,
-                            write_triples)
+from .sparqlresults import JSON, NTRIPLES, WrongFormat, write_results
 
 
 @dataclass
@@ -175,22 +174,15 @@ class RemoteExecutor:
 
 
 def _rewrite(lines: list[bytes], form: QueryForm, media_type: str, limit: int):
+    """The store's answer (JSON for ASK, TSV for SELECT, N-Triples for graphs) written here."""
     body = b"\n".join(lines) + b"\n"
     if form is QueryForm.ASK:
-        value = bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
-        return write_boolean(value, media_type), False, 1
-    if form is QueryForm.SELECT:
-        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
-        variables = [v.value for v in solutions.variables]
-        rows = [list(s) for s in solutions]
-        truncated = len(rows) > limit
-        rows = rows[:limit]
-        return write_solutions(variables, rows, media_type, truncated=truncated,
-                               limit=limit), truncated, len(rows)
-    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-    truncated = len(triples) > limit
-    triples = triples[:limit]
-    if media_type not in GRAPH_TYPES:
-        raise QueryFailed("bad-query", "A CONSTRUCT or DESCRIBE query gives a graph: ask for "
-                          "Turtle, JSON-LD, N-Triples or RDF/XML.")
-    return write_triples(triples, media_type), truncated, len(triples)
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    elif form is QueryForm.SELECT:
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+    else:
+        results = (quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    try:
+        return write_results(results, media_type, limit)
+    except WrongFormat as exc:
+        raise QueryFailed("bad-query", str(exc)) from None

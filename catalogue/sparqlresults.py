@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Sequence
+from itertools import islice
+from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -159,3 +160,35 @@ PREFIXES = {name: str(ns) for name, ns in (
 def write_triples(triples: Sequence[ox.Triple], media_type: str) -> bytes:
     kwargs = {"prefixes": PREFIXES} if media_type == TURTLE else {}
     return ox.serialize(triples, format=GRAPH_FORMATS[media_type], **kwargs) or b""
+
+
+class WrongFormat(ValueError):
+    """The media type asked for does not fit the query's kind of result."""
+
+
+def write_results(results, media_type: str, limit: int) -> tuple[bytes, bool, int]:
+    """(body, truncated, count): pyoxigraph results — a QueryBoolean, QuerySolutions or triples
+    — written in `media_type`, at most `limit` of them. Raises WrongFormat."""
+    if isinstance(results, ox.QueryBoolean):
+        if media_type in GRAPH_TYPES:
+            raise WrongFormat("An ASK query gives true or false: ask for a results format "
+                              "(JSON, XML, CSV or TSV), not an RDF one.")
+        return write_boolean(bool(results), media_type), False, 1
+    if isinstance(results, ox.QuerySolutions):
+        if media_type in GRAPH_TYPES:
+            raise WrongFormat("A SELECT query gives a table: ask for JSON, XML, CSV or TSV.")
+        variables = [v.value for v in results.variables]
+        rows, truncated = _capped((list(solution) for solution in results), limit)
+        return (write_solutions(variables, rows, media_type, truncated=truncated, limit=limit),
+                truncated, len(rows))
+    if media_type not in GRAPH_TYPES:
+        raise WrongFormat("A CONSTRUCT or DESCRIBE query gives a graph: ask for Turtle, "
+                          "JSON-LD, N-Triples or RDF/XML.")
+    triples, truncated = _capped(results, limit)
+    return write_triples(triples, media_type), truncated, len(triples)
+
+
+def _capped(items: Iterable, limit: int) -> tuple[list, bool]:
+    """At most `limit` items, and whether there were more (one more is read to know)."""
+    taken = list(islice(items, limit + 1))
+    return taken[:limit], len(taken) > limit

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import os
 import resource
-from itertools import islice
 
 import pyoxigraph as ox
 
-from .sparqlresults import GRAPH_TYPES, write_boolean, write_solutions, write_triples
+from .sparqlresults import WrongFormat, write_results
 
 NICENESS = 19
 
@@ -26,30 +25,10 @@ def evaluate(store: ox.Store, query: str, media_type: str, limit: int) -> tuple[
     """(body, truncated, count): the results written in `media_type`, at most `limit` of them.
 
     The union of the store's graphs is the default graph (the main store holds only public
-    graphs). Raises SyntaxError for a query pyoxigraph cannot parse.
+    graphs). Raises SyntaxError for a query pyoxigraph cannot parse, WrongFormat for a media
+    type that does not fit the result.
     """
-    results = store.query(query, use_default_graph_as_union=True)
-    if isinstance(results, ox.QueryBoolean):
-        if media_type in GRAPH_TYPES:
-            raise SyntaxError("An ASK query gives true or false: ask for a results format "
-                              "(JSON, XML, CSV or TSV), not an RDF one.")
-        return write_boolean(bool(results), media_type), False, 1
-    if isinstance(results, ox.QuerySolutions):
-        if media_type in GRAPH_TYPES:
-            raise SyntaxError("A SELECT query gives a table: ask for JSON, XML, CSV or TSV.")
-        variables = [v.value for v in results.variables]
-        rows = [list(solution) for solution in islice(results, limit + 1)]
-        truncated = len(rows) > limit
-        rows = rows[:limit]
-        return (write_solutions(variables, rows, media_type, truncated=truncated, limit=limit),
-                truncated, len(rows))
-    if media_type not in GRAPH_TYPES:
-        raise SyntaxError("A CONSTRUCT or DESCRIBE query gives a graph: ask for Turtle, "
-                          "JSON-LD, N-Triples or RDF/XML.")
-    triples = list(islice(results, limit + 1))
-    truncated = len(triples) > limit
-    triples = triples[:limit]
-    return write_triples(triples, media_type), truncated, len(triples)
+    return write_results(store.query(query, use_default_graph_as_union=True), media_type, limit)
 
 
 def lower_priority(pid: int = 0) -> None:
@@ -81,7 +60,7 @@ def serve(conn, memory_limit_bytes: int) -> None:
                 opened = (task["replica"], ox.Store.read_only(task["replica"]))
             answer = ("ok", *evaluate(opened[1], task["query"], task["media_type"],
                                       task["limit"]))
-        except SyntaxError as exc:
+        except (SyntaxError, WrongFormat) as exc:
             answer = ("bad-query", str(exc))
         except (OSError, MemoryError) as exc:
             answer = ("store-error", str(exc))

@@ -35,7 +35,6 @@ CARRY_LIMIT = 256 * 1024                 # files up to this size come back in th
                                          # must stay under Flask's 500 kB form-field limit)
 MAX_ROW_GROUPS = 200                     # rows with problems shown in full; the rest counted
 HISTORY_LIMIT = 20
-THAI_TIME = THAILAND
 
 CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -335,4 +334,4 @@ def _thai_time(value: str) -> str:
         return value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(THAI_TIME).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(THAILAND).strftime("%Y-%m-%d %H:%M")

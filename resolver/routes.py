@@ -43,10 +43,6 @@ def _repo():
     return current_app.extensions["repository"]
 
 
-def _today() -> dt.date:
-    return thai_today()
-
-
 def _common_headers(response: Response, vary: bool = True) -> Response:
     if vary:
         response.headers["Vary"] = "Accept, Accept-Language"
@@ -153,12 +149,12 @@ def describe(rest: str):
     lang = preferred_language()
     # Whatever the page shows goes into the tag, link checks included (they change mid-day).
     etag = hashlib.sha256(f"{licence.iri}|{licence.version}|{licence.modified}|{wanted}|{lang}|"
-                          f"{_today()}|{licence.document_last_checked}".encode()).hexdigest()[:32]
+                          f"{thai_today()}|{licence.document_last_checked}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     elif wanted == conneg.HTML:
         response = make_response(render_template(
-            "licence.html", licence=licence, today=_today(), **page_context(lang)))
+            "licence.html", licence=licence, today=thai_today(), **page_context(lang)))
         response.headers["Content-Security-Policy"] = CSP
     else:
         response = Response(_serialise(licence, wanted), mimetype=wanted)
@@ -265,7 +261,7 @@ def verify():
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise BadRequest("sha256 must be 64 hexadecimal characters.")
     matches = licences_by_checksum(_repo(), _settings()["BASE_IRI"], sha)
-    today = _today()
+    today = thai_today()
     from flask import jsonify
 
     results = []

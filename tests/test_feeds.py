@@ -92,8 +92,8 @@ def _iri(row) -> str:
 @pytest.fixture
 def register(repo, monkeypatch) -> Register:
     """Licences loaded through the real pipeline, dated relative to a fixed 'today'."""
-    today = feeds.bangkok_today()
-    monkeypatch.setattr(feeds, "bangkok_today", lambda: today)
+    today = feeds.thai_today()
+    monkeypatch.setattr(feeds, "thai_today", lambda: today)
     catalogue = load_catalogue(repo)
     pool = list(demo_rows(catalogue, 800, seed=21))
     issuer = Counter(r["issuer"] for r in pool).most_common(1)[0][0]

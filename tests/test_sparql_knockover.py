@@ -9,7 +9,6 @@ with the embedded store and with a remote one (`oxigraph serve`):
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 
@@ -42,11 +41,6 @@ def _licence_paths(repo) -> list[str]:
     return [row["l"].value[len(BASE):] for row in rows]
 
 
-def _oxigraph(location, *extra, low_priority: bool = False) -> tuple[subprocess.Popen, str]:
-    url, process = _serve_oxigraph(location, *extra, low_priority=low_priority)
-    return process, url
-
-
 @pytest.fixture(scope="module", params=["embedded", pytest.param("remote",
                                                                   marks=pytest.mark.remote)])
 def served(request, tmp_path_factory):
@@ -59,10 +53,10 @@ def served(request, tmp_path_factory):
     else:
         # /sparql queries a replica at the lowest CPU priority, whose own timeout ends the
         # evaluation there (docs/sparql.md); the resolver reads the main store.
-        main, main_url = _oxigraph(work / "main")
-        private, private_url = _oxigraph(work / "private")
-        replica, replica_url = _oxigraph(work / "replica", "--timeout-s", str(int(TIME_LIMIT)),
-                                         low_priority=True)
+        main_url, main = _serve_oxigraph(work / "main")
+        private_url, private = _serve_oxigraph(work / "private")
+        replica_url, replica = _serve_oxigraph(work / "replica", "--timeout-s",
+                                               str(int(TIME_LIMIT)), low_priority=True)
         processes += [main, private, replica]
         urls = {"STORE_URL": main_url, "PRIVATE_STORE_URL": private_url,
                 "SPARQL_STORE_URL": replica_url}

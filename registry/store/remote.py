@@ -261,6 +261,11 @@ class RemoteRepository(Repository):
             logger.error("The SPARQL replica %s missed a commit and is now marked behind: %s",
                          self.replica.update_url, exc)
 
+    @property
+    def sparql_query_url(self) -> str:
+        """Where /sparql sends queries: the replica's query endpoint, else the main store's."""
+        return (self.replica or self).query_url
+
     def replica_behind(self) -> bool:
         """Whether the replica missed a commit since it was last copied whole."""
         return self.replica is not None and self.private.ask(

@@ -95,21 +95,17 @@ _NATIVE = {JSON: ox.QueryResultsFormat.JSON, XML: ox.QueryResultsFormat.XML}
 
 def write_solutions(variables: Sequence[str], rows: Sequence[Row], media_type: str, *,
                     truncated: bool = False, limit: int | None = None) -> bytes:
-    if media_type in _NATIVE and not truncated and rows:
-        # pyoxigraph's own writers, several times faster on large results: the rows go to it
-        # as TSV (terms in their own syntax, so nothing is lost) and come back in the format.
-        tsv = write_solutions(variables, rows, TSV)
-        return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(
-            format=_NATIVE[media_type])
+    """Rows of terms written here, with the cap stated in the body when `truncated`."""
     if media_type == JSON:
-        body = {"head": {"vars": list(variables)},
-                "results": {"bindings": [
-                    {v: json_term(t) for v, t in zip(variables, row) if t is not None}
-                    for row in rows]}}
+        body: dict = {"head": {"vars": list(variables)}}
         if truncated:
+            # Before "results": some parsers (oxigraph's) stop reading at the end of the
+            # bindings and refuse any key after them.
             body["head"]["link"] = [TRUNCATED_LINK]
             body["truncated"] = True
             body["resultLimit"] = limit
+        body["results"] = {"bindings": [
+            {v: json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]}
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     if media_type == XML:
         out = ['<?xml version="1.0" encoding="utf-8"?>\n'
@@ -177,10 +173,8 @@ def write_results(results, media_type: str, limit: int) -> tuple[bytes, bool, in
     if isinstance(results, ox.QuerySolutions):
         if media_type in GRAPH_TYPES:
             raise WrongFormat("A SELECT query gives a table: ask for JSON, XML, CSV or TSV.")
-        variables = [v.value for v in results.variables]
-        rows, truncated = _capped((list(solution) for solution in results), limit)
-        return (write_solutions(variables, rows, media_type, truncated=truncated, limit=limit),
-                truncated, len(rows))
+        header, rows, truncated = _capped_tsv(results, limit)
+        return _write_tsv_rows(header, rows, media_type, truncated, limit), truncated, len(rows)
     if media_type not in GRAPH_TYPES:
         raise WrongFormat("A CONSTRUCT or DESCRIBE query gives a graph: ask for Turtle, "
                           "JSON-LD, N-Triples or RDF/XML.")
@@ -192,3 +186,60 @@ def _capped(items: Iterable, limit: int) -> tuple[list, bool]:
     """At most `limit` items, and whether there were more (one more is read to know)."""
     taken = list(islice(items, limit + 1))
     return taken[:limit], len(taken) > limit
+
+
+# Solutions go through SPARQL TSV, written by pyoxigraph: one solution a line, every term in its
+# own syntax (nothing lost), so the cap is a count of lines and the rest of a long result is never
+# written. Five to ten times cheaper than taking each term into Python: on a 3 ms query with 34
+# rows the Python way cost 0.2 ms, a tenth of the query.
+
+class _Enough(Exception):
+    """Raised from inside pyoxigraph's writer once the lines wanted have been written."""
+
+
+class _LineCap:
+    """A file-like sink for QuerySolutions.serialize that stops it after `lines` lines."""
+
+    def __init__(self, lines: int):
+        self.parts: list[bytes] = []
+        self.left = lines
+
+    def write(self, data) -> int:
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.left -= chunk.count(b"\n")
+        if self.left <= 0:
+            raise _Enough
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def _capped_tsv(results: ox.QuerySolutions, limit: int) -> tuple[bytes, list[bytes], bool]:
+    """(header line, at most `limit` row lines, whether there were more)."""
+    sink = _LineCap(limit + 2)          # the header, `limit` rows and one more to know
+    try:
+        results.serialize(sink, format=ox.QueryResultsFormat.TSV)
+    except _Enough:
+        pass
+    header, *rows = b"".join(sink.parts).split(b"\n")
+    # What follows the last newline is nothing (all written) or a line cut short (stopped).
+    rows = rows[:-1][:limit + 1]
+    return header, rows[:limit], len(rows) > limit
+
+
+def _write_tsv_rows(header: bytes, rows: list[bytes], media_type: str, truncated: bool,
+                    limit: int) -> bytes:
+    tsv = b"\n".join([header, *rows]) + b"\n"
+    if media_type == TSV:
+        return tsv
+    if not header:      # no variables (`SELECT * {}`): TSV cannot say how many empty rows
+        return write_solutions([], [[] for _ in rows], media_type, truncated=truncated,
+                               limit=limit)
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    if media_type in _NATIVE and not truncated:
+        return solutions.serialize(format=_NATIVE[media_type])     # pyoxigraph's own writers
+    variables = [v.value for v in solutions.variables]
+    return write_solutions(variables, [list(s) for s in solutions], media_type,
+                           truncated=truncated, limit=limit)

@@ -57,10 +57,16 @@ def enabled(root: Path) -> bool:
 def current(root: Path) -> Path | None:
     """The newest published checkpoint, or None when none has been published."""
     folder = snapshots_dir(root)
+    # os.open/os.read rather than Path.read_text: /sparql asks on every query, and this is a
+    # fifth of the cost (a few microseconds).
     try:
-        epoch = (folder / "CURRENT").read_text(encoding="ascii").strip()
+        fd = os.open(folder / "CURRENT", os.O_RDONLY)
     except FileNotFoundError:
         return None
+    try:
+        epoch = os.read(fd, 64).decode("ascii").strip()
+    finally:
+        os.close(fd)
     return folder / epoch
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from itertools import islice
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
@@ -56,18 +57,42 @@ def json_term(term) -> dict:
                                         "object": json_term(term.object)}}
 
 
+# XML 1.0 cannot carry these characters at all, not even as references, so they are written as
+# U+FFFD (JSON, CSV and TSV keep them); a carriage return survives only as `&#13;` (a parser
+# turns a raw one into a line feed). Seen as bytes in pyoxigraph's output (which writes them
+# raw), they send the results to the writer here.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_NEEDS_CARE = re.compile(rb"[\x00-\x08\x0b-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+_XML_WHITESPACE = {"\r": "&#13;", "\n": "&#10;", "\t": "&#9;"}
+
+
+def _xml_text(value: str) -> str:
+    text = escape(_XML_FORBIDDEN.sub("\ufffd", value), _XML_WHITESPACE)
+    # Spaces at either end as references too, as pyoxigraph's own writer does: its reader (and
+    # so every oxigraph client) trims the text of an element.
+    core = text.strip(" ")
+    if len(core) == len(text):
+        return text
+    if not core:
+        return "&#32;" * len(text)
+    lead = len(text) - len(text.lstrip(" "))
+    return "&#32;" * lead + core + "&#32;" * (len(text) - lead - len(core))
+
+
 def _xml_term(term) -> str:
     if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{_xml_text(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{_xml_text(term.value)}</bnode>"
     if isinstance(term, ox.Literal):
         if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+            return f"<literal xml:lang={quoteattr(term.language)}>{_xml_text(term.value)}</literal>"
         if term.datatype.value != _XSD_STRING:
             return (f"<literal datatype={quoteattr(term.datatype.value)}>"
-                    f"{escape(term.value)}</literal>")
-        return f"<literal>{escape(term.value)}</literal>"
+                    f"{_xml_text(term.value)}</literal>")
+        return f"<literal>{_xml_text(term.value)}</literal>"
     return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
             f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}</object></triple>")
 
@@ -239,7 +264,10 @@ def _write_tsv_rows(header: bytes, rows: list[bytes], media_type: str, truncated
                                limit=limit)
     solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     if media_type in _NATIVE and not truncated:
-        return solutions.serialize(format=_NATIVE[media_type])     # pyoxigraph's own writers
+        body = solutions.serialize(format=_NATIVE[media_type])     # pyoxigraph's own writers
+        if media_type != XML or _XML_NEEDS_CARE.search(body) is None:
+            return body
+        solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     variables = [v.value for v in solutions.variables]
     return write_solutions(variables, [list(s) for s in solutions], media_type,
                            truncated=truncated, limit=limit)

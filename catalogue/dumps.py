@@ -374,16 +374,31 @@ def request_regeneration(app: Flask) -> bool:
         return False
 
 
+def mark_stale(settings: Mapping[str, Any]) -> None:
+    """Say that public data changed in a way the licence state does not show (link checks, a
+    catalogue reloaded, a restore): the web service regenerates the dumps at the next look at
+    them. A stat per look, where folding every lastChecked time into the state would scan a
+    million documents. Never raises: the change has been committed whatever becomes of this."""
+    folder = dumps_dir(settings)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / PENDING).touch()
+    except OSError:
+        log.exception("Could not mark the dumps in %s stale", folder)
+
+
 STALE_RETRY_SECONDS = 60.0
 
 
 def refresh_if_stale(manifest: dict | None) -> None:
-    """Ask for new dumps when there are none yet, or they were made at another licence state
-    (uploads committed by another process or machine, `load` from the command line); at most
-    once a minute from one process, so a generator that keeps failing is not restarted on
+    """Ask for new dumps when there are none yet, when they were made at another licence state
+    (uploads committed by another process or machine, `load` from the command line), or when a
+    rerun is pending that no generator is running (`mark_stale`, or a generator that died); at
+    most once a minute from one process, so a generator that keeps failing is not restarted on
     every page view."""
     app = current_app._get_current_object()         # type: ignore[attr-defined]
-    if manifest is not None and manifest.get("store_state") == licence_state(
+    pending = (dumps_dir(app.config["REGISTRY"]) / PENDING).exists()
+    if not pending and manifest is not None and manifest.get("store_state") == licence_state(
             app.extensions["repository"]):
         return
     now = time.monotonic()

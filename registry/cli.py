@@ -86,6 +86,7 @@ def init(ctx: click.Context):
         raise Refused(str(exc)) from None
     finally:
         repo.close()
+    _public_data_changed(ctx)
     click.echo("Initialised: " + ", ".join(f"{n} quads in {g}" for g, n in sorted(counts.items())))
 
 
@@ -349,8 +350,9 @@ def dumps(ctx: click.Context, dumps_dir: str | None):
     as one set of triples) as licences.nt.gz (N-Triples, gzip), licences.ttl (Turtle) and
     licences.jsonld (JSON-LD), with manifest.json giving each file's size, time and SHA-256.
 
-    The web service regenerates them by itself after each upload (and when it sees licences
-    loaded otherwise); run this after `load`, `restore`, `init` or `check-links`, or from cron.
+    The web service regenerates them by itself after each upload, and at the next look at
+    /dumps/ or /catalogue.ttl after `load`, `init`, `restore` or `check-links` from the command
+    line; run this to have them at once, or from cron.
     A generation the web service has running is waited for first. The new set replaces the old
     one at once, so a download never mixes the two. Reads the newest read-only checkpoint when
     the store is being served, so uploads are not held up. Needs `sort` (coreutils) and room
@@ -446,6 +448,7 @@ def restore(ctx: click.Context, directory: str):
         private_count = repo.private.quad_count()
     finally:
         repo.close()
+    _public_data_changed(ctx)
     click.echo(f"Restored {count + private_count} quads from {folder} "
                f"({private_count} in the private store).")
 
@@ -473,6 +476,14 @@ def sync_replica(ctx: click.Context):
     finally:
         repo.close()
     click.echo(f"The SPARQL replica now holds the main store ({size:,} bytes of N-Quads).")
+
+
+def _public_data_changed(ctx: click.Context) -> None:
+    """After a commit the dumps' licence state does not show (catalogue, link checks, restore):
+    the web service regenerates the dumps at the next look at them."""
+    from catalogue.dumps import mark_stale
+
+    mark_stale(_settings(ctx))
 
 
 @main.command("check-links")
@@ -507,6 +518,7 @@ def check_links(ctx: click.Context, agency: str | None):
         summary = record_results(repo, base, targets, results, issuers)
     finally:
         repo.close()
+    _public_data_changed(ctx)
     for target, result in summary.problems:
         click.echo(f"{target.licence}\t{result.status}\t{target.url}")
     click.echo(f"Checked {summary.checked} licence documents ({len(urls)} URLs): "

@@ -21,7 +21,8 @@ from registry import identifiers
 from registry.demo import rows_to_csv
 from registry.keys import issue_key
 from registry.settings import load_settings
-from registry.store import StoreError
+from registry.store import ChangeSet, StoreError
+from resolver.linkcheck import link_check_graph
 
 from .conftest import BASE
 from .test_catalogue_pages import publish, rows_of
@@ -361,6 +362,42 @@ def test_dumps_are_regenerated_when_stale(app, client, embedded_repo, catalogue)
     publish(embedded_repo, rows_of(catalogue, "diw", 2), "diw")     # not through the web service
     manifest = wait_for_manifest(client, time.monotonic() + 90, first["store_state"])
     assert manifest["triples"] > first["triples"]
+
+
+def test_a_change_the_licence_state_does_not_show_is_dumped_once_marked(
+        app, client, embedded_repo, catalogue):
+    """Link checks, `init` and `restore` change public data without an upload: the command
+    marks the dumps stale and the next look at them regenerates them."""
+    publish(embedded_repo, rows_of(catalogue, "diw", 2), "diw")
+    first = generate_for(app, embedded_repo)
+    client.get("/dumps/?format=json")
+    assert app.extensions.get("dumps_process") is None       # up to date: nothing started
+    graph = ox.NamedNode(link_check_graph(BASE, "diw"))
+    checked = ox.Quad(ox.NamedNode(BASE + "/id/doc-x"), ox.NamedNode(
+        "https://w3id.org/clc/def#linkStatus"), ox.Literal("200"), graph)
+    embedded_repo.apply(ChangeSet.from_quads([checked], replace=[graph.value]))
+    assert dumps.licence_state(embedded_repo) == first["store_state"]
+    dumps.mark_stale(app.config["REGISTRY"])
+    deadline = time.monotonic() + 90
+    while True:
+        client.get("/dumps/?format=json")
+        manifest = current_manifest(dumps_dir(app.config["REGISTRY"]))
+        if manifest["directory"] != first["directory"]:
+            break
+        assert time.monotonic() < deadline, "the marked dumps were not regenerated"
+        time.sleep(0.2)
+    text = gzip.decompress((Path(manifest["directory"]) / "licences.nt.gz").read_bytes())
+    assert f"<{BASE}/id/doc-x> <https://w3id.org/clc/def#linkStatus> \"200\"".encode() in text
+    app.extensions["dumps_process"].join(30)
+
+
+def test_cli_commands_that_change_public_data_mark_the_dumps_stale(runner):
+    pending = runner.store / "dumps" / dumps.PENDING
+    assert runner.invoke("init").exit_code == 0
+    assert pending.exists()
+    pending.unlink()
+    assert runner.invoke("check-links").exit_code == 0            # no documents: a commit all the same
+    assert pending.exists()
 
 
 def test_dumps_dir_setting(tmp_path):

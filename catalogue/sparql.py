@@ -127,7 +127,8 @@ def executor(app: Flask):
             repo = app.extensions["repository"]
             if settings["STORE_URL"]:
                 found = RemoteExecutor(repo.sparql_query_url, workers=settings["SPARQL_WORKERS"],
-                                       time_limit=settings["SPARQL_TIME_LIMIT"])
+                                       time_limit=settings["SPARQL_TIME_LIMIT"],
+                                       union_parameter=settings["SPARQL_UNION_PARAMETER"])
             else:
                 found = ProcessExecutor(repo.read_replica, workers=settings["SPARQL_WORKERS"],
                                         time_limit=settings["SPARQL_TIME_LIMIT"],
@@ -154,9 +155,28 @@ def _old_layout(app: Flask) -> bool:
     return found
 
 
+def _misses_union(app: Flask) -> bool:
+    """Asked once per process, once the store can tell (it holds the catalogue)."""
+    found = app.extensions.get("sparql_misses_union")
+    if found is None:
+        try:
+            found = executor(app).misses_union()
+        except QueryFailed:
+            return False            # the query itself will meet the same trouble and say so
+        if found is not None:
+            app.extensions["sparql_misses_union"] = found
+    return bool(found)
+
+
 def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
     settings = current_app.config["REGISTRY"]
     repo = current_app.extensions["repository"]
+    if _misses_union(current_app._get_current_object()):
+        raise StoreUnavailable(
+            "The SPARQL store's default graph is not the union of its graphs, so queries would "
+            "see nothing: set LICENCE_REGISTRY_SPARQL_UNION_PARAMETER to the parameter that "
+            "asks this store for it (Oxigraph: union-default-graph), or leave it empty and make "
+            "the union the store's default graph (Fuseki: tdb2:unionDefaultGraph true).")
     if _old_layout(current_app._get_current_object()):
         raise StoreUnavailable("This store still keeps private data (agency key hashes, upload "
                                "reports) in its main store, which /sparql would publish. Migrate "

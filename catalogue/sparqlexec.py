@@ -13,6 +13,7 @@ queries queues (up to the time limit) and then gets 503, and never starves the r
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import queue
 import threading
@@ -113,6 +114,10 @@ class ProcessExecutor:
         body, truncated, count = answer[1:]
         return Outcome(body, media_type, truncated, count, (time.monotonic() - started) * 1000)
 
+    def misses_union(self) -> bool | None:
+        """Never: pyoxigraph is asked for the union default graph directly."""
+        return False
+
     def close(self) -> None:
         while True:
             try:
@@ -121,14 +126,33 @@ class ProcessExecutor:
                 return
 
 
+# The catalogue's licence types live in a named graph; a default graph that is the union of the
+# graphs shows them too.
+_TYPES_IN_DEFAULT = "ASK { ?type a <http://data.europa.eu/m8g/EvidenceType> }"
+_TYPES_IN_NAMED = "ASK { GRAPH ?g { ?type a <http://data.europa.eu/m8g/EvidenceType> } }"
+
+
 class RemoteExecutor:
     """Queries the remote store's SPARQL endpoint; results are re-written here, capped."""
 
-    def __init__(self, query_url: str, *, workers: int, time_limit: float):
+    def __init__(self, query_url: str, *, workers: int, time_limit: float,
+                 union_parameter: str = "union-default-graph"):
         self.query_url = query_url
         self.time_limit = time_limit
         self.slots = threading.BoundedSemaphore(workers)
         self.http = requests.Session()
+        self.params = {union_parameter: ""} if union_parameter else {}
+
+    def misses_union(self) -> bool | None:
+        """Whether the store's default graph, as asked for, lacks the catalogue that its named
+        graphs hold (the union parameter is not understood); None when no graph holds it yet
+        (a store not initialised), so nothing can be told."""
+        if self._ask(_TYPES_IN_DEFAULT):
+            return False
+        return True if self._ask(_TYPES_IN_NAMED) else None
+
+    def _ask(self, query: str) -> bool:
+        return json.loads(self.run(query, QueryForm.ASK, JSON, 1).body)["boolean"]
 
     def run(self, query: str, form: QueryForm, media_type: str, limit: int) -> Outcome:
         started = time.monotonic()
@@ -148,7 +172,7 @@ class RemoteExecutor:
                   QueryForm.ASK: JSON}.get(form, NTRIPLES)
         lines: list[bytes] = []
         try:
-            with self.http.post(self.query_url, params={"union-default-graph": ""},
+            with self.http.post(self.query_url, params=self.params,
                                 data=query.encode(), stream=True,
                                 headers={"Content-Type": "application/sparql-query",
                                          "Accept": accept},

@@ -6,6 +6,7 @@ Environment variables are `LICENCE_REGISTRY_{NAME}`; command-line flags override
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
@@ -48,6 +49,12 @@ def _positive_float(value: str | float) -> float:
 
 def _text(value: str) -> str:
     return str(value)
+
+
+def _parameter_name(value: str) -> str:
+    if value and re.fullmatch(r"[A-Za-z0-9._-]+", value) is None:
+        raise ValueError("must be empty or a URL query parameter name (letters, digits, . _ -)")
+    return value
 
 
 def _flag(value: str | bool) -> bool:
@@ -111,6 +118,12 @@ SETTINGS: tuple[Setting, ...] = (
             "(`nice -n 19 oxigraph serve --timeout-s …`) or on its own machine, so hostile "
             "queries cannot slow the resolver. Empty: /sparql queries the main store.",
             _url_or_empty),
+    Setting("SPARQL_UNION_PARAMETER", "union-default-graph",
+            "Remote store only: the query-string parameter with which /sparql asks the store "
+            "for the union of its graphs as the default graph (Oxigraph's). Empty for a store "
+            "whose default graph already is the union (Fuseki with tdb2:unionDefaultGraph). "
+            "/sparql checks it on first use and answers 503 naming this setting when the store's "
+            "default graph does not show the catalogue its named graphs hold.", _parameter_name),
     Setting("SPARQL_TIME_LIMIT", 20.0,
             "/sparql: seconds a query may run; then its process is killed (embedded store) or "
             "the store request abandoned (remote store), and the client gets a 503.",

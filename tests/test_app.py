@@ -71,3 +71,5 @@ def test_settings_are_checked_at_start_up(embedded_repo):
         create_app({"BASE_IRI": "http://x/"}, repository=embedded_repo)
     with pytest.raises(SettingsError, match="Unknown setting"):
         create_app({"NO_SUCH": 1}, repository=embedded_repo)
+    with pytest.raises(SettingsError, match="SPARQL_UNION_PARAMETER"):
+        create_app({"SPARQL_UNION_PARAMETER": "a=b&c"}, repository=embedded_repo)

@@ -89,3 +89,21 @@ def test_a_missed_commit_is_said_until_the_replica_is_copied_again(stores, tmp_p
         new_process.kill()
         new_process.wait(10)
 
+
+
+def test_a_store_whose_default_graph_is_not_the_union_is_said(stores):
+    """Without the union parameter oxigraph's default graph is its own (empty) one: /sparql
+    says which setting to change instead of answering every query with nothing."""
+    urls, _ = stores
+    settings = load_settings({**urls, "BASE_IRI": BASE})
+    empty = create_app(settings).test_client().get("/sparql", query_string={"query": COUNT})
+    assert empty.status_code == 200           # nothing in any graph yet: nothing to tell
+    init_store(open_repository(settings), BASE)
+    plain = load_settings({**urls, "BASE_IRI": BASE, "SPARQL_UNION_PARAMETER": ""})
+    response = create_app(plain).test_client().get(
+        "/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert response.status_code == 503
+    assert "LICENCE_REGISTRY_SPARQL_UNION_PARAMETER" in response.json["error"]["detail"]
+    union = create_app(settings).test_client().get(
+        "/sparql", query_string={"query": "ASK { ?type a <http://data.europa.eu/m8g/EvidenceType> }"})
+    assert union.status_code == 200 and union.json["boolean"] is True

@@ -290,12 +290,14 @@ def agency_key(ctx: click.Context, code: str, revoke: str | None, list_only: boo
 def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, bad: bool, out: str):
     """Write COUNT synthetic licences that pass the standard to OUT.csv (deterministic):
     invented holders with valid ID check digits, a mix of statuses, dates and documents."""
-    from .demo import bad_rows_csv, demo_rows, rows_to_csv
+    from .demo import bad_rows, bad_rows_csv, demo_rows, rows_to_csv
 
     catalogue = _catalogue_or_bundled(ctx, quiet=True)
     if bad:
+        # Counted as rows, not lines: a bad row's cell holds a vertical tab, a line break to
+        # str.splitlines.
         Path(out).write_text(bad_rows_csv(catalogue), encoding="utf-8")
-        click.echo(f"Wrote {len(bad_rows_csv(catalogue).splitlines()) - 1} bad rows to {out}.")
+        click.echo(f"Wrote {len(bad_rows(catalogue))} bad rows to {out}.")
         return
     if agency is not None and agency not in catalogue.agencies:
         raise Refused(f"Unknown agency {agency!r}.")

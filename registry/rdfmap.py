@@ -128,7 +128,10 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
             add(f"{P} {_P['adminUnitL1']} {_literal(rec.province, 'th')}{g}")
     if rec.conditions:
         add(f"{L} {_P['conditions']} {_literal(rec.conditions, 'th')}{g}")
-    if rec.document_url or rec.document_login_url:
+    # Whenever the record says anything of its document (validation refuses a checksum or
+    # media type without a URL: clcshape:document-url-required), so nothing given is dropped.
+    if (rec.document_url or rec.document_login_url or rec.document_sha256
+            or rec.document_media_type):
         D = f"<{iri}#document>"
         add(f"{L} {_P['document']} {D}{g}")
         if rec.document_url:

@@ -31,6 +31,13 @@ SHA256_RE = re.compile(r"[0-9a-f]{64}")
 # An https URL that is also a valid IRI: no spaces, quotes, angle brackets or other characters
 # RFC 3987 forbids, so it can be stored as an IRI and shown as a link safely.
 HTTPS_RE = re.compile(r"https://[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
+# C0 control characters but tab, line feed and carriage return, and DEL (clcshape:
+# text-control-characters): XML cannot carry them, and no name or address ever means one.
+CONTROL_CHARACTER_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The columns stored as the agency wrote them. The others are codes, dates, IDs, URLs and
+# checksums, which their own rules refuse when they hold such a character.
+FREE_TEXT_COLUMNS = ("licence_number", "holder_name", "holder_name_en", "premises_address",
+                     "province", "status_reason", "conditions")
 
 
 @dataclass
@@ -55,6 +62,14 @@ def is_https_url(value: str) -> bool:
         return bool(urlsplit(value).hostname)
     except ValueError:
         return False
+
+
+def control_character(value: str) -> int | None:
+    """Where (0-based, in `value` as given) the first control character is that would be
+    stored, i.e. inside the value once its edge white space is trimmed; None if there is none."""
+    start = len(value) - len(value.lstrip())
+    found = CONTROL_CHARACTER_RE.search(value, start, start + len(value.strip()))
+    return None if found is None else found.start()
 
 
 def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
@@ -182,6 +197,18 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
                     f"Got {access[:50]!r}.", f"ค่าที่ได้รับ {access[:50]!r}"))
     elif access == "restricted" and not login:
         add(problem(row, "document_login_url", "document-login-required"))
+    if (sha or media_type) and not (url or login):
+        # Both are said of a document node, which has to say which document it is.
+        column, given_en, given_th = (
+            ("document_sha256", "A SHA-256 and a media type were", "ค่าตรวจสอบ SHA-256 และประเภทสื่อ")
+            if sha and media_type else
+            ("document_sha256", "A SHA-256 was", "ค่าตรวจสอบ SHA-256") if sha else
+            ("document_media_type", "A media type was", "ประเภทสื่อ"))
+        add(problem(row, column, "document-url-required",
+                    f"{given_en} given but no document_url (or document_login_url) to say which "
+                    "document it describes.",
+                    f"มี{given_th} แต่ไม่มี document_url (หรือ document_login_url) "
+                    "ที่บอกว่าเป็นของเอกสารใด"))
 
     # 9. labels: reachable from RDF uploads only (a CSV row has one th and one en column); the
     # reader (registry/rdfinput.py) passes the names it could not place.
@@ -193,6 +220,17 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
         add(problem(row, "holder_name_en" if language == "en" else "holder_name",
                     "labels-unique", f"More than one name in {language!r}.",
                     f"มีชื่อภาษา {language!r} มากกว่าหนึ่งชื่อ"))
+
+    # Free text: no control characters (one search a value; the position only on a hit)
+    for column in FREE_TEXT_COLUMNS:
+        value = raw.get(column)
+        if value and CONTROL_CHARACTER_RE.search(value):
+            at = control_character(value)
+            if at is not None:
+                code_point = f"U+{ord(value[at]):04X}"
+                add(problem(row, column, "text-control-characters",
+                            f"{column} has {code_point} at character {at + 1}.",
+                            f"{column} มีอักขระ {code_point} ที่ตำแหน่งที่ {at + 1}"))
 
     if any(p.severity != WARNING for p in problems):
         return None, problems

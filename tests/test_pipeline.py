@@ -189,3 +189,85 @@ def test_a_licence_as_of_a_version_or_a_date(repo):
     assert version_at(history).number == 2
     old = {t.object.value for t in record_triples(repo, version_at(history, number=1))}
     assert "https://w3id.org/clc/status/active" in old and "ระหว่างตรวจสอบ" not in old
+
+
+# --- document-url-required and text-control-characters, from real CSV text ---------------------
+
+def _csv_report(catalogue, **changes):
+    """One juristic demo row with a public document, changed (a function changes the row's own
+    value), read by the CSV reader: it is row 2."""
+    row = next(r for r in demo_rows(catalogue, 40, seed=3) if r["holder_type"] == "juristic"
+               and r["document_url"] and r["document_access"] == "public")
+    row = {**row, **{column: change(row[column]) if callable(change) else change
+                     for column, change in changes.items()}}
+    return validate_csv(rows_to_csv([row]).encode(), ValidationContext(catalogue))
+
+
+LOGIN = "https://eservice.example.go.th/login"
+
+
+@pytest.mark.parametrize("changes, expected, says", [
+    ({"document_url": ""}, {("document_sha256", "document-url-required")},
+     "A SHA-256 and a media type were given but no document_url (or document_login_url) to say "
+     "which document it describes."),
+    ({"document_url": "", "document_media_type": ""}, {("document_sha256", "document-url-required")},
+     "A SHA-256 was given but no document_url (or document_login_url) to say which document it "
+     "describes."),
+    ({"document_url": "", "document_sha256": ""},
+     {("document_media_type", "document-url-required")}, "A media type was given but no"),
+    ({"document_url": "", "document_sha256": "not-hex"},
+     {("document_sha256", "document-checksum"), ("document_sha256", "document-url-required")},
+     "A SHA-256 and a media type were given"),
+    ({"document_url": "", "document_access": "restricted"},
+     {("document_login_url", "document-login-required"),
+      ("document_sha256", "document-url-required")}, "were given but no document_url"),
+    # valid: the login page says which document; nothing given; public access alone (default)
+    ({"document_url": "", "document_access": "restricted", "document_login_url": LOGIN}, set(), ""),
+    ({"document_url": "", "document_sha256": "", "document_media_type": ""}, set(), ""),
+])
+def test_document_details_need_a_url(catalogue, changes, expected, says):
+    report = _csv_report(catalogue, **changes)
+    assert {(f, rule) for row, f, rule in rules(report.problems)} == expected
+    assert {row for row, _f, _rule in rules(report.problems)} <= {2}
+    if not expected:
+        assert len(report.records) == 1
+        return
+    assert not report.records
+    found = next(p for p in report.problems if p.rule == "document-url-required")
+    assert says in found.en and found.en.startswith("A document's SHA-256 or media type needs")
+    assert "document_url" in found.th and "เอกสาร" in found.th
+
+
+@pytest.mark.parametrize("changes, field, where", [
+    ({"holder_name": "บริษัท\vตัวอย่าง จำกัด"}, "holder_name", "U+000B at character 7"),
+    ({"holder_name_en": "Acme\x00 Co., Ltd."}, "holder_name_en", "U+0000 at character 5"),
+    # counted in the value as sent, leading spaces included
+    ({"premises_address": "  12/3\x0cถนนสุขุมวิท"}, "premises_address", "U+000C at character 7"),
+    ({"province": "ขอนแก่น\x7f"}, "province", "U+007F at character 8"),
+    ({"conditions": "ข้อ 1\x1b ข้อ 2\x01"}, "conditions", "U+001B at character 6"),
+    ({"status": "revoked", "status_reason": "\x08ฝ่าฝืนเงื่อนไข"}, "status_reason",
+     "U+0008 at character 1"),
+    # canonicalisation drops the vertical tab from the number, but the printed form keeps it
+    ({"licence_number": lambda number: number[:2] + "\v" + number[2:]}, "licence_number",
+     "U+000B at character 3"),
+])
+def test_control_characters_in_text_are_refused(catalogue, changes, field, where):
+    report = _csv_report(catalogue, **changes)
+    assert rules(report.problems) == {(2, field, "text-control-characters")}
+    assert not report.records
+    found = next(p for p in report.problems if p.rule == "text-control-characters")
+    assert found.en.endswith(f"{field} has {where}.")
+    assert found.en.startswith("Text must not contain control characters")
+    position = where.split()[-1]
+    assert f"{field} มีอักขระ {where.split()[0]} ที่ตำแหน่งที่ {position}" in found.th
+
+
+@pytest.mark.parametrize("changes", [
+    {"conditions": "ข้อ 1\tแสดงใบอนุญาต\r\nข้อ 2\nห้ามโอน"},      # tab, CR and LF are text
+    {"holder_name_en": "\vAcme Co., Ltd.\x1f "},                  # edge white space is trimmed
+])
+def test_tab_line_breaks_and_trimmed_edges_are_accepted(catalogue, changes):
+    report = _csv_report(catalogue, **changes)
+    assert not rules(report.problems) and len(report.records) == 1
+    column, value = next(iter(changes.items()))
+    assert getattr(report.records[0], column) == value.strip()

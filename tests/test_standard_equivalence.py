@@ -16,6 +16,9 @@ What SHACL cannot see, and how the comparison treats it (`shacl_view`):
   sh:NodeShape / sh:PropertyShape are compared.
 - holder-id-format for a holder that is not juristic: a natural person's ID is never mapped to
   RDF (SPEC §5 privacy), so no shape can see it; on that row the rule is pipeline-only.
+- text-control-characters in a holder's name that is not mapped to RDF (a natural person on a
+  licence type that is not a public register, or a holder type that is neither): pipeline-only
+  on that row, unless another text column breaks it too.
 - number-characters: SHACL cannot canonicalise, so the reference gives it the number as the
   agency wrote it; the shape then reports number-pattern when that text does not match the
   type's pattern (always, for a number with a forbidden character). On such a row the fast
@@ -36,7 +39,9 @@ from rdflib import Graph, Literal, URIRef
 from registry import rdfmap, reference
 from registry.demo import bad_rows, demo_rows
 from registry.problems import WARNING
-from registry.validation import ValidationContext, check_batch, check_row
+from registry.thaiid import with_check_digit
+from registry.validation import (FREE_TEXT_COLUMNS, ValidationContext, check_batch, check_row,
+                                 control_character)
 
 BASE = "http://127.0.0.1:8000"
 SHACL_CODES = reference.shape_rule_codes()
@@ -63,6 +68,12 @@ def edge_rows(catalogue) -> list[tuple[str, set[str], dict[str, str]]]:
                        document_access="", document_login_url="")
     login = J["document_url"].rsplit("/licences/", 1)[0] + "/login"
     jid = J["holder_id"]
+    # A juristic holder of its own: rows sharing J's ID share its node (and its names).
+    other_id = with_check_digit("010555699999")
+    public = next(t for t in sorted(catalogue.types.values(), key=lambda t: t.code)
+                  if t.public_register)
+    named_person = {**N, "licence_type": public.code, "issuer": sorted(public.authorities)[0],
+                    "licence_number": public.number_example}
     return [
         # --- valid: forms the pipeline normalises, boundaries, optional parts
         ("valid-until-equals-issued", set(), j(issued="2024-05-01", valid_until="2024-05-01")),
@@ -76,7 +87,12 @@ def edge_rows(catalogue) -> list[tuple[str, set[str], dict[str, str]]]:
                                            document_login_url=login)),
         ("restricted-login-only", set(), j(**{**no_document, "document_access": "restricted",
                                               "document_login_url": login})),
-        ("checksum-without-url", set(), j(document_url="")),
+        ("checksum-with-login-only", set(), j(document_url="", document_access="restricted",
+                                              document_login_url=login)),
+        ("public-access-alone", set(), j(**{**no_document, "document_access": "public"})),
+        ("tab-line-feed-carriage-return", set(),
+         j(conditions="ข้อ 1\tแสดงใบอนุญาต\r\nข้อ 2\nห้ามโอน", premises_address="12/3\tถนนสุขุมวิท")),
+        ("edge-control-characters-trimmed", set(), j(conditions="\x0bต้องแสดงใบอนุญาต\x1f ")),
         ("natural-empty-id", set(), {**N, "holder_id": ""}),
         ("number-variant-forms", set(),
          j(licence_number=" " + _thai_digits(J["licence_number"]).lower() + " ")),
@@ -124,12 +140,40 @@ def edge_rows(catalogue) -> list[tuple[str, set[str], dict[str, str]]]:
          j(document_media_type="application/pdf; charset=binary")),
         ("sha256-63-characters", {"document-checksum"},
          j(document_sha256=J["document_sha256"][:63])),
-        ("bad-checksum-without-url", {"document-checksum"},
+        ("checksum-without-url", {"document-url-required"}, j(document_url="")),
+        ("media-type-alone", {"document-url-required"},
+         j(**{**no_document, "document_media_type": "application/pdf"})),
+        ("checksum-alone-restricted", {"document-url-required", "document-login-required"},
+         j(document_url="", document_access="restricted")),
+        # A bad checksum is still checked without a URL, and still cannot be kept.
+        ("bad-checksum-without-url", {"document-checksum", "document-url-required"},
          j(**{**no_document, "document_sha256": "not-a-checksum"})),
+        ("http-url-with-checksum", {"document-https"},
+         j(document_url="http://" + J["document_url"][8:])),
         ("bad-access-without-url", {"document-access"},
          j(**{**no_document, "document_access": "secret"})),
         ("restricted-without-anything", {"document-login-required"},
          j(**{**no_document, "document_access": "restricted"})),
+        # --- control characters in free text
+        ("vertical-tab-in-conditions", {"text-control-characters"},
+         j(conditions="ต้องแสดงใบอนุญาต\x0bณ สถานประกอบการ")),
+        ("nul-in-status-reason", {"text-control-characters"},
+         j(status="suspended", status_reason="ระหว่าง\x00ตรวจสอบ")),
+        ("del-ending-province", {"text-control-characters"}, j(province="เชียงใหม่\x7f")),
+        ("form-feed-in-address", {"text-control-characters"},
+         j(premises_address="12/3\x0cถนนสุขุมวิท")),
+        ("escape-in-juristic-name", {"text-control-characters"},
+         j(holder_id=other_id, holder_name_en="Acme\x1b[31m Co., Ltd.")),
+        ("vertical-tab-in-public-person-name", {"text-control-characters"},
+         {**named_person, "holder_name": "พิมพ์ชนก\x0bสุขสวัสดิ์"}),
+        ("vertical-tab-in-unpublished-person-name", {"text-control-characters"},
+         {**N, "holder_name": "พิมพ์ชนก\x0bสุขสวัสดิ์"}),
+        ("vertical-tab-in-printed-number", {"text-control-characters"},
+         j(licence_number=J["licence_number"][:2] + "\x0b" + J["licence_number"][2:])),
+        ("nul-in-number", {"number-characters", "text-control-characters"},
+         j(licence_number=J["licence_number"] + "\x00")),
+        ("control-characters-in-three-columns", {"text-control-characters"},
+         j(conditions="a\x01", status_reason="b\x02", province="c\x03")),
         # --- status, type, issuer
         ("status-upper-case-no-reason", {"status-reason"}, j(status="REVOKED", status_reason="")),
         ("status-expired-with-reason", {"status-scheme"},
@@ -180,12 +224,27 @@ def shacl_view(raw: dict[str, str], fast_codes: set[str], catalogue) -> set[str]
     codes = fast_codes & SHACL_CODES
     if (raw.get("holder_type") or "").strip().lower() != "juristic":
         codes.discard("holder-id-format")
+    if "text-control-characters" in codes and not any(
+            control_character(raw.get(column) or "") is not None for column in FREE_TEXT_COLUMNS
+            if column in _mapped_text_columns(raw, catalogue)):
+        codes.discard("text-control-characters")
     if "number-characters" in fast_codes:
         licence_type = catalogue.types.get((raw.get("licence_type") or "").strip())
         printed = (raw.get("licence_number") or "").strip()
         if licence_type is not None and licence_type.pattern.fullmatch(printed) is None:
             codes.add("number-pattern")
     return codes
+
+
+def _mapped_text_columns(raw: dict[str, str], catalogue) -> set[str]:
+    """The free-text columns the reference maps to RDF: holder names only for a juristic
+    person or a natural person on a public register."""
+    holder_type = (raw.get("holder_type") or "").strip().lower()
+    licence_type = catalogue.types.get((raw.get("licence_type") or "").strip())
+    names_shown = holder_type == "juristic" or (
+        holder_type == "natural" and licence_type is not None and licence_type.public_register)
+    return {column for column in FREE_TEXT_COLUMNS
+            if names_shown or column not in ("holder_name", "holder_name_en")}
 
 
 def test_corpus_rows_break_what_they_say(corpus, fast):

@@ -596,6 +596,38 @@ def test_holder_names_follow_the_label_rules(client, diw_key, five, names, rule)
     assert violations(response) == {(licence_iri(row), "holder_name", rule)}
 
 
+@pytest.mark.parametrize("content_type", [TURTLE, JSONLD])
+def test_control_characters_in_rdf_literals_are_refused(client, embedded_repo, diw_key, five,
+                                                        content_type):
+    """A vertical tab written as \\u000B in Turtle (or JSON-LD) is the same refusal as in CSV."""
+    row = dict(_juristic(five), conditions="ต้องแสดงใบอนุญาต\vณ สถานประกอบการ")
+    body = turtle_body([row]) if content_type == TURTLE else jsonld_body([row])
+    assert "\\u000b" in body
+    before = embedded_repo.export_bytes()
+    response = post(client, body, diw_key, content_type=content_type)
+    assert response.status_code == 422
+    assert violations(response) == {(licence_iri(row), "conditions", "text-control-characters")}
+    message = error_of(response)["problems"][0]["message"]
+    assert "U+000B at character 17" in message["en"] and "U+000B" in message["th"]
+    assert embedded_repo.export_bytes() == before
+
+
+def test_rdf_document_without_a_url_is_refused(client, embedded_repo, diw_key, five):
+    """A document node with a checksum and a media type but no schema:url (nor login page) is
+    refused naming the checksum, not stored without them."""
+    url = "https://eservice.diw.go.th/licences/a.pdf"
+    row = dict(_juristic(five), document_url=url, document_sha256="ab" * 32,
+               document_media_type="application/pdf", document_access="public",
+               document_login_url="")
+    body = turtle_body([row]).replace(f" ; schema:url <{url}>", "")
+    assert url not in body and "spdx:checksumValue" in body
+    before = embedded_repo.export_bytes()
+    response = post(client, body, diw_key, content_type=TURTLE)
+    assert response.status_code == 422
+    assert violations(response) == {(licence_iri(row), "document_sha256", "document-url-required")}
+    assert embedded_repo.export_bytes() == before
+
+
 def test_unknown_licence_property_is_refused(client, diw_key, five):
     body = turtle_body(five[:1])[:-3] + ' ;\n    schema:validUntill "2030-01-01" .\n'
     response = post(client, body, diw_key, content_type=TURTLE)

@@ -38,6 +38,7 @@ import pyoxigraph as ox
 
 from . import identifiers
 from . import namespaces as ns
+from . import recordterms as T
 from .jsoninput import parse_json
 from .paths import VOCAB_DIR
 from .uploadformats import InvalidUploadFormat
@@ -49,56 +50,19 @@ CONTEXT_ROUTE = "/contexts/licence.jsonld"
 _RELATIVE_BASE = "http://relative-iri.invalid/"
 
 # Namespace IRIs are spelled once, in registry/namespaces.py.
-_RDF, _XSD, _CLC, _DCT = str(ns.RDF), str(ns.XSD), str(ns.CLC), str(ns.DCT)
+_RDF, _CLC, _DCT = str(ns.RDF), str(ns.CLC), str(ns.DCT)
 _SCHEMA, _ADMS, _SPDX, _LOCN = str(ns.SCHEMA), str(ns.ADMS), str(ns.SPDX), str(ns.LOCN)
 STATUS_NS, ACCESS_NS = str(ns.CLCSTATUS), str(ns.CLCACCESS)
-
-
-def _n(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(iri)
-
-
-RDF_TYPE = _n(_RDF + "type")
-PERMIT_TYPES = frozenset({ns.SCHEMA.GovernmentPermit, ns.CV.Evidence})
-LEGAL_ENTITY = ns.LEGAL.LegalEntity
-PERSON = ns.PERSON.Person
-SHA256 = _n(_SPDX + "checksumAlgorithm_sha256")
-
-P_IDENTIFIER = _n(_ADMS + "identifier")
-P_NOTATION = _n("http://www.w3.org/2004/02/skos/core#notation")
-P_DCT_IDENTIFIER = _n(_DCT + "identifier")
-P_CONFORMS_TO = _n(_DCT + "conformsTo")
-P_ISSUED_BY = _n(_SCHEMA + "issuedBy")
-P_PUBLISHER = _n(_DCT + "publisher")
-P_VALID_FROM = _n(_SCHEMA + "validFrom")
-P_ISSUED = _n(_DCT + "issued")
-P_VALID_UNTIL = _n(_SCHEMA + "validUntil")
-P_STATUS = _n(_ADMS + "status")
-P_STATUS_REASON = _n(_CLC + "statusReason")
-P_SUBJECT = _n(_DCT + "subject")
-P_LEGAL_NAME = _n("http://www.w3.org/ns/legal#legalName")
-P_NAME = _n("http://xmlns.com/foaf/0.1/name")
-P_ADDRESS = _n(_LOCN + "address")
-P_FULL_ADDRESS = _n(_LOCN + "fullAddress")
-P_ADMIN_UNIT = _n(_LOCN + "adminUnitL1")
-P_CONDITIONS = _n(_CLC + "conditions")
-P_DOCUMENT = _n(_CLC + "document")
-P_URL = _n(_SCHEMA + "url")
-P_FORMAT = _n(_DCT + "format")
-P_CHECKSUM = _n(_SPDX + "checksum")
-P_ALGORITHM = _n(_SPDX + "algorithm")
-P_CHECKSUM_VALUE = _n(_SPDX + "checksumValue")
-P_ACCESS = _n(_DCT + "accessRights")
-P_LOGIN = _n(_CLC + "loginPage")
+# The record's terms are named once, in registry/recordterms.py (T).
+PERMIT_TYPES = frozenset({T.GOVERNMENT_PERMIT, T.EVIDENCE})
 
 # What a licence node may say: the data model's properties (dct:issued and dct:publisher are
 # read as schema:validFrom and schema:issuedBy), plus what the register sets on commit.
 _LICENCE_PROPERTIES = frozenset({
-    RDF_TYPE, P_IDENTIFIER, P_DCT_IDENTIFIER, P_CONFORMS_TO, P_ISSUED_BY, P_PUBLISHER,
-    P_VALID_FROM, P_ISSUED, P_VALID_UNTIL, P_STATUS, P_STATUS_REASON, P_SUBJECT, P_ADDRESS,
-    P_CONDITIONS, P_DOCUMENT})
-_SET_ON_COMMIT = frozenset({_n(_CLC + "version"), _n(_CLC + "recordDigest"), _n(_DCT + "modified"),
-                            _n("http://www.w3.org/ns/prov#wasGeneratedBy")})
+    T.TYPE, T.IDENTIFIER, T.DCT_IDENTIFIER, T.CONFORMS_TO, T.ISSUED_BY, T.PUBLISHER,
+    T.VALID_FROM, T.ISSUED, T.VALID_UNTIL, T.STATUS, T.STATUS_REASON, T.SUBJECT, T.ADDRESS,
+    T.CONDITIONS, T.DOCUMENT})
+_SET_ON_COMMIT = frozenset({T.VERSION, T.RECORD_DIGEST, T.MODIFIED, T.WAS_GENERATED_BY})
 
 
 def _short(iri: str) -> str:
@@ -386,7 +350,7 @@ class _Index:
         for quad in quads:
             add(quad)
             subject = quad.subject
-            if quad.predicate == RDF_TYPE and quad.object in PERMIT_TYPES:
+            if quad.predicate == T.TYPE and quad.object in PERMIT_TYPES:
                 permits.setdefault(subject)
             if isinstance(subject, ox.NamedNode):
                 reference = index.licence_reference(subject.value)
@@ -467,33 +431,33 @@ class _Index:
         values: dict[str, str] = {}
 
         # number: skos:notation of adms:identifier (as printed), else dct:identifier
-        identifier = one(props, node, P_IDENTIFIER)
+        identifier = one(props, node, T.IDENTIFIER)
         notation = None
         if isinstance(identifier, ox.Literal):
             notation = identifier.value
         elif identifier is not None:
-            found = one(self.properties(identifier), identifier, P_NOTATION)
-            notation = text(found, identifier, P_NOTATION) if found is not None else None
-        canonical = one(props, node, P_DCT_IDENTIFIER)
-        canonical_text = text(canonical, node, P_DCT_IDENTIFIER) if canonical is not None else None
+            found = one(self.properties(identifier), identifier, T.NOTATION)
+            notation = text(found, identifier, T.NOTATION) if found is not None else None
+        canonical = one(props, node, T.DCT_IDENTIFIER)
+        canonical_text = text(canonical, node, T.DCT_IDENTIFIER) if canonical is not None else None
         if notation is not None and canonical_text is not None:
             _same_number(node, notation, canonical_text)
         values["licence_number"] = notation if notation is not None else (canonical_text or "")
 
-        values["licence_type"] = self.code(one(props, node, P_CONFORMS_TO), self.type_prefix,
-                                           node, P_CONFORMS_TO)
-        values["issuer"] = self.code(one(props, node, P_ISSUED_BY, P_PUBLISHER),
-                                     self.agency_prefix, node, P_ISSUED_BY)
-        values["issued"] = text(one(props, node, P_VALID_FROM, P_ISSUED), node, P_VALID_FROM)
-        values["valid_until"] = text(one(props, node, P_VALID_UNTIL), node, P_VALID_UNTIL)
-        values["status"] = self.scheme(one(props, node, P_STATUS), STATUS_NS, node, P_STATUS)
-        values["status_reason"] = text(one(props, node, P_STATUS_REASON), node, P_STATUS_REASON)
-        values["conditions"] = text(one(props, node, P_CONDITIONS), node, P_CONDITIONS)
-        self._holder(one(props, node, P_SUBJECT), node, values)
-        premises = one(props, node, P_ADDRESS)
+        values["licence_type"] = self.code(one(props, node, T.CONFORMS_TO), self.type_prefix,
+                                           node, T.CONFORMS_TO)
+        values["issuer"] = self.code(one(props, node, T.ISSUED_BY, T.PUBLISHER),
+                                     self.agency_prefix, node, T.ISSUED_BY)
+        values["issued"] = text(one(props, node, T.VALID_FROM, T.ISSUED), node, T.VALID_FROM)
+        values["valid_until"] = text(one(props, node, T.VALID_UNTIL), node, T.VALID_UNTIL)
+        values["status"] = self.scheme(one(props, node, T.STATUS), STATUS_NS, node, T.STATUS)
+        values["status_reason"] = text(one(props, node, T.STATUS_REASON), node, T.STATUS_REASON)
+        values["conditions"] = text(one(props, node, T.CONDITIONS), node, T.CONDITIONS)
+        self._holder(one(props, node, T.SUBJECT), node, values)
+        premises = one(props, node, T.ADDRESS)
         if premises is not None:
             self._premises(premises, values)
-        document = one(props, node, P_DOCUMENT)
+        document = one(props, node, T.DOCUMENT)
         if document is not None:
             self._document(document, values)
         return values
@@ -508,18 +472,18 @@ class _Index:
                 f"{holder.value[:80]!r}.",
                 f"{_label(licence)} dct:subject ต้องเป็นโหนดของผู้ถือใบอนุญาต ไม่ใช่ข้อความ")
         props = self.properties(holder)
-        types = set(props.get(RDF_TYPE, ()))
-        kinds = [kind for kind, cls in (("juristic", LEGAL_ENTITY), ("natural", PERSON))
+        types = set(props.get(T.TYPE, ()))
+        kinds = [kind for kind, cls in (("juristic", T.LEGAL_ENTITY), ("natural", T.NATURAL_PERSON))
                  if cls in types]
         values["holder_type"] = " ".join(kinds)        # none or both: refused as holder-type
-        identifier = self.one(props, holder, P_DCT_IDENTIFIER)
+        identifier = self.one(props, holder, T.DCT_IDENTIFIER)
         if identifier is not None:
-            values["holder_id"] = self.text(identifier, holder, P_DCT_IDENTIFIER)
+            values["holder_id"] = self.text(identifier, holder, T.DCT_IDENTIFIER)
         elif isinstance(holder, ox.NamedNode) and holder.value.startswith(self.juristic_prefix):
             values["holder_id"] = holder.value[len(self.juristic_prefix):]
         names: dict[str, list[str]] = {"th": [], "en": []}
         bad: list[str] = []
-        for name in list(dict.fromkeys([*props.get(P_LEGAL_NAME, ()), *props.get(P_NAME, ())])):
+        for name in list(dict.fromkeys([*props.get(T.LEGAL_NAME, ()), *props.get(T.NAME, ())])):
             language = (name.language or "") if isinstance(name, ox.Literal) else ""
             primary = language.split("-", 1)[0].lower()
             if isinstance(name, ox.Literal) and primary in names:
@@ -539,10 +503,10 @@ class _Index:
 
     def _premises(self, premises, values: dict[str, str]) -> None:
         props = self.properties(premises)
-        values["premises_address"] = self.text(self.one(props, premises, P_FULL_ADDRESS),
-                                               premises, P_FULL_ADDRESS)
-        values["province"] = self.text(self.one(props, premises, P_ADMIN_UNIT), premises,
-                                       P_ADMIN_UNIT)
+        values["premises_address"] = self.text(self.one(props, premises, T.FULL_ADDRESS),
+                                               premises, T.FULL_ADDRESS)
+        values["province"] = self.text(self.one(props, premises, T.ADMIN_UNIT), premises,
+                                       T.ADMIN_UNIT)
 
     def _document(self, document, values: dict[str, str]) -> None:
         if isinstance(document, ox.Literal):
@@ -550,30 +514,30 @@ class _Index:
             return
         one, text = self.one, self.text
         props = self.properties(document)
-        url = one(props, document, P_URL)
+        url = one(props, document, T.URL)
         if url is not None:
-            values["document_url"] = text(url, document, P_URL)
+            values["document_url"] = text(url, document, T.URL)
         elif isinstance(document, ox.NamedNode) and not document.value.startswith(self.base + "/"):
             values["document_url"] = document.value    # the document named by its own URL
-        values["document_media_type"] = text(one(props, document, P_FORMAT), document, P_FORMAT)
-        values["document_access"] = self.scheme(one(props, document, P_ACCESS), ACCESS_NS,
-                                                document, P_ACCESS)
-        values["document_login_url"] = text(one(props, document, P_LOGIN), document, P_LOGIN)
-        checksum = one(props, document, P_CHECKSUM)
+        values["document_media_type"] = text(one(props, document, T.FORMAT), document, T.FORMAT)
+        values["document_access"] = self.scheme(one(props, document, T.ACCESS), ACCESS_NS,
+                                                document, T.ACCESS)
+        values["document_login_url"] = text(one(props, document, T.LOGIN), document, T.LOGIN)
+        checksum = one(props, document, T.CHECKSUM)
         if checksum is None:
             return
         if isinstance(checksum, ox.Literal):
             values["document_sha256"] = checksum.value
             return
         cprops = self.properties(checksum)
-        algorithm = one(cprops, checksum, P_ALGORITHM)
-        if algorithm is not None and algorithm != SHA256:
+        algorithm = one(cprops, checksum, T.ALGORITHM)
+        if algorithm is not None and algorithm != T.SHA256:
             raise InvalidUploadFormat(
                 f"{_label(checksum)} uses the checksum algorithm {_label(algorithm)}; only "
                 "spdx:checksumAlgorithm_sha256 is accepted.",
                 f"{_label(checksum)} ใช้อัลกอริทึม {_label(algorithm)} รับเฉพาะ SHA-256")
-        values["document_sha256"] = text(one(cprops, checksum, P_CHECKSUM_VALUE), checksum,
-                                         P_CHECKSUM_VALUE)
+        values["document_sha256"] = text(one(cprops, checksum, T.CHECKSUM_VALUE), checksum,
+                                         T.CHECKSUM_VALUE)
 
     # -- records → rows
 

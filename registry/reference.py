@@ -14,8 +14,8 @@ used on the upload path:
 - `naive_validate_turtle` is the naive ingest path for the benchmark (bench/ingest.py): rdflib
   parses a Turtle document and pyshacl checks the whole graph.
 
-Predicates, classes and scheme namespaces come from `registry.rdfmap`, so the reference and the
-write path cannot drift apart on an IRI.
+Predicates and classes come from `registry.recordterms`, as for the write path (rdfmap) and the
+RDF reader (rdfinput), so the three cannot drift apart on an IRI.
 """
 
 from __future__ import annotations
@@ -31,26 +31,21 @@ from rdflib import RDF, SH, XSD, BNode, Graph, Literal, URIRef
 
 from catalogue.model import Catalogue, catalogue_quads
 
-from . import identifiers, rdfmap, thaiid
+from . import identifiers, thaiid
+from . import recordterms as terms
 from .dates import InvalidDate, parse_date
-from .namespaces import CLCSHAPE
+from .namespaces import CLC, CLCACCESS, CLCSHAPE, CLCSTATUS
 from .paths import SHAPES_DIR
 
 LICENCE_SHAPES = SHAPES_DIR / "licence.ttl"
 _SHAPE_NS = str(CLCSHAPE)
-_CLC_PIPELINE_RULE = URIRef(rdfmap._CLC + "PipelineRule")
+_CLC_PIPELINE_RULE = URIRef(CLC.PipelineRule.value)
 
 
-def _iri(nquads_term: str) -> URIRef:
-    """`<iri>` (an N-Quads term as rdfmap writes it) → URIRef."""
-    return URIRef(nquads_term[1:-1])
-
-
-P = {name: _iri(term) for name, term in rdfmap._P.items()}
-C = {name: _iri(term) for name, term in rdfmap._C.items()}
-SHA256_ALGORITHM = _iri(rdfmap._SHA256)
-STATUS_NS = rdfmap._STATUS
-ACCESS_NS = rdfmap._ACCESS
+# The record's terms as rdflib nodes, from the one list of them (registry/recordterms.py).
+P = {name: URIRef(term.value) for name, term in vars(terms).items()
+     if isinstance(term, ox.NamedNode)}
+STATUS_NS, ACCESS_NS = str(CLCSTATUS), str(CLCACCESS)
 
 FocusRows = dict[URIRef, set]          # focus node → the rows that produced it
 
@@ -118,34 +113,34 @@ def lenient_graph(rows: Iterable[tuple[object, Mapping[str, str]]], base: str,
             return ref
 
         focus.setdefault(L, set()).add(row)
-        add((L, RDF.type, C["Evidence"]))
-        add((L, RDF.type, C["GovernmentPermit"]))
+        add((L, RDF.type, P["EVIDENCE"]))
+        add((L, RDF.type, P["GOVERNMENT_PERMIT"]))
         if printed:
             ident = node("identifier")
-            add((L, P["identifier"], ident))
-            add((ident, P["notation"], Literal(printed)))
+            add((L, P["IDENTIFIER"], ident))
+            add((ident, P["NOTATION"], Literal(printed)))
             if shown:
-                add((L, P["dct_identifier"], Literal(shown)))
+                add((L, P["DCT_IDENTIFIER"], Literal(shown)))
         if type_code:
-            add((L, P["conformsTo"], URIRef(identifiers.licence_type_iri(base, type_code))))
+            add((L, P["CONFORMS_TO"], URIRef(identifiers.licence_type_iri(base, type_code))))
         if issuer:
-            add((L, P["issuedBy"], URIRef(identifiers.agency_iri(base, issuer))))
-        for column, predicate in (("issued", "validFrom"), ("valid_until", "validUntil")):
+            add((L, P["ISSUED_BY"], URIRef(identifiers.agency_iri(base, issuer))))
+        for column, predicate in (("issued", "VALID_FROM"), ("valid_until", "VALID_UNTIL")):
             if get(column):
                 add((L, P[predicate], _date(get(column))))
-        add((L, P["status"], URIRef(STATUS_NS + (get("status").lower() or "active"))))
+        add((L, P["STATUS"], URIRef(STATUS_NS + (get("status").lower() or "active"))))
         if get("status_reason"):
-            add((L, P["statusReason"], Literal(get("status_reason"), lang="th")))
+            add((L, P["STATUS_REASON"], Literal(get("status_reason"), lang="th")))
         _holder(g, focus, row, base, iri, raw, catalogue)
         if get("premises_address") or get("province"):
             premises = node("premises")
-            add((L, P["address"], premises))
+            add((L, P["ADDRESS"], premises))
             if get("premises_address"):
-                add((premises, P["fullAddress"], Literal(get("premises_address"), lang="th")))
+                add((premises, P["FULL_ADDRESS"], Literal(get("premises_address"), lang="th")))
             if get("province"):
-                add((premises, P["adminUnitL1"], Literal(get("province"), lang="th")))
+                add((premises, P["ADMIN_UNIT"], Literal(get("province"), lang="th")))
         if get("conditions"):
-            add((L, P["conditions"], Literal(get("conditions"), lang="th")))
+            add((L, P["CONDITIONS"], Literal(get("conditions"), lang="th")))
         _document(g, node, L, get)
     return g
 
@@ -159,19 +154,19 @@ def _holder(g: Graph, focus: FocusRows, row, base: str, iri: str, raw: Mapping[s
         # An empty ID would give every such row the same node `{base}/id/juristic-person/`;
         # the licence's own `#holder` keeps it apart (and has no dct:identifier to check).
         H = URIRef(f"{base}/id/juristic-person/{holder_id}" if holder_id else f"{iri}#holder")
-        g.add((H, RDF.type, C["LegalEntity"]))
+        g.add((H, RDF.type, P["LEGAL_ENTITY"]))
         if holder_id:
-            g.add((H, P["dct_identifier"], Literal(holder_id)))
-        name_predicate = P["legalName"]
+            g.add((H, P["DCT_IDENTIFIER"], Literal(holder_id)))
+        name_predicate = P["LEGAL_NAME"]
     elif holder_type == "natural":
         H = URIRef(f"{iri}#holder")            # never built from (nor stating) the person's ID
-        g.add((H, RDF.type, C["Person"]))
+        g.add((H, RDF.type, P["NATURAL_PERSON"]))
         licence_type = catalogue.types.get(_text(raw, "licence_type"))
-        name_predicate = P["name"] if licence_type and licence_type.public_register else None
+        name_predicate = P["NAME"] if licence_type and licence_type.public_register else None
     else:
         return                                  # holder-type is a pipeline rule
     focus.setdefault(H, set()).add(row)
-    g.add((URIRef(iri), P["subject"], H))
+    g.add((URIRef(iri), P["SUBJECT"], H))
     if name_predicate is not None:
         for name, lang in names:
             if name:
@@ -186,19 +181,19 @@ def _document(g: Graph, node, L: URIRef, get) -> None:
     if not any(get(column) for column in columns):
         return
     D = node("document")
-    g.add((L, P["document"], D))
+    g.add((L, P["DOCUMENT"], D))
     if get("document_url"):
-        g.add((D, P["url"], URIRef(get("document_url"))))
+        g.add((D, P["URL"], URIRef(get("document_url"))))
     if get("document_media_type"):
-        g.add((D, P["format"], Literal(get("document_media_type").lower())))
-    g.add((D, P["accessRights"], URIRef(ACCESS_NS + (get("document_access").lower() or "public"))))
+        g.add((D, P["FORMAT"], Literal(get("document_media_type").lower())))
+    g.add((D, P["ACCESS"], URIRef(ACCESS_NS + (get("document_access").lower() or "public"))))
     if get("document_login_url"):
-        g.add((D, P["loginPage"], URIRef(get("document_login_url"))))
+        g.add((D, P["LOGIN"], URIRef(get("document_login_url"))))
     if get("document_sha256"):
         checksum = node("checksum")
-        g.add((D, P["checksum"], checksum))
-        g.add((checksum, P["algorithm"], SHA256_ALGORITHM))
-        g.add((checksum, P["checksumValue"],
+        g.add((D, P["CHECKSUM"], checksum))
+        g.add((checksum, P["ALGORITHM"], P["SHA256"]))
+        g.add((checksum, P["CHECKSUM_VALUE"],
                Literal(get("document_sha256").lower(), datatype=XSD.hexBinary, normalize=False)))
 
 

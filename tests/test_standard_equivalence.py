@@ -305,7 +305,7 @@ def test_label_shapes_are_live(catalogue):
     _ok, results = reference.shacl_results(data)
     assert reference.rule_codes_by_row(results, focus, [2, 3]) == {2: set(), 3: set()}
 
-    legal_name, foaf_name = reference.P["legalName"], reference.P["name"]
+    legal_name, foaf_name = reference.P["LEGAL_NAME"], reference.P["NAME"]
     company = next(s for s, _p, _o in data.triples((None, legal_name, None)))
     person = next(s for s, _p, _o in data.triples((None, foaf_name, None)))
     assert str(person).endswith("#holder") and isinstance(company, URIRef)

@@ -261,7 +261,6 @@ def bad_rows(catalogue: Catalogue) -> list[tuple[str, str, dict[str, str]]]:
         ("document-access", "document_access", broken(document_access="secret")),
         ("document-login-required", "document_login_url",
          broken(document_access="restricted", document_login_url="")),
-        ("document-url-required", "document_sha256", broken(document_url="")),
         # a line break inside a spreadsheet cell, saved as a vertical tab
         ("text-control-characters", "premises_address",
          broken(premises_address=juristic["premises_address"].replace(" ", "\v", 1))),

@@ -87,8 +87,9 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
             add(f"{P} {_T['ADMIN_UNIT']} {_literal(rec.province, 'th')}{g}")
     if rec.conditions:
         add(f"{L} {_T['CONDITIONS']} {_literal(rec.conditions, 'th')}{g}")
-    # Whenever the record says anything of its document (validation refuses a checksum or
-    # media type without a URL: clcshape:document-url-required), so nothing given is dropped.
+    # Whenever the record says anything of its document, so nothing given is dropped: a
+    # checksum without a URL (the agency does not host the file) still lets /verify find the
+    # licence from the copy its holder has.
     if (rec.document_url or rec.document_login_url or rec.document_sha256
             or rec.document_media_type):
         D = f"<{iri}#document>"

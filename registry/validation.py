@@ -197,18 +197,6 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
                     f"Got {access[:50]!r}.", f"ค่าที่ได้รับ {access[:50]!r}"))
     elif access == "restricted" and not login:
         add(problem(row, "document_login_url", "document-login-required"))
-    if (sha or media_type) and not (url or login):
-        # Both are said of a document node, which has to say which document it is.
-        column, given_en, given_th = (
-            ("document_sha256", "A SHA-256 and a media type were", "ค่าตรวจสอบ SHA-256 และประเภทสื่อ")
-            if sha and media_type else
-            ("document_sha256", "A SHA-256 was", "ค่าตรวจสอบ SHA-256") if sha else
-            ("document_media_type", "A media type was", "ประเภทสื่อ"))
-        add(problem(row, column, "document-url-required",
-                    f"{given_en} given but no document_url (or document_login_url) to say which "
-                    "document it describes.",
-                    f"มี{given_th} แต่ไม่มี document_url (หรือ document_login_url) "
-                    "ที่บอกว่าเป็นของเอกสารใด"))
 
     # 9. labels: reachable from RDF uploads only (a CSV row has one th and one en column); the
     # reader (registry/rdfinput.py) passes the names it could not place.

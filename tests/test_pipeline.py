@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from registry import identifiers
+from registry import identifiers, rdfmap
 from registry.bootstrap import load_catalogue
 from registry.demo import bad_rows, demo_rows, rows_to_csv
 from registry.demoload import load_demo
@@ -191,7 +191,7 @@ def test_a_licence_as_of_a_version_or_a_date(repo):
     assert "https://w3id.org/clc/status/active" in old and "ระหว่างตรวจสอบ" not in old
 
 
-# --- document-url-required and text-control-characters, from real CSV text ---------------------
+# --- documents without a URL, and text-control-characters, from real CSV text ---------------------
 
 def _csv_report(catalogue, **changes):
     """One juristic demo row with a public document, changed (a function changes the row's own
@@ -206,36 +206,32 @@ def _csv_report(catalogue, **changes):
 LOGIN = "https://eservice.example.go.th/login"
 
 
-@pytest.mark.parametrize("changes, expected, says", [
-    ({"document_url": ""}, {("document_sha256", "document-url-required")},
-     "A SHA-256 and a media type were given but no document_url (or document_login_url) to say "
-     "which document it describes."),
-    ({"document_url": "", "document_media_type": ""}, {("document_sha256", "document-url-required")},
-     "A SHA-256 was given but no document_url (or document_login_url) to say which document it "
-     "describes."),
-    ({"document_url": "", "document_sha256": ""},
-     {("document_media_type", "document-url-required")}, "A media type was given but no"),
-    ({"document_url": "", "document_sha256": "not-hex"},
-     {("document_sha256", "document-checksum"), ("document_sha256", "document-url-required")},
-     "A SHA-256 and a media type were given"),
+@pytest.mark.parametrize("changes, expected", [
+    # kept: what the document is, without where (the agency does not host it)
+    ({"document_url": ""}, set()),
+    ({"document_url": "", "document_media_type": ""}, set()),
+    ({"document_url": "", "document_sha256": ""}, set()),
+    ({"document_url": "", "document_access": "restricted", "document_login_url": LOGIN}, set()),
+    ({"document_url": "", "document_sha256": "", "document_media_type": ""}, set()),
+    # still checked without a URL
+    ({"document_url": "", "document_sha256": "not-hex"}, {("document_sha256", "document-checksum")}),
     ({"document_url": "", "document_access": "restricted"},
-     {("document_login_url", "document-login-required"),
-      ("document_sha256", "document-url-required")}, "were given but no document_url"),
-    # valid: the login page says which document; nothing given; public access alone (default)
-    ({"document_url": "", "document_access": "restricted", "document_login_url": LOGIN}, set(), ""),
-    ({"document_url": "", "document_sha256": "", "document_media_type": ""}, set(), ""),
+     {("document_login_url", "document-login-required")}),
 ])
-def test_document_details_need_a_url(catalogue, changes, expected, says):
+def test_document_details_without_a_url_are_kept_and_checked(catalogue, changes, expected):
     report = _csv_report(catalogue, **changes)
     assert {(f, rule) for row, f, rule in rules(report.problems)} == expected
-    assert {row for row, _f, _rule in rules(report.problems)} <= {2}
-    if not expected:
-        assert len(report.records) == 1
+    if expected:
+        assert not report.records
         return
-    assert not report.records
-    found = next(p for p in report.problems if p.rule == "document-url-required")
-    assert says in found.en and found.en.startswith("A document's SHA-256 or media type needs")
-    assert "document_url" in found.th and "เอกสาร" in found.th
+    record, = report.records
+    row = {**next(r for r in demo_rows(catalogue, 40, seed=3) if r["holder_type"] == "juristic"
+                  and r["document_url"] and r["document_access"] == "public"), **changes}
+    assert (record.document_sha256, record.document_media_type) == (
+        row["document_sha256"], row["document_media_type"])
+    lines = rdfmap.content_lines(record, "https://example.org", public_register=False)
+    for value in (row["document_sha256"], row["document_media_type"]):
+        assert not value or any(f'"{value}' in line for line in lines), value
 
 
 @pytest.mark.parametrize("changes, field, where", [

@@ -140,13 +140,13 @@ def edge_rows(catalogue) -> list[tuple[str, set[str], dict[str, str]]]:
          j(document_media_type="application/pdf; charset=binary")),
         ("sha256-63-characters", {"document-checksum"},
          j(document_sha256=J["document_sha256"][:63])),
-        ("checksum-without-url", {"document-url-required"}, j(document_url="")),
-        ("media-type-alone", {"document-url-required"},
+        ("checksum-without-url", set(), j(document_url="")),
+        ("media-type-alone", set(),
          j(**{**no_document, "document_media_type": "application/pdf"})),
-        ("checksum-alone-restricted", {"document-url-required", "document-login-required"},
+        ("checksum-alone-restricted", {"document-login-required"},
          j(document_url="", document_access="restricted")),
-        # A bad checksum is still checked without a URL, and still cannot be kept.
-        ("bad-checksum-without-url", {"document-checksum", "document-url-required"},
+        # A checksum is kept without a URL, and checked all the same.
+        ("bad-checksum-without-url", {"document-checksum"},
          j(**{**no_document, "document_sha256": "not-a-checksum"})),
         ("http-url-with-checksum", {"document-https"},
          j(document_url="http://" + J["document_url"][8:])),

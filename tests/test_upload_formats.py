@@ -612,20 +612,24 @@ def test_control_characters_in_rdf_literals_are_refused(client, embedded_repo, d
     assert embedded_repo.export_bytes() == before
 
 
-def test_rdf_document_without_a_url_is_refused(client, embedded_repo, diw_key, five):
-    """A document node with a checksum and a media type but no schema:url (nor login page) is
-    refused naming the checksum, not stored without them."""
+def test_rdf_document_without_a_url_is_kept_and_verifiable(client, embedded_repo, diw_key, five):
+    """A document node with a checksum and a media type but no schema:url (the agency does not
+    host the file) is stored as sent, and /verify finds the licence by that checksum."""
     url = "https://eservice.diw.go.th/licences/a.pdf"
     row = dict(_juristic(five), document_url=url, document_sha256="ab" * 32,
                document_media_type="application/pdf", document_access="public",
                document_login_url="")
     body = turtle_body([row]).replace(f" ; schema:url <{url}>", "")
     assert url not in body and "spdx:checksumValue" in body
-    before = embedded_repo.export_bytes()
     response = post(client, body, diw_key, content_type=TURTLE)
-    assert response.status_code == 422
-    assert violations(response) == {(licence_iri(row), "document_sha256", "document-url-required")}
-    assert embedded_repo.export_bytes() == before
+    assert response.status_code == 200, response.get_json()
+    stored = embedded_repo.export_bytes()
+    assert ("ab" * 32).encode() in stored and url.encode() not in stored
+    found = client.get("/verify", query_string={"sha256": "ab" * 32}).get_json()
+    assert [m["licence"] for m in found["matches"]] == [licence_iri(row)]
+    page = client.get(licence_iri(row)[len(BASE):], headers={"Accept": "text/html"},
+                      follow_redirects=True)
+    assert ("ab" * 32).encode() in page.data and b'class="document"' not in page.data
 
 
 def test_unknown_licence_property_is_refused(client, diw_key, five):

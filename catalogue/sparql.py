@@ -46,6 +46,10 @@ DOWNLOAD_NAMES = {fmt.JSON: "results.srj", fmt.XML: "results.srx", fmt.CSV: "res
                   fmt.TSV: "results.tsv", fmt.TURTLE: "results.ttl", fmt.JSONLD: "results.jsonld",
                   fmt.NTRIPLES: "results.nt", fmt.RDFXML: "results.rdf"}
 _TEXT_TYPES = (fmt.CSV, fmt.TSV, fmt.TURTLE, fmt.NTRIPLES, HTML)
+# The longest body a query of MAX_QUERY_CHARS can need: a Thai character is 3 bytes of UTF-8,
+# each written %XX in a form (9 bytes), plus room for the other fields. Anything longer is
+# refused from its Content-Length, before it is read.
+MAX_QUERY_BODY_BYTES = MAX_QUERY_CHARS * 10
 
 
 # Reading the request (SPARQL 1.1 Protocol §2.1)
@@ -67,6 +71,9 @@ def read_query() -> str | None:
                              "query instead.")
     query = _single(request.args.getlist("query"), "query")
     if request.method == "POST":
+        if (request.content_length or 0) > MAX_QUERY_BODY_BYTES:      # refused unread
+            raise QueryTooLarge(f"The request body has {request.content_length:,} bytes; a query "
+                                f"may have at most {MAX_QUERY_CHARS:,} characters.")
         kind = request.mimetype
         if kind == "application/sparql-update":
             raise ReadOnly("This endpoint is read-only: SPARQL Update is not accepted.")

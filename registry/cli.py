@@ -79,15 +79,20 @@ def init(ctx: click.Context):
 
     Safe to run again: it replaces those graphs and leaves licences alone.
     """
+    from .history import mark_superseded
+
     repo = _repo(ctx, create=True)
     try:
         counts = init_store(repo, _settings(ctx)["BASE_IRI"])
+        marked = mark_superseded(repo)
     except ValueError as exc:
         raise Refused(str(exc)) from None
     finally:
         repo.close()
     _public_data_changed(ctx)
     click.echo("Initialised: " + ", ".join(f"{n} quads in {g}" for g, n in sorted(counts.items())))
+    if marked:
+        click.echo(f"Marked {marked} replaced records with the version that replaced them.")
 
 
 @main.command()
@@ -433,6 +438,7 @@ def restore(ctx: click.Context, directory: str):
     if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise Refused(f"{folder / manifest['file']} does not match the SHA-256 in its manifest: "
                       "the backup is damaged; nothing was changed.")
+    from .history import mark_superseded
     from .store.privacy import split_nquads
 
     repo = _repo(ctx, create=True)
@@ -446,13 +452,15 @@ def restore(ctx: click.Context, directory: str):
             private.flush()
             repo.private.replace_all(Path(private.name))
             repo.replace_all(Path(public.name))
+        marked = mark_superseded(repo)           # a backup from before records carried it
         count = repo.quad_count()
         private_count = repo.private.quad_count()
     finally:
         repo.close()
     _public_data_changed(ctx)
     click.echo(f"Restored {count + private_count} quads from {folder} "
-               f"({private_count} in the private store).")
+               f"({private_count} in the private store)"
+               + (f"; marked {marked} replaced records." if marked else "."))
 
 
 @main.command("sync-replica")

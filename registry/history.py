@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from . import identifiers
+from . import recordterms as terms
 from .namespaces import sparql_prefixes
-from .store import Repository
+from .store import ChangeSet, Repository
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,26 @@ def version_at(all_versions: list[Version], *, number: int | None = None,
 
 def record_triples(repo: Repository, version: Version) -> list[ox.Triple]:
     return repo.graph_triples(version.graph)
+
+
+# Replaced records that lack the mark of the version that replaced them: stores written before
+# replaced records carried it. GRAPH everywhere (a remote store's default graph is its own).
+_UNMARKED = sparql_prefixes("clc") + """
+SELECT DISTINCT ?g ?licence ?older WHERE {
+  GRAPH ?newer { ?licence clc:version ?newest } FILTER(?newest > 1)
+  GRAPH ?g { ?licence clc:version ?older } FILTER(?older < ?newest)
+  FILTER NOT EXISTS { GRAPH ?g { ?licence clc:supersededByVersion ?next } }
+}"""
+
+
+def mark_superseded(repo: Repository) -> int:
+    """Give each replaced record without it the mark `clc:supersededByVersion N+1` (pipeline
+    writes it with every amendment; this brings older stores up to date). Idempotent; run by
+    `init`, `restore` and before `serve` starts on an embedded store. How many were marked."""
+    with repo.writing():
+        rows = repo.select(_UNMARKED)
+        if rows:
+            repo.apply(ChangeSet.from_quads(
+                ox.Quad(row["licence"], terms.SUPERSEDED_BY_VERSION,
+                        ox.Literal(int(row["older"].value) + 1), row["g"]) for row in rows))
+    return len(rows)

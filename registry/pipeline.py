@@ -247,6 +247,8 @@ def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
         version_graph = identifiers.licence_version_graph_iri(base, rec.key, old_version)
         replace.extend((graph, version_graph))
         lines = [f"{triple} <{version_graph}> ." for triple in old_by_graph.get(graph, [])]
+        lines.append(rdfmap.superseded_line(identifiers.licence_iri(base, rec.key),
+                                            old_version + 1, version_graph))
         content = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
         lines.extend(content)
         lines.extend(rdfmap.version_lines(

@@ -114,6 +114,14 @@ def digest(lines: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
+def superseded_line(licence_iri: str, next_version: int, version_graph: str) -> str:
+    """The mark a replaced record carries in its `…/version/N` graph: the version that replaced
+    it. Current records never carry it, so queries leave old versions out by it cheaply
+    (docs/sparql-examples.md)."""
+    return (f"<{licence_iri}> {_T['SUPERSEDED_BY_VERSION']} "
+            f"{_literal(str(next_version), datatype='integer')} <{version_graph}> .")
+
+
 def version_lines(rec: LicenceRecord, base: str, *, version: int, record_digest: str,
                   timestamp: str, agency: str, upload_iri: str, previous_status: str | None
                   ) -> list[str]:

@@ -52,3 +52,4 @@ WAS_GENERATED_BY = PROV.wasGeneratedBy
 WAS_ASSOCIATED_WITH = PROV.wasAssociatedWith
 IS_PART_OF = DCT.isPartOf
 PREVIOUS_STATUS = CLC.previousStatus
+SUPERSEDED_BY_VERSION = CLC.supersededByVersion    # in a replaced record (…/version/N) only

@@ -12,6 +12,7 @@ from registry.demo import bad_rows, demo_rows, rows_to_csv
 from registry.demoload import load_demo
 from registry.pipeline import commit, validate_csv
 from registry.records import COLUMNS
+from registry.store import ChangeSet
 from registry.validation import ValidationContext, check_batch
 
 from .conftest import BASE
@@ -122,6 +123,34 @@ def test_amendments_keep_every_version(repo):
     assert (status, "https://w3id.org/clc/status/active") in kept
     assert ("https://w3id.org/clc/def#version", "2") in current
     assert ("https://w3id.org/clc/def#previousStatus", "https://w3id.org/clc/status/active") in current
+    # The replaced record says which version replaced it; the current one never does.
+    assert (SUPERSEDED, "2") in kept
+    assert not [p for p, _ in current if p == SUPERSEDED]
+
+
+SUPERSEDED = "https://w3id.org/clc/def#supersededByVersion"
+
+
+def test_replaced_records_of_older_stores_get_their_mark(repo):
+    """A store written before replaced records carried `clc:supersededByVersion` is brought up to
+    date (by `init`, `restore` and the start of `serve`), once, on either kind of store."""
+    from registry.history import mark_superseded
+
+    catalogue = load_catalogue(repo)
+    first = _one(catalogue)
+    agency = first.key.issuer
+    for status, reason in (("active", ""), ("suspended", "ตรวจพบการฝ่าฝืน"), ("revoked", "ฝ่าฝืน")):
+        commit(repo, [_one(catalogue, status=status, status_reason=reason)], base=BASE,
+               catalogue=catalogue, agency=agency)
+    old = [identifiers.licence_version_graph_iri(BASE, first.key, n) for n in (1, 2)]
+    unmarked = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g)) for g in old
+                for t in repo.graph_triples(g) if t.predicate.value != SUPERSEDED]
+    repo.apply(ChangeSet.from_quads(unmarked, replace=old))       # as an older register wrote them
+    assert mark_superseded(repo) == 2
+    marks = {g: [t.object.value for t in repo.graph_triples(g) if t.predicate.value == SUPERSEDED]
+             for g in old + [identifiers.licence_graph_iri(BASE, first.key)]}
+    assert list(marks.values()) == [["2"], ["3"], []]
+    assert mark_superseded(repo) == 0
 
 
 def test_natural_persons_id_is_never_stored_and_name_only_on_public_registers(repo):

@@ -26,9 +26,13 @@ from .snapshots import publish, snapshots_dir
 
 
 def prepare(path: Path) -> None:
-    """Before workers start: recover both stores and publish their first checkpoints."""
+    """Before workers start: recover both stores, bring replaced records up to date (the mark
+    of the version that replaced them) and publish their first checkpoints."""
+    from ..history import mark_superseded
+
     repo = EmbeddedRepository(path, create=True)
     try:
+        mark_superseded(repo)
         for store in (repo, repo.private):
             snapshots_dir(store.path).mkdir(exist_ok=True)
             publish(store.store, store.path)

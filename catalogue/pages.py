@@ -144,14 +144,13 @@ PREFIX schema: <https://schema.org/>
 PREFIX clc: <https://w3id.org/clc/def#>
 SELECT ?issuer (COUNT(?licence) AS ?licences) WHERE {
   GRAPH ?g { ?licence schema:issuedBy ?issuer }
-  MINUS { GRAPH ?h { ?amended clc:version ?newest } FILTER(?newest > 1)
-          GRAPH ?g { ?amended clc:version ?older } FILTER(?older < ?newest) }
+  MINUS { GRAPH ?g { ?superseded clc:supersededByVersion ?next } }
 }
 GROUP BY ?issuer
 """
 # Each licence's current record is one graph and each older version another; the MINUS drops
-# the graphs holding a version older than one stored elsewhere (looked for only among amended
-# licences, clc:version above 1), so what is counted is current records.
+# the graphs of replaced records, which carry clc:supersededByVersion (docs/sparql-examples.md),
+# so what is counted is current records.
 
 _counts_lock = threading.Lock()
 

@@ -707,3 +707,20 @@ def test_a_stored_record_sent_back_as_turtle_is_unchanged(client, embedded_repo,
     response = post(client, body, diw_key, content_type=TURTLE)
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["unchanged"], response.get_json()["rows"]) == (5, 5)
+
+
+@pytest.mark.parametrize("content_type", [TURTLE, JSONLD])
+def test_a_downloaded_record_uploads_again_what_the_register_set_is_ignored(
+        client, embedded_repo, diw_key, five, content_type):
+    """A record as /doc/ serves it, an old version included (its version, digest, modified,
+    generating activity and supersededByVersion mark are the register's), is a valid upload."""
+    row = _juristic(five)
+    assert post(client, rows_to_csv([row]), diw_key).status_code == 200
+    amended = dict(row, status="suspended", status_reason="ตรวจพบการฝ่าฝืน")
+    assert post(client, rows_to_csv([amended]), diw_key).status_code == 200
+    path = "/doc" + licence_iri(row)[len(BASE) + len("/id"):]
+    old = client.get(path, query_string={"version": "1"}, headers={"Accept": content_type})
+    assert old.status_code == 200 and b"supersededByVersion" in old.data
+    response = post(client, old.data.decode(), diw_key, content_type=content_type)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["updated"] == 1          # back to the first version's content

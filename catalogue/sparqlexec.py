@@ -23,6 +23,8 @@ from typing import Callable
 
 import pyoxigraph as ox
 import requests
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
+from urllib3.util import Timeout
 
 from . import sparqlworker
 from .sparqlguard import QueryForm
@@ -166,17 +168,38 @@ class RemoteExecutor:
         return Outcome(body, media_type, truncated, count, (time.monotonic() - started) * 1000)
 
     def _fetch(self, query, form, media_type, limit, deadline) -> tuple[bytes, bool, int]:
+        """The answer, read before the deadline. A store that refuses the connection is being
+        (re)started: asked again until the deadline. One that drops the connection after taking
+        the query stopped while answering it — under a memory cap (docs/sparql.md), because the
+        query needed more memory than the store may use."""
+        while True:
+            try:
+                return self._fetch_once(query, form, media_type, limit, deadline)
+            except requests.ConnectionError as exc:
+                if not _never_connected(exc):
+                    raise QueryFailed("memory", "The store stopped while answering this query "
+                                      "(most likely it needed more memory than the store may "
+                                      "use) and is being restarted.") from None
+                if time.monotonic() + 0.1 >= deadline:
+                    raise QueryFailed("store-error",
+                                      f"The store could not be reached: {exc}") from None
+                time.sleep(0.1)
+
+    def _fetch_once(self, query, form, media_type, limit, deadline):
         # TSV for tables and N-Triples for graphs: one result per line, so the cap is applied
         # while reading and the rest is never transferred.
         accept = {QueryForm.SELECT: "text/tab-separated-values",
                   QueryForm.ASK: JSON}.get(form, NTRIPLES)
+        remaining = max(deadline - time.monotonic(), 0.01)
         lines: list[bytes] = []
         try:
+            # A connection of its own (no keep-alive), so a dropped connection is this query's;
+            # `total` bounds connecting and waiting for the answer together.
             with self.http.post(self.query_url, params=self.params,
                                 data=query.encode(), stream=True,
                                 headers={"Content-Type": "application/sparql-query",
-                                         "Accept": accept},
-                                timeout=(5, max(deadline - time.monotonic(), 0.01))) as response:
+                                         "Accept": accept, "Connection": "close"},
+                                timeout=Timeout(total=remaining)) as response:
                 if response.status_code == 400:
                     raise QueryFailed("bad-query", response.text[:2000])
                 if response.status_code >= 300:
@@ -189,24 +212,54 @@ class RemoteExecutor:
                         break
                     if time.monotonic() > deadline:
                         raise requests.Timeout()
-        except requests.Timeout:
-            raise QueryFailed("time-limit", f"The query ran longer than the time limit "
-                              f"({self.time_limit:g} s) and was abandoned.") from None
         except requests.RequestException as exc:
+            # requests reports a read timeout while streaming as a ConnectionError.
+            if isinstance(exc, requests.Timeout) or _caused_by(exc, ReadTimeoutError):
+                raise QueryFailed("time-limit", f"The query ran longer than the time limit "
+                                  f"({self.time_limit:g} s) and was abandoned.") from None
+            if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+                raise requests.ConnectionError(str(exc)) from exc  # dropped while answering
+            if isinstance(exc, requests.ConnectionError):
+                raise
             raise QueryFailed("store-error", f"The store could not be reached: {exc}") from None
-        return _rewrite(lines, form, media_type, limit)
+        return _rewrite(lines, form, media_type, limit, self.time_limit)
 
 
-def _rewrite(lines: list[bytes], form: QueryForm, media_type: str, limit: int):
+def _caused_by(exc: BaseException, kinds) -> bool:
+    """Whether `exc` or what it wraps (requests and urllib3 nest their errors) is of `kinds`."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, kinds):
+            return True
+        seen = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__ or (
+            seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+    return False
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Whether a requests ConnectionError happened before the connection was made (refused)."""
+    return _caused_by(exc, (NewConnectionError, ConnectionRefusedError))
+
+
+def _rewrite(lines: list[bytes], form: QueryForm, media_type: str, limit: int,
+             time_limit: float):
     """The store's answer (JSON for ASK, TSV for SELECT, N-Triples for graphs) written here."""
     body = b"\n".join(lines) + b"\n"
-    if form is QueryForm.ASK:
-        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    elif form is QueryForm.SELECT:
-        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
-    else:
-        results = (quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
     try:
+        if form is QueryForm.ASK:
+            results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        elif form is QueryForm.SELECT:
+            results = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        else:
+            results = (quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         return write_results(results, media_type, limit)
     except WrongFormat as exc:
         raise QueryFailed("bad-query", str(exc)) from None
+    except SyntaxError:
+        # Oxigraph ends a streamed answer with a line of text when its own timeout cancels it.
+        if b"cancelled" in body[-500:]:
+            raise QueryFailed("time-limit", f"The query ran longer than the time limit "
+                              f"({time_limit:g} s) and was stopped by the store.") from None
+        raise QueryFailed("store-error", "The store's answer could not be read.") from None

@@ -33,14 +33,23 @@ def _oxigraph_binary() -> str:
     return found
 
 
-def _serve_oxigraph(location: Path, *extra: str, low_priority: bool = False):
-    """Start a real `oxigraph serve` on loopback (`extra` arguments; `low_priority`: at nice 19,
-    as docs/sparql.md advises for the SPARQL replica); its URL and process."""
+def _serve_oxigraph(location: Path, *extra: str, low_priority: bool = False,
+                    memory_limit_mb: int | None = None):
+    """Start a real `oxigraph serve` on loopback (`extra` arguments); its URL and process.
+    As docs/sparql.md advises for the SPARQL replica: `low_priority` runs it at nice 19;
+    `memory_limit_mb` caps its memory, starts it again whenever it stops and keeps it on one CPU
+    (tests/supervise.py; oxigraph's timeout stops neither a growing sort nor a counted cross
+    product: the cap ends the first, the one CPU bounds what the second can take)."""
     port = _free_port()
     command = [_oxigraph_binary(), "serve", "--location", str(location),
                "--bind", f"127.0.0.1:{port}", *extra]
-    process = subprocess.Popen(["nice", "-n", "19", *command] if low_priority else command,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if memory_limit_mb:
+        command = [sys.executable, str(Path(__file__).with_name("supervise.py")),
+                   "--data-mb", str(memory_limit_mb), "--nice", "19" if low_priority else "0",
+                   "--one-cpu", "--", *command]
+    elif low_priority:
+        command = ["nice", "-n", "19", *command]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -252,7 +252,7 @@ class RemoteRepository(Repository):
         if self.replica is None:
             return
         try:
-            self.replica._post(self.replica.update_url, body, "application/sparql-update")
+            self._replica_update(body)
         except StoreError as exc:
             self.private._post(self.private.update_url, (
                 f"INSERT DATA {{ GRAPH <{LOCK_GRAPH}> {{ <{REPLICA_BEHIND}> "
@@ -260,6 +260,21 @@ class RemoteRepository(Repository):
             ).encode(), "application/sparql-update")
             logger.error("The SPARQL replica %s missed a commit and is now marked behind: %s",
                          self.replica.update_url, exc)
+
+    # A replica run as docs/sparql.md advises is restarted when a query takes it past its memory
+    # cap; it is back within a second or two. The update replaces whole graphs, so sending it
+    # again is safe.
+    _REPLICA_RETRIES = (0.2, 0.5, 1.0, 2.0)
+
+    def _replica_update(self, body: bytes) -> None:
+        for pause in (*self._REPLICA_RETRIES, None):
+            try:
+                self.replica._post(self.replica.update_url, body, "application/sparql-update")
+                return
+            except StoreError:
+                if pause is None:
+                    raise
+                time.sleep(pause)
 
     @property
     def sparql_query_url(self) -> str:

@@ -16,14 +16,15 @@ from __future__ import annotations
 import json
 import multiprocessing
 import queue
+import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import pyoxigraph as ox
 import requests
-from urllib3.exceptions import NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.util import Timeout
 
 from . import sparqlworker
@@ -198,7 +199,8 @@ class RemoteExecutor:
             with self.http.post(self.query_url, params=self.params,
                                 data=query.encode(), stream=True,
                                 headers={"Content-Type": "application/sparql-query",
-                                         "Accept": accept, "Connection": "close"},
+                                         "Accept": accept, "Connection": "close",
+                                         "Accept-Encoding": "identity"},
                                 timeout=Timeout(total=remaining)) as response:
                 if response.status_code == 400:
                     raise QueryFailed("bad-query", response.text[:2000])
@@ -206,12 +208,15 @@ class RemoteExecutor:
                     raise QueryFailed("store-error", f"The store answered "
                                       f"{response.status_code}: {response.text[:500]}")
                 wanted = limit + 2 if form is QueryForm.SELECT else limit + 1
-                for line in response.iter_lines():
+                for line in _lines_until(response, deadline):
                     lines.append(line)
                     if len(lines) >= wanted and form is not QueryForm.ASK:
                         break
-                    if time.monotonic() > deadline:
-                        raise requests.Timeout()
+        except (ReadTimeoutError, socket.timeout):
+            raise QueryFailed("time-limit", f"The query ran longer than the time limit "
+                              f"({self.time_limit:g} s) and was abandoned.") from None
+        except (ProtocolError, ConnectionError) as exc:
+            raise requests.ConnectionError(str(exc)) from exc      # dropped while answering
         except requests.RequestException as exc:
             # requests reports a read timeout while streaming as a ConnectionError.
             if isinstance(exc, requests.Timeout) or _caused_by(exc, ReadTimeoutError):
@@ -223,6 +228,28 @@ class RemoteExecutor:
                 raise
             raise QueryFailed("store-error", f"The store could not be reached: {exc}") from None
         return _rewrite(lines, form, media_type, limit, self.time_limit)
+
+
+def _lines_until(response: requests.Response, deadline: float) -> Iterator[bytes]:
+    """The body's lines as they arrive, and never a wait past the deadline: each read takes
+    what has come (read1) with the socket's timeout set to the time left, so neither a silent
+    store nor one trickling rows keeps the request beyond the limit."""
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    pending = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ReadTimeoutError(None, None, "the time limit passed")
+        if sock is not None:
+            sock.settimeout(left)
+        chunk = raw.read1(1 << 16)
+        if not chunk:
+            break
+        *complete, pending = (pending + chunk).split(b"\n")
+        yield from complete
+    if pending:
+        yield pending
 
 
 def _caused_by(exc: BaseException, kinds) -> bool:

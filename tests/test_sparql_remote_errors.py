@@ -86,13 +86,19 @@ def test_a_misbehaving_store_ends_as_the_right_error_within_the_limit(behaviour,
     server.close()
 
 
-def test_a_store_that_is_restarting_is_asked_again_until_it_answers():
-    """Nothing listens at first (the replica restarting); it comes up before the limit."""
+def _nothing_listening() -> tuple[int, RemoteExecutor]:
+    """A loopback port nobody listens on, and an executor that queries it."""
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    executor = RemoteExecutor(f"http://127.0.0.1:{port}/query", workers=1, time_limit=TIME_LIMIT)
+    return port, RemoteExecutor(f"http://127.0.0.1:{port}/query", workers=1,
+                                time_limit=TIME_LIMIT)
+
+
+def test_a_store_that_is_restarting_is_asked_again_until_it_answers():
+    """Nothing listens at first (the replica restarting); it comes up before the limit."""
+    port, executor = _nothing_listening()
 
     def come_up():
         time.sleep(0.3)
@@ -112,11 +118,7 @@ def test_a_store_that_is_restarting_is_asked_again_until_it_answers():
 
 
 def test_a_store_that_never_comes_back_is_said_at_the_limit():
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    executor = RemoteExecutor(f"http://127.0.0.1:{port}/query", workers=1, time_limit=TIME_LIMIT)
+    _, executor = _nothing_listening()
     started = time.monotonic()
     with pytest.raises(QueryFailed) as failed:
         executor.run("ASK {}", QueryForm.ASK, JSON, 1)

@@ -114,9 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPARQL_STORE_URL", "",
             "Remote store only: a copy of the main store (laid out like `oxigraph serve`) that "
             "/sparql queries instead of the main one. The register writes every commit to it "
-            "after the main store, so it stays current. Run it at the lowest CPU priority "
-            "(`nice -n 19 oxigraph serve --timeout-s …`) or on its own machine, so hostile "
-            "queries cannot slow the resolver. Empty: /sparql queries the main store.",
+            "after the main store, so it stays current. Run it on its own machine (or cgroup) at "
+            "the lowest CPU priority, with a memory cap and automatic restart (systemd "
+            "MemoryMax= and Restart=always): Oxigraph's --timeout-s stops neither a growing sort "
+            "nor a counted cross product (docs/sparql.md). Empty: /sparql queries the main store.",
             _url_or_empty),
     Setting("SPARQL_UNION_PARAMETER", "union-default-graph",
             "Remote store only: the query-string parameter with which /sparql asks the store "

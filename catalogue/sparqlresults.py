@@ -1,8 +1,9 @@
-"""SPARQL results written in every format /sparql offers, from rows already capped.
+"""SPARQL results written in every format /sparql offers, capped.
 
-Pure functions of (variables, rows) so the query process (embedded store) and the web process
-(remote store) write byte-identical results. The cap is stated in the body where the format has
-a place for it (JSON: `"truncated"`, XML: a `<link>` in the head) and always in headers.
+`write_results` takes pyoxigraph results — from the store (embedded: in the query process) or
+parsed from the store's answer (remote: in the web process) — so both write byte-identical
+results. The cap is stated in the body where the format has a place for it (JSON: `"truncated"`,
+XML: a `<link>` in the head) and always in headers.
 """
 
 from __future__ import annotations
@@ -63,8 +64,6 @@ def json_term(term) -> dict:
 # raw), they send the results to the writer here.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_NEEDS_CARE = re.compile(rb"[\x00-\x08\x0b-\x1f]|\xef\xbf[\xbe\xbf]")
-
-
 _XML_WHITESPACE = {"\r": "&#13;", "\n": "&#10;", "\t": "&#9;"}
 
 

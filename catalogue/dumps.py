@@ -353,8 +353,7 @@ def request_regeneration(app: Flask) -> bool:
     settings = app.config["REGISTRY"]
     folder = dumps_dir(settings)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / PENDING).touch()          # first: a generator finishing now will see it
+        mark_stale(settings)                # first: a generator finishing now will see it
         if not _try_lock(folder):
             return False
         with _spawning:

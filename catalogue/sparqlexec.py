@@ -48,6 +48,11 @@ class QueryFailed(Exception):
         super().__init__(message)
         self.kind = kind    # "bad-query" | "time-limit" | "memory" | "busy" | "store-error"
 
+    @classmethod
+    def over_time(cls, time_limit: float, ending: str) -> "QueryFailed":
+        return cls("time-limit", f"The query ran longer than the time limit ({time_limit:g} s) "
+                   f"and {ending}.")
+
 
 class _Worker:
     def __init__(self, context, memory_limit: int):
@@ -99,8 +104,7 @@ class ProcessExecutor:
             if not worker.conn.poll(max(remaining, 0.01)):
                 worker.kill()
                 self._replace_later()
-                raise QueryFailed("time-limit", f"The query ran longer than the time limit "
-                                  f"({self.time_limit:g} s) and was stopped.")
+                raise QueryFailed.over_time(self.time_limit, "was stopped")
             answer = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             worker.kill()
@@ -213,15 +217,13 @@ class RemoteExecutor:
                     if len(lines) >= wanted and form is not QueryForm.ASK:
                         break
         except (ReadTimeoutError, socket.timeout):
-            raise QueryFailed("time-limit", f"The query ran longer than the time limit "
-                              f"({self.time_limit:g} s) and was abandoned.") from None
+            raise QueryFailed.over_time(self.time_limit, "was abandoned") from None
         except (ProtocolError, ConnectionError) as exc:
             raise requests.ConnectionError(str(exc)) from exc      # dropped while answering
         except requests.RequestException as exc:
             # requests reports a read timeout while streaming as a ConnectionError.
             if isinstance(exc, requests.Timeout) or _caused_by(exc, ReadTimeoutError):
-                raise QueryFailed("time-limit", f"The query ran longer than the time limit "
-                                  f"({self.time_limit:g} s) and was abandoned.") from None
+                raise QueryFailed.over_time(self.time_limit, "was abandoned") from None
             if isinstance(exc, requests.exceptions.ChunkedEncodingError):
                 raise requests.ConnectionError(str(exc)) from exc  # dropped while answering
             if isinstance(exc, requests.ConnectionError):
@@ -287,6 +289,5 @@ def _rewrite(lines: list[bytes], form: QueryForm, media_type: str, limit: int,
     except SyntaxError:
         # Oxigraph ends a streamed answer with a line of text when its own timeout cancels it.
         if b"cancelled" in body[-500:]:
-            raise QueryFailed("time-limit", f"The query ran longer than the time limit "
-                              f"({time_limit:g} s) and was stopped by the store.") from None
+            raise QueryFailed.over_time(time_limit, "was stopped by the store") from None
         raise QueryFailed("store-error", "The store's answer could not be read.") from None

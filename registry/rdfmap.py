@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pyoxigraph as ox
-
 from . import identifiers
 from . import namespaces as ns
 from . import recordterms as terms
@@ -24,7 +22,7 @@ from .records import LicenceRecord
 # Namespace IRIs are spelled once, in registry/namespaces.py.
 _XSD = str(ns.XSD)
 # Each term's N-Quads form, from the one list of them (registry/recordterms.py).
-_T = {name: str(term) for name, term in vars(terms).items() if isinstance(term, ox.NamedNode)}
+_T = {name: str(term) for name, term in terms.by_name().items()}
 _STATUS, _ACCESS = str(ns.CLCSTATUS), str(ns.CLCACCESS)
 
 

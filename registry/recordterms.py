@@ -3,6 +3,8 @@ writes them (as N-Quads text), registry/rdfinput.py reads uploaded RDF with them
 
 from __future__ import annotations
 
+import pyoxigraph as ox
+
 from .namespaces import ADMS, CLC, CV, DCT, FOAF, LEGAL, LOCN, PERSON, PROV, RDF, SCHEMA, SKOS, SPDX
 
 TYPE = RDF.type
@@ -53,3 +55,8 @@ WAS_ASSOCIATED_WITH = PROV.wasAssociatedWith
 IS_PART_OF = DCT.isPartOf
 PREVIOUS_STATUS = CLC.previousStatus
 SUPERSEDED_BY_VERSION = CLC.supersededByVersion    # in a replaced record (…/version/N) only
+
+
+def by_name() -> dict[str, ox.NamedNode]:
+    """Every term above by its name here (TYPE, LEGAL_NAME, …)."""
+    return {name: term for name, term in globals().items() if isinstance(term, ox.NamedNode)}

@@ -43,8 +43,7 @@ _CLC_PIPELINE_RULE = URIRef(CLC.PipelineRule.value)
 
 
 # The record's terms as rdflib nodes, from the one list of them (registry/recordterms.py).
-P = {name: URIRef(term.value) for name, term in vars(terms).items()
-     if isinstance(term, ox.NamedNode)}
+P = {name: URIRef(term.value) for name, term in terms.by_name().items()}
 STATUS_NS, ACCESS_NS = str(CLCSTATUS), str(CLCACCESS)
 
 FocusRows = dict[URIRef, set]          # focus node → the rows that produced it

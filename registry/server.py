@@ -9,6 +9,7 @@ PRIVATE_STORE_URL too (checked with the settings, before anything starts).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -72,6 +73,4 @@ def _heartbeat_dir() -> dict[str, str]:
     """gunicorn's workers touch a file on every turn of their loop (the heartbeat the master
     watches); on a disk file system that costs ~0.1 ms a request, on memory (tmpfs) next to
     nothing — gunicorn's own docs advise /dev/shm. Left to gunicorn where there is none."""
-    import os
-
     return {"worker_tmp_dir": "/dev/shm"} if os.path.isdir("/dev/shm") else {}

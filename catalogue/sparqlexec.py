@@ -147,7 +147,6 @@ class RemoteExecutor:
         self.query_url = query_url
         self.time_limit = time_limit
         self.slots = threading.BoundedSemaphore(workers)
-        self.http = requests.Session()
         self.params = {union_parameter: ""} if union_parameter else {}
 
     def misses_union(self) -> bool | None:
@@ -198,14 +197,15 @@ class RemoteExecutor:
         remaining = max(deadline - time.monotonic(), 0.01)
         lines: list[bytes] = []
         try:
-            # A connection of its own (no keep-alive), so a dropped connection is this query's;
+            # A connection of its own (no keep-alive), so a dropped connection is this query's.
+            # A session of its own too: a pooled one would be sent the next query although the
+            # store, told Connection: close, is closing it (reset, and taken for a stopped store).
             # `total` bounds connecting and waiting for the answer together.
-            with self.http.post(self.query_url, params=self.params,
-                                data=query.encode(), stream=True,
-                                headers={"Content-Type": "application/sparql-query",
-                                         "Accept": accept, "Connection": "close",
-                                         "Accept-Encoding": "identity"},
-                                timeout=Timeout(total=remaining)) as response:
+            with requests.Session() as http, http.post(
+                    self.query_url, params=self.params, data=query.encode(), stream=True,
+                    headers={"Content-Type": "application/sparql-query", "Accept": accept,
+                             "Connection": "close", "Accept-Encoding": "identity"},
+                    timeout=Timeout(total=remaining)) as response:
                 if response.status_code == 400:
                     raise QueryFailed("bad-query", response.text[:2000])
                 if response.status_code >= 300:

@@ -178,21 +178,22 @@ def _misses_union(app: Flask) -> bool:
 def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
     settings = current_app.config["REGISTRY"]
     repo = current_app.extensions["repository"]
+    # Asked first: it is told by the private store, while the replica may be down.
+    if repo.replica_behind():
+        raise StoreUnavailable("The copy of the register that answers SPARQL queries missed a "
+                               "commit; an operator must run `licence-registry sync-replica`.",
+                               headers={"Retry-After": "60"})
+    if _old_layout(current_app._get_current_object()):
+        raise StoreUnavailable("This store still keeps private data (agency key hashes, upload "
+                               "reports) in its main store, which /sparql would publish. Migrate "
+                               "it: `licence-registry backup DIR` then `licence-registry restore "
+                               "DIR`.")
     if _misses_union(current_app._get_current_object()):
         raise StoreUnavailable(
             "The SPARQL store's default graph is not the union of its graphs, so queries would "
             "see nothing: set LICENCE_REGISTRY_SPARQL_UNION_PARAMETER to the parameter that "
             "asks this store for it (Oxigraph: union-default-graph), or leave it empty and make "
             "the union the store's default graph (Fuseki: tdb2:unionDefaultGraph true).")
-    if _old_layout(current_app._get_current_object()):
-        raise StoreUnavailable("This store still keeps private data (agency key hashes, upload "
-                               "reports) in its main store, which /sparql would publish. Migrate "
-                               "it: `licence-registry backup DIR` then `licence-registry restore "
-                               "DIR`.")
-    if repo.replica_behind():
-        raise StoreUnavailable("The copy of the register that answers SPARQL queries missed a "
-                               "commit; an operator must run `licence-registry sync-replica`.",
-                               headers={"Retry-After": "60"})
     try:
         return executor(current_app).run(query, form, media_type, settings["SPARQL_RESULT_LIMIT"])
     except QueryFailed as exc:

@@ -248,8 +248,10 @@ class RemoteRepository(Repository):
         """The same update on the replica, under the same write lease, so it sees every commit
         in the same order. The main store is the register: when the replica cannot take the
         update the commit stands, and the replica is marked behind (/sparql then answers 503
-        until `licence-registry sync-replica` copies the main store to it again)."""
-        if self.replica is None:
+        until `licence-registry sync-replica` copies the main store to it again). A replica
+        already behind is left alone: it will be copied whole, and each update would wait out
+        the retries."""
+        if self.replica is None or self.replica_behind():
             return
         try:
             self._replica_update(body)

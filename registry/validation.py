@@ -257,10 +257,12 @@ def _check_given_iri(row, given: str, key: identifiers.LicenceKey | None,
 
 
 def check_batch(rows, ctx: ValidationContext) -> tuple[list[LicenceRecord], list[Problem]]:
-    """Every row checked, plus SPEC §4.10: one (issuer, type, number) at most once per batch."""
+    """Every row checked, plus SPEC §4.10: one (issuer, type, number) at most once per batch;
+    and a warning where one juristic person is named differently in two rows."""
     records: list[LicenceRecord] = []
     problems: list[Problem] = []
     first_row: dict[identifiers.LicenceKey, int | str] = {}
+    first_holder: dict[str, LicenceRecord] = {}
     for row, raw in rows:
         record, found = check_row(row, raw, ctx)
         problems.extend(found)
@@ -272,5 +274,22 @@ def check_batch(rows, ctx: ValidationContext) -> tuple[list[LicenceRecord], list
                                     f"The same licence is also in row {earlier}.",
                                     f"ใบอนุญาตเดียวกันอยู่ในแถวที่ {earlier} แล้ว"))
             continue
+        if record.holder_id:
+            named = first_holder.setdefault(record.holder_id, record)
+            problems.extend(_names_differ(record, named))
         records.append(record)
     return records, problems
+
+
+def _names_differ(record: LicenceRecord, first: LicenceRecord) -> list[Problem]:
+    """Warnings for names of the same juristic person that differ from the first row's, per
+    language, where both rows give one (white space runs folded, case ignored)."""
+    def same(a: str, b: str) -> bool:
+        return not a or not b or " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return [problem(record.row, column, "holder-name-differs",
+                    f"Row {first.row} names {record.holder_id} {theirs!r}; this row {ours!r}.",
+                    f"แถวที่ {first.row} ระบุชื่อ {record.holder_id} ว่า {theirs!r} "
+                    f"แถวนี้ระบุว่า {ours!r}")
+            for column in ("holder_name", "holder_name_en")
+            for ours, theirs in [(getattr(record, column), getattr(first, column))]
+            if record is not first and not same(ours, theirs)]

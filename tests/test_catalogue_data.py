@@ -38,12 +38,14 @@ def test_every_rule_has_thai_and_english_messages():
                   "holder-id-checksum", "holder-juristic-prefix", "document-https",
                   "document-checksum", "document-media-type", "document-access",
                   "document-login-required", "labels-language",
-                  "labels-unique", "batch-duplicate", "record-iri", "text-control-characters"}
+                  "labels-unique", "batch-duplicate", "record-iri", "text-control-characters",
+                  "holder-name-differs"}
     assert documented <= set(texts), documented - set(texts)
     for code in documented:
         assert texts[code].th != texts[code].en
         assert any("\u0e00" <= ch <= "\u0e7f" for ch in texts[code].th), code
     assert texts["date-buddhist-era"].severity == "Warning"
+    assert texts["holder-name-differs"].severity == "Warning"
 
 
 @pytest.mark.parametrize("folder", [VOCAB_DIR, SHAPES_DIR])

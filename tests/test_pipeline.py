@@ -83,6 +83,24 @@ def test_the_same_licence_twice_in_a_batch(catalogue):
     assert "row 2" in next(p.en for p in problems if p.rule == "batch-duplicate")
 
 
+def test_one_juristic_person_named_differently_in_a_batch_is_a_warning(catalogue):
+    rows = [r for r in demo_rows(catalogue, 80, seed=5) if r["holder_type"] == "juristic"][:4]
+    first, renamed, spaced, other_company = rows
+    holder = first["holder_id"]
+    renamed = dict(renamed, holder_id=holder, holder_name="บริษัท ชื่อใหม่ จำกัด",
+                   holder_name_en="")                  # no English name: nothing to compare
+    spaced = dict(spaced, holder_id=holder, holder_name="  " + first["holder_name"].replace(
+        " ", "   "), holder_name_en=first["holder_name_en"].upper())
+    records, problems = check_batch(numbered([first, renamed, spaced, other_company]),
+                                    ValidationContext(catalogue))
+    assert len(records) == 4 and rules(problems) == set()          # accepted, all four
+    differ = {found for found in rules(problems, "Warning") if found[2] == "holder-name-differs"}
+    assert differ == {(3, "holder_name", "holder-name-differs")}
+    warning = next(p for p in problems if p.rule == "holder-name-differs")
+    assert "Row 2" in warning.en and holder in warning.en and "ชื่อใหม่" in warning.en
+    assert "แถวที่ 2" in warning.th
+
+
 def test_csv_with_bom_and_thai_headers_gives_the_same_iri(catalogue):
     row = next(iter(demo_rows(catalogue, 1)))
     english = rows_to_csv([row]).encode()

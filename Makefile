@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test bench bench-crash bench-resolve bench-sparql clean
+.PHONY: install demo serve test bench bench-crash bench-resolve bench-sparql bench-jsonld clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench-resolve: $(STAMP) ## wrk on /id/ with 1,000,000 licences vs nginx (needs: 
 
 bench-sparql: $(STAMP)  ## the example queries through /sparql vs in-process pyoxigraph, 1,000,000 licences
 	$(BIN)/python bench/sparql.py --count 1000000
+
+bench-jsonld: $(STAMP)  ## reading a 20,000-licence JSON-LD upload vs pyld alone
+	$(BIN)/python bench/jsonld.py --count 20000
 
 clean:
 	rm -rf $(VENV) var bench/out .pytest_cache

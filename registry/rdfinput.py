@@ -231,9 +231,10 @@ def read_jsonld(body: bytes, base: str) -> Iterator[tuple[str, dict[str, str]]]:
         # pyld leaves out what RDF cannot hold (relative or ill-formed IRIs, bad language
         # tags) without a word; a dropped document URL would lose data silently.
         check_expanded_terms(expanded)
-        # The expanded document has no context left: pyoxigraph reads it as RDF, 14x faster
-        # than pyld's own to_rdf (three quarters of the time of a JSON-LD upload), quad for
-        # quad the same once blank nodes are named and directions dropped as pyld does.
+        # The expanded document has no context left: pyoxigraph reads it as RDF in a
+        # fourteenth of the time of pyld's own to_rdf (which was three quarters of the time of
+        # a JSON-LD upload; bench/jsonld.py), the same RDF once blank nodes are named and
+        # directions dropped as pyld does (tests/test_jsonld_to_rdf.py).
         prepare_for_rdf(expanded)
         expanded_json = json.dumps(expanded, ensure_ascii=False).encode()
     except InvalidUploadFormat:

@@ -276,7 +276,8 @@ def check_batch(rows, ctx: ValidationContext) -> tuple[list[LicenceRecord], list
             continue
         if record.holder_id:
             named = first_holder.setdefault(record.holder_id, record)
-            problems.extend(_names_differ(record, named))
+            if named is not record:
+                problems.extend(_names_differ(record, named))
         records.append(record)
     return records, problems
 
@@ -292,4 +293,4 @@ def _names_differ(record: LicenceRecord, first: LicenceRecord) -> list[Problem]:
                     f"แถวนี้ระบุว่า {ours!r}")
             for column in ("holder_name", "holder_name_en")
             for ours, theirs in [(getattr(record, column), getattr(first, column))]
-            if record is not first and not same(ours, theirs)]
+            if not same(ours, theirs)]

@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 
 import pyoxigraph as ox  # noqa: E402
 from pyld import jsonld  # noqa: E402
-from pyld.context_resolver import ContextResolver  # noqa: E402
 
 from catalogue.model import read_catalogue  # noqa: E402
 from registry import rdfinput  # noqa: E402
@@ -39,17 +38,9 @@ from tests.test_upload_formats import BASE, jsonld_body  # noqa: E402
 
 
 def pyld_alone(body: bytes, base: str) -> list:
-    """The rows as the register read them with pyld's to_rdf (checks as in read_jsonld)."""
-    document = json.loads(body)
-    url = rdfinput.context_url(base)
-    rdfinput.check_contexts(document, url)
-    rdfinput.check_known_keys(document)
-    loader = rdfinput._document_loader(url)
-    options = {"base": rdfinput._RELATIVE_BASE, "documentLoader": loader,
-               "contextResolver": ContextResolver({}, loader)}
-    expanded = jsonld.expand(document, dict(options))
-    rdfinput.check_expanded_terms(expanded)
-    nquads = jsonld.to_rdf(expanded, {**options, "format": "application/n-quads"})
+    """The rows as the register read them with pyld's to_rdf (the same checks first)."""
+    expanded = rdfinput.expand_checked(body, base)
+    nquads = jsonld.to_rdf(expanded, {"format": "application/n-quads"})
     quads = rdfinput._absolute_only(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
     return list(rdfinput._Index.build(quads, base).rows())
 

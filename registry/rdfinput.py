@@ -211,6 +211,30 @@ def _refused_in(exc: BaseException) -> str | None:
 
 def read_jsonld(body: bytes, base: str) -> Iterator[tuple[str, dict[str, str]]]:
     """Rows of a JSON-LD upload (contexts as `check_contexts` allows; nothing fetched)."""
+    expanded = expand_checked(body, base)
+    # The expanded document has no context left: pyoxigraph reads it as RDF in a fourteenth of
+    # the time of pyld's own to_rdf (which was three quarters of the time of a JSON-LD upload;
+    # bench/jsonld.py), the same RDF once blank nodes are named and directions dropped as pyld
+    # does (tests/test_jsonld_to_rdf.py).
+    prepare_for_rdf(expanded)
+    try:
+        expanded_json = json.dumps(expanded, ensure_ascii=False).encode()
+    except RecursionError:
+        raise _too_deep() from None
+    try:
+        quads = ox.parse(expanded_json, format=ox.RdfFormat.JSON_LD, base_iri=_RELATIVE_BASE)
+        index = _Index.build(_absolute_only(quads), base)
+    except SyntaxError as exc:
+        raise InvalidUploadFormat(
+            f"The JSON-LD gives a term RDF cannot hold (an invalid IRI or literal): {exc.msg}",
+            "JSON-LD มีค่าที่ใช้ใน RDF ไม่ได้ (IRI หรือค่าตัวอักษรไม่ถูกต้อง): "
+            f"{exc.msg}") from None
+    return index.rows()
+
+
+def expand_checked(body: bytes, base: str) -> list:
+    """A JSON-LD upload expanded by pyld with no context but the project's, and every IRI and
+    language tag of the expanded form one RDF can hold."""
     from pyld import jsonld
     from pyld.context_resolver import ContextResolver
 
@@ -227,21 +251,14 @@ def read_jsonld(body: bytes, base: str) -> Iterator[tuple[str, dict[str, str]]]:
     options = {"base": _RELATIVE_BASE, "documentLoader": loader,
                "contextResolver": ContextResolver({}, loader)}
     try:
-        expanded = jsonld.expand(document, dict(options))
+        expanded = jsonld.expand(document, options)
         # pyld leaves out what RDF cannot hold (relative or ill-formed IRIs, bad language
         # tags) without a word; a dropped document URL would lose data silently.
         check_expanded_terms(expanded)
-        # The expanded document has no context left: pyoxigraph reads it as RDF in a
-        # fourteenth of the time of pyld's own to_rdf (which was three quarters of the time of
-        # a JSON-LD upload; bench/jsonld.py), the same RDF once blank nodes are named and
-        # directions dropped as pyld does (tests/test_jsonld_to_rdf.py).
-        prepare_for_rdf(expanded)
-        expanded_json = json.dumps(expanded, ensure_ascii=False).encode()
     except InvalidUploadFormat:
         raise
     except RecursionError:
-        raise InvalidUploadFormat("The JSON-LD is nested too deeply.",
-                                  "ข้อมูล JSON-LD ซ้อนกันลึกเกินไป") from None
+        raise _too_deep() from None
     except Exception as exc:                              # pyld raises many kinds
         refused = _refused_in(exc)
         if refused is not None:
@@ -250,15 +267,12 @@ def read_jsonld(body: bytes, base: str) -> Iterator[tuple[str, dict[str, str]]]:
             str(e.args[0]) if e.args else type(e).__name__ for e in _chain(exc)))[:500]
         raise InvalidUploadFormat(f"The body is not valid JSON-LD: {reason}",
                                   f"ข้อมูลไม่ใช่ JSON-LD ที่ถูกต้อง: {reason}") from None
-    try:
-        quads = ox.parse(expanded_json, format=ox.RdfFormat.JSON_LD, base_iri=_RELATIVE_BASE)
-        index = _Index.build(_absolute_only(quads), base)
-    except SyntaxError as exc:
-        raise InvalidUploadFormat(
-            f"The JSON-LD gives a term RDF cannot hold (an invalid IRI or literal): {exc.msg}",
-            "JSON-LD มีค่าที่ใช้ใน RDF ไม่ได้ (IRI หรือค่าตัวอักษรไม่ถูกต้อง): "
-            f"{exc.msg}") from None
-    return index.rows()
+    return expanded
+
+
+def _too_deep() -> InvalidUploadFormat:
+    return InvalidUploadFormat("The JSON-LD is nested too deeply.",
+                               "ข้อมูล JSON-LD ซ้อนกันลึกเกินไป")
 
 
 def _relative(value: str) -> InvalidUploadFormat:

@@ -285,12 +285,15 @@ def check_batch(rows, ctx: ValidationContext) -> tuple[list[LicenceRecord], list
 def _names_differ(record: LicenceRecord, first: LicenceRecord) -> list[Problem]:
     """Warnings for names of the same juristic person that differ from the first row's, per
     language, where both rows give one (white space runs folded, case ignored)."""
-    def same(a: str, b: str) -> bool:
-        return not a or not b or " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
-    return [problem(record.row, column, "holder-name-differs",
-                    f"Row {first.row} names {record.holder_id} {theirs!r}; this row {ours!r}.",
-                    f"แถวที่ {first.row} ระบุชื่อ {record.holder_id} ว่า {theirs!r} "
-                    f"แถวนี้ระบุว่า {ours!r}")
-            for column in ("holder_name", "holder_name_en")
-            for ours, theirs in [(getattr(record, column), getattr(first, column))]
-            if not same(ours, theirs)]
+    def folded(name: str) -> str:
+        return " ".join(name.split()).casefold()
+    found = []
+    for column in ("holder_name", "holder_name_en"):
+        ours, theirs = getattr(record, column), getattr(first, column)
+        if ours and theirs and folded(ours) != folded(theirs):
+            found.append(problem(
+                record.row, column, "holder-name-differs",
+                f"Row {first.row} names {record.holder_id} {theirs!r}; this row {ours!r}.",
+                f"แถวที่ {first.row} ระบุชื่อ {record.holder_id} ว่า {theirs!r} "
+                f"แถวนี้ระบุว่า {ours!r}"))
+    return found

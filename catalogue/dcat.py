@@ -6,9 +6,16 @@ dumps' manifest), the licence-type catalogue and the agencies (each in the four 
 `/catalogue/` and `/agencies/`). Everything the file describes has an IRI in it
 (`{BASE}/catalogue.ttl#…`), so a harvester can tell one run from the next without blank nodes.
 
-It satisfies the DCAT-AP 2 and 3 mandatory properties: catalogue title, description and
-publisher; dataset title and description; distribution access URL; data service title and
-endpoint URL; agent name; checksum algorithm and value (`xsd:hexBinary`).
+It satisfies the official DCAT-AP 3.0.0 shapes (tests/test_dcat_ap.py): the mandatory
+properties (catalogue title, description and publisher; dataset title and description;
+distribution access URL; data service title and endpoint URL; agent name; checksum algorithm and
+value as `xsd:hexBinary`), and the classes of referenced resources — every IRI the file points to
+through a property DCAT-AP gives a range (media types, languages, places, licences, pages…) is
+typed here (REFERENCE_CLASSES), since a harvester cannot be expected to fetch the EU vocabularies.
+`dcat:byteSize` is `xsd:decimal`, as the official DCAT-AP 3.0.0 SHACL requires: harvesters validate
+with those shapes, and a whole number written as a decimal is still the size in bytes (the 3.0.0
+text and DCAT 3 say `xsd:nonNegativeInteger`, SEMICeu/DCAT-AP issue 422; a later release of the
+shapes may move back).
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ import datetime as dt
 import pyoxigraph as ox
 from flask import Response, current_app
 
-from registry.namespaces import DCAT, DCT, FOAF, Namespace, PREFIXES, RDF, SPDX, XSD, th_en
+from registry.conditional import conditional
+from registry.namespaces import DCAT, DCT, FOAF, Namespace, PREFIXES, RDF, SKOS, SPDX, XSD, th_en
 from resolver import conneg
 
 from .dumps import current_manifest, dumps_dir, refresh_if_stale
@@ -30,7 +38,32 @@ EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/langua
 EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
 EU_FREQUENCY = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 EU_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+EU_THEMES = ox.NamedNode("http://publications.europa.eu/resource/authority/data-theme")
+EU_AVAILABILITY = Namespace(
+    "http://publications.europa.eu/resource/authority/planned-availability/")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
 IANA = "http://www.iana.org/assignments/media-types/"
+
+# DCAT-AP 3.0.0 range.ttl: the class an IRI must have when it is the object of these properties.
+REFERENCE_CLASSES = {
+    DCAT.mediaType: DCT.MediaType, DCAT.compressFormat: DCT.MediaType,
+    DCT["format"]: DCT.MediaTypeOrExtent, DCT.language: DCT.LinguisticSystem,
+    DCT.spatial: DCT.Location, DCT.accrualPeriodicity: DCT.Frequency,
+    DCT.license: DCT.LicenseDocument, DCT.conformsTo: DCT.Standard, DCT.publisher: FOAF.Agent,
+    DCT.type: SKOS.Concept, DCAT.theme: SKOS.Concept, DCAT.themeTaxonomy: SKOS.ConceptScheme,
+    DCATAP.availability: SKOS.Concept, DCAT.landingPage: FOAF.Document,
+    FOAF.homepage: FOAF.Document, DCAT.service: DCAT.DataService, DCAT.dataset: DCAT.Dataset,
+    DCAT.distribution: DCAT.Distribution, SPDX.checksum: SPDX.Checksum,
+}
+# The label DCAT-AP asks of each concept (skos:prefLabel) and concept scheme (dct:title) the
+# file uses: the English labels of the authority tables they come from.
+REFERENCE_LABELS = {
+    EU_THEME.GOVE: (SKOS.prefLabel, "Government and public sector"),
+    EU_THEMES: (DCT.title, "Data theme"),
+    EU_AVAILABILITY.STABLE: (SKOS.prefLabel, "stable"),
+    ADMS_PUBLISHER.NationalAuthority: (SKOS.prefLabel, "National authority"),
+    ADMS_LICENCE.Attribution: (SKOS.prefLabel, "Attribution"),
+}
 
 LICENCE = ox.NamedNode("http://creativecommons.org/licenses/by/4.0/")
 FILE_TYPES = {conneg.TURTLE: "RDF_TURTLE", conneg.JSONLD: "JSON_LD",
@@ -71,6 +104,14 @@ TEXT = {
         "Read-only SPARQL 1.1 Protocol endpoint over all the register's public data."),
     "publisher": ("ผู้ดูแลแคตตาล็อกใบอนุญาตกลาง", "Central Licence Catalogue operator", "", ""),
 }
+# What each distribution holds, by dataset (Thai, English); the format is in its title.
+DISTRIBUTION_TEXT = {
+    "licences": ("ข้อมูลสาธารณะทั้งหมดของทะเบียนในไฟล์เดียว สร้างใหม่หลังการนำเข้าแต่ละครั้ง",
+                 "All the register's public data in one file, generated again after each upload."),
+    "licence-types": ("แคตตาล็อกประเภทใบอนุญาตทั้งหมด", "The whole licence-type catalogue."),
+    "agencies": ("หน่วยงานทั้งหมดและจำนวนใบอนุญาตที่เผยแพร่",
+                 "Every agency, with how many licences it has published."),
+}
 
 
 def _stamp(text: str) -> ox.Literal:
@@ -101,8 +142,7 @@ def dcat_triples(base: str, manifest: dict | None) -> list[ox.Triple]:
     add(catalogue, DCT.publisher, publisher)
     add(catalogue, DCT.license, LICENCE)
     add(catalogue, FOAF.homepage, ox.NamedNode(f"{base}/"))
-    add(catalogue, DCAT.themeTaxonomy,
-        ox.NamedNode("http://publications.europa.eu/resource/authority/data-theme"))
+    add(catalogue, DCAT.themeTaxonomy, EU_THEMES)
     for language in ("THA", "ENG"):
         add(catalogue, DCT.language, EU_LANGUAGE[language])
     add(catalogue, DCT.spatial, EU_COUNTRY.THA)
@@ -125,6 +165,10 @@ def dcat_triples(base: str, manifest: dict | None) -> list[ox.Triple]:
     add(service, DCT.conformsTo, ox.NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
     add(service, DCT.license, LICENCE)
     add(service, DCT.publisher, publisher)
+    add(service, DCAT.theme, EU_THEME.GOVE)
+    add(service, DCAT.keyword, ox.Literal("SPARQL"))
+    for keyword in th_en("ใบอนุญาต", "licence"):
+        add(service, DCAT.keyword, keyword)
 
     for name in ("licences", "licence-types", "agencies"):
         dataset = node[name]
@@ -149,8 +193,23 @@ def dcat_triples(base: str, manifest: dict | None) -> list[ox.Triple]:
         add(node[name], DCAT.landingPage, ox.NamedNode(base + path))
         for media_type in conneg.RDF_TYPES:
             out += _page_distribution(base, doc, node[name], name, path, media_type)
-    # Stable sort: each subject's statements together (Turtle groups them), in the order above.
-    return sorted(out, key=lambda t: t.subject.value)
+    out += _reference_types(out)
+    # Stable sort: each subject's statements together (Turtle groups them), in the order above;
+    # a statement made twice (two datasets share a language) is written once.
+    return sorted(dict.fromkeys(out), key=lambda t: t.subject.value)
+
+
+def _reference_types(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """`rdf:type` for every IRI these statements point to through a property with a range, and
+    the label of each concept among them."""
+    out = list(dict.fromkeys(     # in first-use order, so the file is the same every time
+        ox.Triple(t.object, RDF.type, REFERENCE_CLASSES[t.predicate]) for t in triples
+        if t.predicate in REFERENCE_CLASSES and isinstance(t.object, ox.NamedNode)))
+    for iri in dict.fromkeys(t.subject for t in out):
+        if iri in REFERENCE_LABELS:
+            predicate, label = REFERENCE_LABELS[iri]
+            out.append(ox.Triple(iri, predicate, ox.Literal(label, language="en")))
+    return out
 
 
 def _dump_distribution(base: str, doc: str, dataset: ox.NamedNode, entry: dict) -> list[ox.Triple]:
@@ -164,9 +223,11 @@ def _dump_distribution(base: str, doc: str, dataset: ox.NamedNode, entry: dict) 
         (dist, DCAT.downloadURL, ox.NamedNode(f"{base}/dumps/{entry['file']}")),
         (dist, DCAT.mediaType, ox.NamedNode(IANA + entry["media_type"])),
         (dist, DCT["format"], EU_FILE_TYPE[FILE_TYPES[entry["media_type"]]]),
-        (dist, DCAT.byteSize, ox.Literal(str(entry["size"]), datatype=XSD.nonNegativeInteger)),
+        (dist, DCAT.byteSize, ox.Literal(str(entry["size"]), datatype=XSD.decimal)),
         (dist, DCT.modified, _stamp(entry["modified"])),
         (dist, DCT.license, LICENCE),
+        (dist, DCATAP.availability, EU_AVAILABILITY.STABLE),
+        *((dist, DCT.description, text) for text in th_en(*DISTRIBUTION_TEXT["licences"])),
         (dist, SPDX.checksum, checksum),
         (checksum, RDF.type, SPDX.Checksum),
         (checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256),
@@ -190,6 +251,8 @@ def _page_distribution(base: str, doc: str, dataset: ox.NamedNode, name: str, pa
         (dist, DCAT.mediaType, ox.NamedNode(IANA + media_type)),
         (dist, DCT["format"], EU_FILE_TYPE[FILE_TYPES[media_type]]),
         (dist, DCT.license, LICENCE),
+        (dist, DCATAP.availability, EU_AVAILABILITY.STABLE),
+        *((dist, DCT.description, text) for text in th_en(*DISTRIBUTION_TEXT[name])),
     )]
 
 
@@ -198,13 +261,14 @@ def catalogue_ttl():
     settings = current_app.config["REGISTRY"]
     manifest = current_manifest(dumps_dir(settings))
     refresh_if_stale(manifest)
-    prefixes = {k: str(PREFIXES[k]) for k in ("dcat", "dct", "foaf", "spdx", "xsd", "rdf")}
+    prefixes = {k: str(PREFIXES[k]) for k in ("dcat", "dct", "foaf", "spdx", "skos", "xsd",
+                                              "rdf")}
+    prefixes["dcatap"] = str(DCATAP)
     body = ox.serialize(dcat_triples(settings["BASE_IRI"], manifest), format=ox.RdfFormat.TURTLE,
                         prefixes=prefixes)
     response = Response(body, mimetype="text/turtle")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=60"
     if manifest:
         response.last_modified = dt.datetime.strptime(
             manifest["generated"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
-    return response
+    return conditional(response)

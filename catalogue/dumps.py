@@ -1,4 +1,4 @@
-"""Downloadable dumps of all public data (SPEC §7): `/dumps/` and `/dumps/<file>`.
+"""Generating the downloadable dumps of all public data (SPEC §7).
 
 Three files, each the union of every public graph (`registry.bootstrap.is_public_graph`) as
 plain triples, without duplicates: `licences.nt.gz` (N-Triples, gzip), `licences.ttl` (Turtle)
@@ -26,6 +26,8 @@ holds the lock, starts one in a low-priority child process (spawned, never forke
 does not survive fork). The child reads the store through `registry.store.open_reader` — the
 newest read-only checkpoint, or the remote store — so it never opens the embedded store that
 the serving process owns. It loops while a rerun is pending.
+
+The pages, `/dumps/` and `/dumps/<file>`, are in `catalogue.dumpviews`.
 """
 
 from __future__ import annotations
@@ -52,23 +54,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
 import pyoxigraph as ox
-from flask import (Blueprint, Flask, current_app, jsonify, make_response, render_template,
-                   request, send_file)
+from flask import Flask, current_app
 
 from registry.bootstrap import is_public_graph
-from registry.errors import BadRequest, NotAcceptable, RegistryError
 from registry.namespaces import PREFIXES
-from resolver.page import page_context, preferred_language
-
-bp = Blueprint("catalogue_dumps", __name__, template_folder="templates")
 
 log = logging.getLogger(__name__)
-
-
-class DumpNotFound(RegistryError):
-    status = 404
-    code = "dump-not-found"
-    title = "No such dump"
 
 
 @dataclass(frozen=True)
@@ -166,7 +157,7 @@ def _exclusive(path: Path, *, wait: bool) -> Iterator[bool]:
 # Generating
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -267,7 +258,7 @@ def generate(repo, base: str, folder: Path, *, progress: Progress | None = None,
             "files": [{"file": f.file, "format": f.label, "media_type": f.media_type,
                        "compression": "gzip" if f.compressed else None,
                        "size": (work / f.file).stat().st_size, "modified": stamp,
-                       "sha256": _sha256(work / f.file)} for f in FORMATS]}
+                       "sha256": sha256_file(work / f.file)} for f in FORMATS]}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
                                      encoding="utf-8")
         name = f"{now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(3)}"
@@ -406,101 +397,3 @@ def refresh_if_stale(manifest: dict | None) -> None:
     app.extensions["dumps_stale_asked"] = now
     if not is_generating(dumps_dir(app.config["REGISTRY"])):
         request_regeneration(app)
-
-
-# Web
-
-
-# Each word in Thai and English, side by side.
-_WORDS = {
-    "title": ("ไฟล์ข้อมูลทั้งหมด (ดัมพ์)", "Downloads (dumps)"),
-    "file": ("ไฟล์", "File"),
-    "format": ("รูปแบบ", "Format"),
-    "size": ("ขนาด (ไบต์)", "Size (bytes)"),
-    "modified": ("สร้างเมื่อ", "Generated"),
-    "none": ("ยังไม่มีไฟล์ข้อมูล กำลังสร้าง…", "No dumps yet: being generated…"),
-    "generating": ("กำลังสร้างชุดใหม่ ไฟล์ด้านล่างยังใช้ได้จนกว่าจะเสร็จ",
-                   "A new set is being generated; the files below stay valid until it is done."),
-    "triples": ("จำนวนทริปเปิล", "Triples"),
-    "about": ("ข้อมูลสาธารณะทั้งหมดของทะเบียน (รวมทุกกราฟสาธารณะเป็นทริปเปิลชุดเดียว) "
-              "สร้างใหม่หลังการนำเข้าทุกครั้ง ตรวจสอบไฟล์ด้วยค่า SHA-256",
-              "All the register's public data (the union of its public graphs, as one set of "
-              "triples), regenerated after every upload. Check a file with its SHA-256."),
-    "catalogue": ("คำอธิบายชุดข้อมูล (DCAT-AP)", "Dataset description (DCAT-AP)"),
-}
-WORDS = {lang: {key: pair[i] for key, pair in _WORDS.items()} for i, lang in enumerate(("th", "en"))}
-
-JSON = "application/json"
-HTML = "text/html"
-
-
-def _listing(manifest: dict | None) -> dict:
-    files = [dict(f, url=f"/dumps/{f['file']}") for f in (manifest or {}).get("files", [])]
-    return {"generated": (manifest or {}).get("generated"),
-            "triples": (manifest or {}).get("triples"), "files": files,
-            "regenerating": is_generating(dumps_dir(current_app.config["REGISTRY"]))}
-
-
-@bp.get("/dumps/")
-def listing():
-    """The dumps, as HTML or JSON (`?format=json|html`, else the Accept header)."""
-    asked = request.args.get("format")
-    if asked is not None and asked not in ("json", "html"):
-        raise BadRequest(f"format={asked!r}; use json or html.",
-                         parameter="format", allowed=["json", "html"])
-    if asked:
-        wanted = {"json": JSON, "html": HTML}[asked]
-    elif not request.accept_mimetypes:
-        wanted = HTML
-    else:
-        wanted = request.accept_mimetypes.best_match([HTML, JSON])
-    if wanted is None:
-        raise NotAcceptable(f"Available: {HTML}, {JSON}.")
-    folder = dumps_dir(current_app.config["REGISTRY"])
-    manifest = current_manifest(folder)
-    refresh_if_stale(manifest)
-    body = _listing(manifest)
-    if wanted == JSON:
-        response = jsonify(body)
-    else:
-        from resolver.routes import CSP
-
-        lang = preferred_language()
-        response = make_response(render_template("dumps.html", listing=body, w=WORDS[lang],
-                                                 **page_context(lang)))
-        response.headers["Content-Security-Policy"] = CSP
-    response.headers["Vary"] = "Accept, Accept-Language"
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-@bp.get("/dumps/<name>")
-def download(name: str):
-    """One dump file, by its name in the manifest only (never a path)."""
-    folder = dumps_dir(current_app.config["REGISTRY"])
-    for _ in range(2):          # a new generation may replace the files between the two reads
-        manifest = current_manifest(folder)
-        entry = next((f for f in (manifest or {}).get("files", []) if f["file"] == name), None)
-        if entry is None:
-            raise DumpNotFound(f"No dump {name[:100]!r}; the files are listed at /dumps/.")
-        fmt = next(f for f in FORMATS if f.file == name)
-        modified = dt.datetime.strptime(entry["modified"], "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=dt.timezone.utc)
-        try:
-            response = send_file(Path(manifest["directory"]) / fmt.file,
-                                 mimetype=fmt.content_type, as_attachment=True,
-                                 download_name=fmt.file, conditional=True, etag=entry["sha256"],
-                                 last_modified=modified, max_age=60)
-        except FileNotFoundError:
-            continue
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Repr-Digest"] = f"sha-256=:{_b64(entry['sha256'])}:"
-        return response
-    raise DumpNotFound(f"The dump {name!r} is being replaced; try again.")
-
-
-def _b64(hex_digest: str) -> str:
-    import base64
-
-    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")

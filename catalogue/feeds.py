@@ -19,10 +19,13 @@ from flask import Blueprint, Response, current_app, request
 
 from catalogue.model import Catalogue
 from registry import identifiers, thaiid
+from registry.conditional import conditional
+from registry.hiddentext import isolate
 from registry.dates import THAILAND, thai_today
 from registry.errors import (AgencyNotFound, BadRequest, LicenceTypeNotFound, NotAcceptable,
                              RegistryError)
 from registry.namespaces import XSD, sparql_prefixes
+from registry.queryparams import int_param
 from registry.store import Repository
 from resolver import conneg
 from resolver.page import WORDS, page_context
@@ -172,13 +175,7 @@ def _holder_id(raw: str, base: str) -> str:
 
 
 def _days() -> int:
-    raw = _one_param("days")
-    if raw is None or raw == "":
-        return DEFAULT_DAYS
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_DAYS:
-        raise BadRequest(f"days must be a whole number from 1 to {MAX_DAYS}; got {raw[:20]!r}.",
-                         parameter="days")
-    return int(raw)
+    return int_param("days", default=DEFAULT_DAYS, minimum=1, maximum=MAX_DAYS)
 
 
 def _catalogue_code(raw: str, known, error: type[RegistryError], what: str) -> str:
@@ -279,7 +276,8 @@ class Feed:
         out = {}
         for lang in ("th", "en"):
             words = WORDS[lang]
-            holder = entry.holder_names.get(lang) or next(iter(entry.holder_names.values()), "")
+            holder = isolate(entry.holder_names.get(lang)
+                             or next(iter(entry.holder_names.values()), ""))
             if not holder:
                 holder = words["natural_person"] if not entry.holder_id else ""
             if entry.holder_id:
@@ -294,8 +292,10 @@ class Feed:
     def entry_title(self, entry: Expiring, th_prefix: str = "", en_prefix: str = "") -> str:
         labels = self.labels(entry)
         th, en = labels["th"], labels["en"]
-        return (f"{th_prefix}{th['type']} เลขที่ {entry.printed_number} / "
-                f"{en_prefix}{en['type']} No. {entry.printed_number}")
+        # A direction control in a stored value must not reverse the rest of a feed reader's line.
+        number = isolate(entry.printed_number)
+        return (f"{th_prefix}{th['type']} เลขที่ {number} / "
+                f"{en_prefix}{en['type']} No. {number}")
 
     def entry_text(self, entry: Expiring) -> str:
         lines, labels = [], self.labels(entry)
@@ -332,17 +332,21 @@ def atom(feed: Feed) -> bytes:
 
 
 def icalendar(feed: Feed) -> bytes:
-    from icalendar import Alarm, Calendar, Event
+    """The feed as iCalendar. Every TEXT property's value is a `vText`, which escapes backslash,
+    semicolon, comma and newline (RFC 5545 §3.3.11): the library types SUMMARY and DESCRIPTION
+    so by itself, but not NAME (RFC 7986) nor the X-WR-* names, whose values it would write raw
+    (a comma in an agency's name would split it into a list, a newline would break the file)."""
+    from icalendar import Alarm, Calendar, Event, vText
 
     calendar = Calendar()
-    calendar.add("prodid", PRODID)
+    calendar.add("prodid", vText(PRODID))
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     for name in ("name", "x-wr-calname"):
-        calendar.add(name, feed.title)
+        calendar.add(name, vText(feed.title))
     for name in ("description", "x-wr-caldesc"):
-        calendar.add(name, feed.description)
+        calendar.add(name, vText(feed.description))
     calendar.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "P1D")
     for licence in feed.entries:
@@ -354,14 +358,15 @@ def icalendar(feed: Feed) -> bytes:
         event.add("sequence", licence.version - 1)
         event.add("dtstart", licence.valid_until)
         event.add("dtend", licence.valid_until + dt.timedelta(days=1))
-        event.add("summary", feed.entry_title(licence, "วันสุดท้ายที่ใช้ได้: ", "Last valid day: "))
-        event.add("description", feed.entry_text(licence) + "\n" + licence.iri)
+        event.add("summary", vText(feed.entry_title(licence, "วันสุดท้ายที่ใช้ได้: ",
+                                                     "Last valid day: ")))
+        event.add("description", vText(feed.entry_text(licence) + "\n" + licence.iri))
         event.add("url", identifiers.iri_to_uri(licence.iri))
         event.add("transp", "TRANSPARENT")
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", -ALARM_BEFORE)
-        alarm.add("description", f"30 วันก่อนหมดอายุ / 30 days before expiry: {title}")
+        alarm.add("description", vText(f"30 วันก่อนหมดอายุ / 30 days before expiry: {title}"))
         event.add_component(alarm)
         calendar.add_component(event)
     return calendar.to_ical()
@@ -387,6 +392,4 @@ def expiring_feed():
     response.headers["Content-Type"] = f"{media_type}; charset=utf-8"
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.add_etag()
-    return response.make_conditional(request)
+    return conditional(response)

@@ -23,6 +23,7 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 
 from registry import identifiers
 from registry.bootstrap import graph_iri
+from registry.conditional import conditional
 from registry.errors import BadRequest, NotAcceptable
 from registry.namespaces import DCT, Namespace, RDF, CV, XSD, lit
 from resolver import conneg
@@ -222,7 +223,7 @@ def _respond(template: str, filters: dict[str, Filter],
     if wanted != conneg.HTML:
         response = make_response(_serialise_triples(triples(), wanted))
         response.mimetype = wanted
-        return _common_headers(response)
+        return conditional(_common_headers(response))
     lang = preferred_language()
     site = page_context(lang)
     labels = {a.code: a.label_th if lang == "th" else a.label_en
@@ -232,7 +233,7 @@ def _respond(template: str, filters: dict[str, Filter],
                                              fields=fields, format_links=_format_links(),
                                              **context, **site))
     response.headers["Content-Security-Policy"] = CSP
-    return _common_headers(response)
+    return conditional(_common_headers(response))
 
 
 def _list_page(template: str, items: Callable[[Catalogue], Iterable], filters: dict,

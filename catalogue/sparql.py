@@ -16,6 +16,7 @@ import threading
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
+from registry.conditional import conditional
 from registry.errors import (BadRequest, InvalidQuery, NotAcceptable, QueryBusy, QueryMemoryLimit,
                              QueryTimeLimit,
                              QueryTooLarge, ReadOnly, RegistryError, ServiceNotAllowed,
@@ -132,21 +133,25 @@ def executor(app: Flask):
         if found is None:
             settings = app.config["REGISTRY"]
             repo = app.extensions["repository"]
+            endpoint = f"{settings['BASE_IRI']}/sparql"    # the base of relative IRIs
             if settings["STORE_URL"]:
                 found = RemoteExecutor(repo.sparql_query_url, workers=settings["SPARQL_WORKERS"],
                                        time_limit=settings["SPARQL_TIME_LIMIT"],
-                                       union_parameter=settings["SPARQL_UNION_PARAMETER"])
+                                       union_parameter=settings["SPARQL_UNION_PARAMETER"],
+                                       base_iri=endpoint)
             else:
                 found = ProcessExecutor(repo.read_replica, workers=settings["SPARQL_WORKERS"],
                                         time_limit=settings["SPARQL_TIME_LIMIT"],
-                                        memory_limit_mb=settings["SPARQL_MEMORY_LIMIT_MB"])
+                                        memory_limit_mb=settings["SPARQL_MEMORY_LIMIT_MB"],
+                                        base_iri=endpoint)
             app.extensions["sparql_executor"] = found
         return found
 
 
 _executor_lock = threading.Lock()
 _FAILURES = {"bad-query": InvalidQuery, "time-limit": QueryTimeLimit, "busy": QueryBusy,
-             "memory": QueryMemoryLimit, "store-error": StoreUnavailable}
+             "memory": QueryMemoryLimit, "store-error": StoreUnavailable,
+             "service": ServiceNotAllowed}
 
 
 # A store made before private data had a store of its own keeps it in the main store until it is
@@ -223,20 +228,7 @@ def _limit_headers(response: Response, outcome: Outcome | None) -> Response:
         response.headers["X-Result-Truncated"] = "true" if outcome.truncated else "false"
         response.headers["X-Result-Count"] = str(outcome.count)
         response.headers["Server-Timing"] = f"query;dur={outcome.elapsed_ms:.1f}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = (
-        "X-Result-Limit, X-Result-Truncated, X-Result-Count, X-Query-Time-Limit, Server-Timing")
-    response.vary.add("Accept")
-    return response
-
-
-@bp.route("/sparql", methods=["OPTIONS"])
-def preflight():
-    response = Response(status=204)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-    response.headers["Access-Control-Max-Age"] = "86400"
+    response.vary.add("Accept")            # CORS: registry/cors.py (it exposes the X-Result-*)
     return response
 
 
@@ -264,7 +256,7 @@ def sparql():
             f"attachment; filename={DOWNLOAD_NAMES[media_type]}")
     response.cache_control.public = True
     response.cache_control.max_age = 60
-    return _limit_headers(response, outcome)
+    return conditional(_limit_headers(response, outcome))
 
 
 def _wants_page(accept: str | None, wanted: str | None) -> bool:
@@ -281,7 +273,7 @@ def _without_query(accept: str | None, wanted: str | None) -> Response:
     settings = current_app.config["REGISTRY"]
     body = fmt.write_triples(service_description(settings), media_type)
     content_type = media_type + ("; charset=utf-8" if media_type in _TEXT_TYPES else "")
-    return _limit_headers(Response(body, content_type=content_type), None)
+    return conditional(_limit_headers(Response(body, content_type=content_type), None))
 
 
 # The query page (catalogue/querypage.py renders it)

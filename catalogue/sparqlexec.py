@@ -27,7 +27,9 @@ import requests
 from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.util import Timeout
 
-from . import sparqlworker
+from registry.sparqltext import with_base
+
+from . import netlock, sparqlworker
 from .sparqlguard import QueryForm
 from .sparqlresults import JSON, NTRIPLES, WrongFormat, write_results
 
@@ -46,7 +48,8 @@ class QueryFailed(Exception):
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
-        self.kind = kind    # "bad-query" | "time-limit" | "memory" | "busy" | "store-error"
+        # "bad-query" | "time-limit" | "memory" | "busy" | "store-error" | "service"
+        self.kind = kind
 
     @classmethod
     def over_time(cls, time_limit: float, ending: str) -> "QueryFailed":
@@ -73,14 +76,22 @@ class _Worker:
 
 class ProcessExecutor:
     def __init__(self, replica: Callable[[], str], *, workers: int, time_limit: float,
-                 memory_limit_mb: int):
+                 memory_limit_mb: int, base_iri: str | None = None):
         self.replica = replica
         self.time_limit = time_limit
         self.memory_limit = memory_limit_mb * 1024 * 1024
+        self.base_iri = base_iri
+        # No query process without its network lock (catalogue/netlock.py): said on every query.
+        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        try:
+            netlock.check_available()
+            self.unavailable = None
+        except netlock.NetworkLockUnavailable as exc:
+            self.unavailable = str(exc)
+            return
         # Spawned, not forked: RocksDB's threads do not survive fork (registry/server.py).
         self.context = multiprocessing.get_context("spawn")
-        # Last in, first out: the process used last has the warmest caches.
-        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        # Last in, first out (self.idle): the process used last has the warmest caches.
         for _ in range(workers):
             self.idle.put(self._new_worker())
 
@@ -91,13 +102,15 @@ class ProcessExecutor:
         threading.Thread(target=lambda: self.idle.put(self._new_worker()), daemon=True).start()
 
     def run(self, query: str, form: QueryForm, media_type: str, limit: int) -> Outcome:
+        if self.unavailable:
+            raise QueryFailed("store-error", self.unavailable)
         started = time.monotonic()
         try:
             worker = self.idle.get(timeout=self.time_limit)
         except queue.Empty:
             raise QueryFailed("busy", "Every query process is busy; try again shortly.") from None
         task = {"query": query, "media_type": media_type, "limit": limit,
-                "replica": str(self.replica())}
+                "replica": str(self.replica()), "base_iri": self.base_iri}
         try:
             worker.conn.send(task)
             remaining = self.time_limit - (time.monotonic() - started)
@@ -143,8 +156,9 @@ class RemoteExecutor:
     """Queries the remote store's SPARQL endpoint; results are re-written here, capped."""
 
     def __init__(self, query_url: str, *, workers: int, time_limit: float,
-                 union_parameter: str = "union-default-graph"):
+                 union_parameter: str = "union-default-graph", base_iri: str | None = None):
         self.query_url = query_url
+        self.base_iri = base_iri
         self.time_limit = time_limit
         self.slots = threading.BoundedSemaphore(workers)
         self.params = {union_parameter: ""} if union_parameter else {}
@@ -162,6 +176,8 @@ class RemoteExecutor:
 
     def run(self, query: str, form: QueryForm, media_type: str, limit: int) -> Outcome:
         started = time.monotonic()
+        if self.base_iri:       # relative IRIs resolve against the endpoint, as embedded
+            query = with_base(query, self.base_iri)
         if not self.slots.acquire(timeout=self.time_limit):
             raise QueryFailed("busy", "Every query slot is busy; try again shortly.")
         try:

@@ -18,6 +18,7 @@ from .errors import (InvalidUpload, OutOfScope, TooManyRequests, Unauthorised,
 from .keys import agency_for_key
 from .csvsafe import safe_csv
 from .openapi import openapi
+from .queryparams import bool_param, int_param
 from .ratelimit import TooManyFailures
 from .uploads import list_uploads, upload_report
 from .pipeline import commit, validate_upload
@@ -25,6 +26,7 @@ from .uploadformats import ACCEPTED_TYPES
 from .validation import ValidationContext
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_LIST_LIMIT = 1000           # uploads listed in one answer of GET /uploads
 
 
 def authenticate(presented: str) -> str:
@@ -42,8 +44,7 @@ def authenticate(presented: str) -> str:
     if agency is None:
         limiter.failed(client)
         raise Unauthorised("The key is not valid or has been revoked.")
-    limiter.succeeded(client)
-    return agency
+    return agency                   # the client's bad keys still count (registry/ratelimit.py)
 
 
 def _agency() -> str:
@@ -66,7 +67,7 @@ def uploads():
     repo = current_app.extensions["repository"]
     return jsonify({"agency": agency, "uploads": list_uploads(
         repo, current_app.config["REGISTRY"]["BASE_IRI"], agency,
-        limit=request.args.get("limit", default=100, type=int))})
+        limit=int_param("limit", default=100, minimum=0, maximum=MAX_LIST_LIMIT))})
 
 
 def _own_upload(upload_id: str) -> tuple[dict, dict]:
@@ -99,16 +100,12 @@ def upload_report_csv(upload_id: str):
         "Content-Disposition": f'attachment; filename="report-{upload_id}.csv"'})
 
 
-def _is_true(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes")
-
-
 @bp.post("/uploads")
 def upload():
     agency = _agency()
     return jsonify(process_upload(agency, request.mimetype,
                                   lambda: request.get_data(cache=False),
-                                  _is_true(request.args.get("dry_run"))))
+                                  bool_param("dry_run")))
 
 
 def process_upload(agency: str, media_type: str, body: bytes | Callable[[], bytes],
@@ -132,7 +129,7 @@ def process_upload(agency: str, media_type: str, body: bytes | Callable[[], byte
         report = validate_upload(media_type, data,
                                  ValidationContext.for_agency(catalogue, agency, base), base)
     except InvalidCsv as exc:
-        raise InvalidUpload(exc.en, problems=[{"row": None, "field": None, "rule": "csv",
+        raise InvalidUpload(exc.en, problems=[{"row": exc.row, "field": exc.field, "rule": "csv",
                                                     "severity": "Violation",
                                                     "message": {"th": exc.th, "en": exc.en}}])
     problems = [p.as_json() for p in report.problems]

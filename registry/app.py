@@ -23,10 +23,17 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     repo = repository or open_repository(settings, create=True)
+    _refuse_other_base(repo, settings, opened_here=repository is None)
     app.extensions["repository"] = repo
     app.extensions["key_failures"] = FailureLimiter()
 
     register_error_handlers(app)
+    from .security import install as install_security
+    install_security(app, settings["BASE_IRI"])    # Host check, CSP on HTML, nosniff: every answer
+    from .hiddentext import register_filters
+    register_filters(app)          # {{ value|bdi }}, {{ value|isolate }}: stored text on pages
+    from .cors import init_cors
+    init_cors(app)
     from .api import bp as api_bp
     from .home import bp as home_bp
     app.register_blueprint(home_bp)
@@ -39,10 +46,27 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     app.wsgi_app = IdFastPath(app.wsgi_app, repo, settings["BASE_IRI"])  # type: ignore[method-assign]
     from .uploadpage import bp as upload_page_bp; app.register_blueprint(upload_page_bp)
     from .schemas import bp as schemas_bp; app.register_blueprint(schemas_bp)
-    from catalogue import dumps, feeds, pages, querypage, sparql
-    for module in (sparql, querypage, pages, dumps, feeds):
+    from catalogue import dumpviews, feeds, pages, querypage, sparql
+    for module in (sparql, querypage, pages, dumpviews, feeds):
         app.register_blueprint(module.bp)
     return app
+
+
+def _refuse_other_base(repo: Repository, settings: Mapping[str, Any], opened_here: bool) -> None:
+    """Never serve a store minted under another base IRI (every licence would be not found):
+    raise BaseIriMismatch. `serve` checks before it starts; this is for every other way in.
+    A store that cannot be reached now is left to /health, which checks again."""
+    from .baseiri import BaseIriMismatch, check_base
+    from .store import StoreError
+
+    try:
+        check_base(repo, settings)
+    except BaseIriMismatch:
+        if opened_here:
+            repo.close()
+        raise
+    except StoreError:
+        pass
 
 
 def repository_of(app: Flask) -> Repository:

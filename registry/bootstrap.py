@@ -43,11 +43,21 @@ def init_store(repo: Repository, base: str, catalogue_dir: Path = CATALOGUE_DIR)
     """Replace the vocabulary, shapes and catalogue graphs in one change set; counts per graph.
 
     Running it again after editing `data/catalogue/` updates the catalogue; licences stay.
+    Records `base` as the base the store is minted under (registry/baseiri.py); raises
+    BaseIriMismatch, writing nothing, for a store minted under another.
     """
+    from .baseiri import BaseIriMismatch, mismatch_message, record_base, store_bases
+
+    bases = store_bases(repo)
+    problem = mismatch_message(bases, base, "being initialised")
+    if problem:
+        raise BaseIriMismatch(problem, bases.all, base)
     catalogue = read_catalogue(catalogue_dir)
     graphs = {name: ox.NamedNode(graph_iri(base, name)) for name in ("vocab", "shapes", "catalogue")}
     quads = (_turtle_quads(VOCAB_DIR, graphs["vocab"]) + _turtle_quads(SHAPES_DIR, graphs["shapes"])
              + catalogue_quads(catalogue, base, graphs["catalogue"]))
+    if bases.recorded != base:
+        record_base(repo, base)      # first: a store with a catalogue always has its record
     repo.apply(ChangeSet.from_quads(quads, replace=[g.value for g in graphs.values()]))
     counts: dict[str, int] = defaultdict(int)
     for quad in quads:

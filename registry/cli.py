@@ -18,6 +18,7 @@ import click
 from tqdm import tqdm
 
 from . import identifiers
+from .baseiri import BaseIriMismatch, check_base
 from .bootstrap import init_store, is_initialised, load_catalogue
 from .csvinput import InvalidCsv
 from .paths import CATALOGUE_DIR
@@ -37,12 +38,30 @@ def _settings(ctx: click.Context) -> dict:
     return ctx.obj["settings"]
 
 
-def _repo(ctx: click.Context, create: bool = False):
+def _repo(ctx: click.Context, create: bool = False, *, check: bool = True):
+    """The settings' store. Checked (`check`) to be minted under the configured base IRI:
+    every command refuses a store minted under another (SPEC §9, registry/baseiri.py)."""
     try:
-        return open_repository(_settings(ctx), create=create)
+        repo = open_repository(_settings(ctx), create=create)
     except StoreNotInitialised as exc:
         raise Refused(str(exc)) from None
     except (StoreError, OSError) as exc:
+        raise Refused(f"Cannot open the store: {exc}") from None
+    if check:
+        _check_base(ctx, repo, record=True)
+    return repo
+
+
+def _check_base(ctx: click.Context, repo, *, record: bool = False) -> None:
+    """Refuse (closing `repo`) a store minted under another base IRI than the configured one;
+    `record` a store's base on its first use since bases were recorded."""
+    try:
+        check_base(repo, _settings(ctx), record=record)
+    except BaseIriMismatch as exc:
+        repo.close()
+        raise Refused(str(exc)) from None
+    except StoreError as exc:
+        repo.close()
         raise Refused(f"Cannot open the store: {exc}") from None
 
 
@@ -137,6 +156,7 @@ def _catalogue_or_bundled(ctx: click.Context, quiet: bool = False):
             click.echo(f"Note: no store at {settings['STORE']}; using the bundled catalogue "
                        f"({CATALOGUE_DIR}).", err=True)
         return read_catalogue(CATALOGUE_DIR)
+    _check_base(ctx, repo, record=True)
     try:
         if not is_initialised(repo, settings["BASE_IRI"]):
             raise Refused("The store has no catalogue: run `licence-registry init` first.")
@@ -378,6 +398,8 @@ def dumps(ctx: click.Context, dumps_dir: str | None):
             repo = open_reader(settings)   # served: the newest checkpoint, never the store's lock
         except StoreError:
             repo = None                    # not served: open the store itself
+    if repo is not None:
+        _check_base(ctx, repo)       # public data only: the catalogue graph's base is checked
     repo = repo or _repo(ctx)
     try:
         with _progress(len(STAGES), "dumps", "step") as bar:
@@ -403,9 +425,9 @@ def backup(ctx: click.Context, directory: str):
     """Write everything — the main store and the private one — to DIRECTORY: one dataset.nq.gz
     and a manifest with its SHA-256. Works the same for the embedded and the remote store."""
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    repo = _repo(ctx)
+    repo = _repo(ctx)          # first: a refused store leaves no empty backup folder behind
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         with gzip.open(folder / "dataset.nq.gz", "wb") as handle:
             # Main first: an upload committed in between leaves at worst an orphan report in
             # the backup (as a crash would), never an upload without its report.
@@ -438,10 +460,12 @@ def restore(ctx: click.Context, directory: str):
     if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise Refused(f"{folder / manifest['file']} does not match the SHA-256 in its manifest: "
                       "the backup is damaged; nothing was changed.")
+    from .baseiri import dataset_bases, mismatch_message, record_base
     from .history import mark_superseded
     from .store.privacy import split_nquads
 
-    repo = _repo(ctx, create=True)
+    # The store's present base does not matter (all of it is replaced); the backup's does.
+    repo = _repo(ctx, create=True, check=False)
     try:
         scratch = repo.scratch_dir()
         with tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as public, \
@@ -450,8 +474,16 @@ def restore(ctx: click.Context, directory: str):
                 split_nquads(source, public, private)
             public.flush()
             private.flush()
+            bases = dataset_bases(Path(public.name), Path(private.name))
+            problem = mismatch_message(bases, _settings(ctx)["BASE_IRI"], f"backed up in {folder}")
+            if problem:
+                own = bases.recorded or bases.catalogues[0]
+                raise Refused(f"{problem}\nNothing was changed. To restore it under its own "
+                              f"base, run restore with --base-iri {own}.")
             repo.private.replace_all(Path(private.name))
             repo.replace_all(Path(public.name))
+        if bases.recorded is None and bases.catalogues:      # a backup from before bases were
+            record_base(repo, _settings(ctx)["BASE_IRI"])    # recorded
         marked = mark_superseded(repo)           # a backup from before records carried it
         count = repo.quad_count()
         private_count = repo.private.quad_count()
@@ -461,6 +493,69 @@ def restore(ctx: click.Context, directory: str):
     click.echo(f"Restored {count + private_count} quads from {folder} "
                f"({private_count} in the private store)"
                + (f"; marked {marked} replaced records." if marked else "."))
+
+
+def _base_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .settings import SETTINGS
+
+    try:
+        return next(s for s in SETTINGS if s.name == "BASE_IRI").parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} {exc}") from None
+
+
+@main.command("migrate-base")
+@click.option("--from", "old", required=True, metavar="IRI", callback=_base_option,
+              help="The base IRI the store was minted under (the one a refusal names).")
+@click.option("--to", "new", required=True, metavar="IRI", callback=_base_option,
+              help="The base IRI to re-mint it under; serve it and run every command with "
+              "this one afterwards.")
+@click.pass_context
+def migrate_base(ctx: click.Context, old: str, new: str):
+    """Re-mint the store under a new base IRI: every IRI that starts with the --from base
+    (subjects, objects, graph names; the main store and the private one) is rewritten to
+    start with the --to base, and the base recorded in the store becomes --to.
+
+    The only command that runs on a store minted under another base than --base-iri (which it
+    ignores). Each store changes in one atomic step, the main store first; if the command is
+    interrupted between the two, every command refuses the store and names this command to
+    run again, which finishes the work. Agency keys keep working (only their hashes are
+    stored); record fingerprints are recomputed, so unchanged rows uploaded again stay
+    unchanged. The dumps are regenerated at the next look at them.
+
+    Stop `serve` first: a running service keeps its base and its /health reports the
+    mismatch. Needs free disk for about three copies of the store as N-Quads (the store's
+    tmp/ directory, or the temporary directory for a remote store).
+    """
+    from .baseiri import store_bases, where
+    from .rebase import RebaseRefused, migrate
+
+    if old == new:
+        raise click.UsageError("--from and --to are the same base IRI: nothing to re-mint.")
+    repo = _repo(ctx, check=False)
+    try:
+        minted = store_bases(repo).all
+        if old not in minted:
+            raise Refused(f"The store {where(_settings(ctx))} holds nothing minted under {old}; "
+                          + (f"it was minted under {', '.join(sorted(minted))}."
+                             if minted else "nothing is minted in it yet (run init)."))
+        total = repo.quad_count() + repo.private.quad_count()
+        with _progress(total, f"re-minting under {new}", "quad") as bar:
+            result = migrate(repo, old, new, progress=bar.update, stage=bar.set_description)
+    except (RebaseRefused, StoreError) as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        repo.close()
+    _public_data_changed(ctx)
+    click.echo(f"Re-minted under {new}: {result.rewritten} of "
+               f"{result.main_quads + result.private_quads} quads named {old} "
+               f"({result.private_quads} quads in the private store); "
+               f"{result.fingerprints} record fingerprints recomputed"
+               + (f", {result.fingerprints_kept} kept as they were." if result.fingerprints_kept
+                  else "."))
+    if _settings(ctx)["BASE_IRI"] != new:
+        click.echo(f"Serve it and run commands with --base-iri {new} "
+                   f"(or LICENCE_REGISTRY_BASE_IRI={new}).", err=True)
 
 
 @main.command("sync-replica")
@@ -537,7 +632,9 @@ def check_links(ctx: click.Context, agency: str | None):
 
 
 @main.command()
-@click.option("--demo", is_flag=True, help="Initialise if needed and load demo licences first.")
+@click.option("--demo", is_flag=True, help="Into a store without licences only: initialise "
+              "it if needed and load demo licences first. A store that holds any licence is "
+              "served as it is (one line says so).")
 @click.option("--demo-count", default=2000, show_default=True, type=click.IntRange(1),
               help="How many demo licences --demo loads.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -550,8 +647,18 @@ def check_links(ctx: click.Context, agency: str | None):
 @click.pass_context
 def serve(ctx: click.Context, demo: bool, demo_count: int, host: str, port: int, workers: int,
           threads: int, no_access_log: bool):
-    """Run the web service (resolver, catalogue, API) with gunicorn."""
+    """Run the web service (resolver, catalogue, API): gunicorn's worker processes, each
+    reading whole requests with waitress before a request thread sees them (slow clients hold
+    no thread; limits and timeouts: the FRONT_* settings, docs/deployment.md).
+
+    Refuses (exit 1) a store minted under another base IRI than --base-iri, before anything
+    starts; see migrate-base."""
+    from .baseiri import check_in_fresh_process
+
     settings = _settings(ctx)
+    problem = check_in_fresh_process(settings)     # the master never opens the store itself
+    if problem:
+        raise Refused(problem)
     if demo:
         from .demoload import load_demo_into
         from .server import in_fresh_process

@@ -1,4 +1,9 @@
-"""Putting demo licences into a store (for `serve --demo` and the tests)."""
+"""Putting demo licences into a store (for `serve --demo` and the tests).
+
+`serve --demo` loads them only into a store that holds no licence at all: demo rows share keys
+with real ones (same issuers, types and number patterns), so loading them over an agency's
+upload would rewrite its records.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,16 @@ from .store import Repository
 from .validation import ValidationContext, check_batch
 
 
+# Any licence, under any base and in any graph (old versions included): one index lookup.
+_ANY_LICENCE = "ASK { GRAPH ?g { ?licence a <https://schema.org/GovernmentPermit> } }"
+_LICENCES = ("SELECT (COUNT(DISTINCT ?licence) AS ?n) "
+             "WHERE { GRAPH ?g { ?licence a <https://schema.org/GovernmentPermit> } }")
+
+
 def load_demo(repo: Repository, base: str, count: int) -> int:
-    """Initialise if needed and publish `count` demo licences, each issuer uploading its own."""
+    """Initialise if needed and publish `count` demo licences, each issuer uploading its own.
+    Writes over whatever licences share their keys: for stores the caller made for the
+    purpose; `serve --demo` goes through `load_demo_into`, which leaves a used store alone."""
     if not is_initialised(repo, base):
         init_store(repo, base)
     catalogue = load_catalogue(repo)
@@ -31,12 +44,19 @@ def load_demo(repo: Repository, base: str, count: int) -> int:
 
 
 def load_demo_into(settings: dict, count: int) -> None:
-    """`serve --demo`: open the settings' store, load demo licences, close (own process)."""
+    """`serve --demo`: open the settings' store and, when it holds no licence, load demo
+    licences; else say so in one line and change nothing. Closes the store (own process)."""
     from .store import open_repository
 
+    where = settings["STORE_URL"] or settings["STORE"]
     repo = open_repository(settings, create=True)
     try:
+        if repo.ask(_ANY_LICENCE):
+            held = int(repo.one(_LICENCES)["n"].value)
+            print(f"Demo data not loaded: the store ({where}) already holds {held} "
+                  f"licence{'' if held == 1 else 's'}; serving them as they are.", flush=True)
+            return
         loaded = load_demo(repo, settings["BASE_IRI"], count)
     finally:
         repo.close()
-    print(f"Demo data: {loaded} licences in the store.", flush=True)
+    print(f"Demo data: {loaded} licences loaded into the empty store ({where}).", flush=True)

@@ -46,8 +46,9 @@ def version_at(all_versions: list[Version], *, number: int | None = None,
     if number is not None:
         return next((v for v in all_versions if v.number == number), None)
     if on is not None:
-        end_of_day = (on + dt.timedelta(days=1)).isoformat()
-        earlier = [v for v in all_versions if v.modified < end_of_day]
+        # By the day's text, not the next day's: 9999-12-31 has no next day (OverflowError).
+        day = on.isoformat()
+        earlier = [v for v in all_versions if v.modified[:10] <= day]
         return earlier[-1] if earlier else None
     return all_versions[-1] if all_versions else None
 

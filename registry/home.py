@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
 
+from .baseiri import mismatch_message, store_bases
 from .errors import StoreUnavailable
 from .store import StoreError
 
@@ -17,8 +18,17 @@ def health():
     try:
         # Cheap on any size of store (counting quads is not): can it answer, and is it set up?
         initialised = repo.ask("ASK { GRAPH ?g { ?s a <http://data.europa.eu/m8g/EvidenceType> } }")
+        bases = store_bases(repo)
     except StoreError as exc:
         raise StoreUnavailable(str(exc)) from None
+    # Re-minted (or restored) under another base while this service runs: not ok, it would
+    # answer 404 for every licence (registry/baseiri.py).
+    settings = current_app.config["REGISTRY"]
+    problem = mismatch_message(bases, settings["BASE_IRI"], "served here")   # not its path
+    if problem:
+        return jsonify({"status": "base-iri-mismatch", "store": type(repo).__name__,
+                        "base_iri": settings["BASE_IRI"], "minted_under": sorted(bases.all),
+                        "detail": problem}), 503
     return jsonify({"status": "ok", "store": type(repo).__name__, "initialised": initialised})
 
 

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
+from .hiddentext import DIRECTION_CONTROLS
+
 MAX_NUMBER_LENGTH = 100
 CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
@@ -68,9 +70,12 @@ def canonical_number(printed: str) -> str:
     text = unicodedata.normalize("NFC", printed)                       # 1
     text = text.translate(_STEP2)                                       # 2
     text = text.translate(_DASHES)                                      # 3
+    # 4. Direction controls are format characters too, but they are kept for step 7 to refuse:
+    # one in a number is no copy-and-paste slip but a way to make it display as another.
     text = "".join(                                                     # 4
         ch for ch in text
-        if not ch.isspace() and ord(ch) not in _INVISIBLE and unicodedata.category(ch) != "Cf"
+        if not ch.isspace() and ord(ch) not in _INVISIBLE
+        and (unicodedata.category(ch) != "Cf" or ch in DIRECTION_CONTROLS)
     )
     text = "".join(ch.upper() if "a" <= ch <= "z" else ch for ch in text)  # 5
     text = text.strip("/")                                              # 6

@@ -22,6 +22,7 @@ from .uploadformats import InvalidUploadFormat
 
 SCHEMA_PATH = DATA_DIR / "schemas" / "licence-upload.json"
 MAX_REPORTED = 20            # schema errors listed in one refusal
+MAX_NUMBER_CHARS = 100       # a longer JSON number is refused (see parse_json)
 
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "true/false",
                int: "a number", float: "a number", type(None): "null"}
@@ -50,15 +51,76 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
     return out
 
 
+class _Refused(str):
+    """A number (or NaN/Infinity) kept as its text by the parser, to be refused by name once
+    its place in the document is known (the parser's hooks are not told where they are)."""
+
+
+def _first_refused(document: Any) -> tuple[list[str | int], _Refused] | None:
+    """The path to the first refused value in document order. Iterative: depth is no limit."""
+    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, _Refused):
+            return path, node
+        if isinstance(node, dict):
+            stack.extend((value, [*path, key]) for key, value in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((value, [*path, n]) for n, value in reversed(list(enumerate(node))))
+    return None
+
+
+def _record_and_field(path: list[str | int]) -> tuple[int | None, str | None]:
+    """Where a JSON upload's value is: (licence number from 1, field); None where not known."""
+    if path[:1] == ["licences"]:
+        path = path[1:]
+    row = path[0] + 1 if path and isinstance(path[0], int) else None
+    field = path[1] if row is not None and len(path) > 1 and isinstance(path[1], str) else None
+    return row, field
+
+
+def _refusal(path: list[str | int], value: _Refused) -> InvalidUploadFormat:
+    where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+    where = where.lstrip(".") or "the top level"
+    row, field = _record_and_field(path)
+    if value in ("NaN", "Infinity", "-Infinity"):
+        what_en, what_th = f"{value} is not a JSON value", f"{value} ไม่ใช่ค่าใน JSON"
+    else:
+        what_en = (f"the number {value[:20]}… has {len(value):,} characters; numbers longer "
+                   f"than {MAX_NUMBER_CHARS} characters are not accepted")
+        what_th = (f"ตัวเลข {value[:20]}… ยาว {len(value):,} ตัวอักษร "
+                   f"ไม่รับตัวเลขที่ยาวเกิน {MAX_NUMBER_CHARS} ตัวอักษร")
+    return InvalidUploadFormat(
+        f"At {where}: {what_en} (every field of a licence is text in quotes).",
+        f"ที่ {where}: {what_th} (ทุกฟิลด์ของใบอนุญาตเป็นข้อความในเครื่องหมายคำพูด)",
+        row=row, field=field)
+
+
 def parse_json(body: bytes) -> Any:
-    """The body as JSON (UTF-8, a BOM allowed), decoded once; errors give line and column."""
+    """The body as JSON (UTF-8, a BOM allowed), decoded once; errors give line and column.
+
+    A number longer than MAX_NUMBER_CHARS (Python refuses to convert an integer of more than
+    4,300 digits; no licence field is a number at all) and the non-JSON NaN and Infinity are
+    refused naming where they are; for a JSON upload, `row` and `field` say which licence and
+    field."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidUploadFormat(f"The body is not UTF-8 (byte {exc.start}).",
                                   f"ข้อมูลไม่ได้เข้ารหัสแบบ UTF-8 (ไบต์ที่ {exc.start})") from None
+    refused: list[_Refused] = []
+
+    def constant(raw: str) -> _Refused:
+        refused.append(_Refused(raw))
+        return refused[-1]
+
+    def number(convert):
+        return lambda raw: convert(raw) if len(raw) <= MAX_NUMBER_CHARS else constant(raw)
+
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys,
+                              parse_int=number(int), parse_float=number(float),
+                              parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise InvalidUploadFormat(
             f"The body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
@@ -67,6 +129,10 @@ def parse_json(body: bytes) -> Any:
     except RecursionError:
         raise InvalidUploadFormat("The JSON is nested too deeply.",
                                   "ข้อมูล JSON ซ้อนกันลึกเกินไป") from None
+    if refused:
+        found = _first_refused(document)
+        raise _refusal(*found) if found else _refusal([], refused[0])
+    return document
 
 
 def _describe(error) -> tuple[int, str, str]:

@@ -3,6 +3,10 @@
 Kept in the serving process (each worker counts on its own); a guesser spread over many workers
 is still slowed by every one of them, and keys have 256 bits, so this is about noise and load
 rather than the last line of defence.
+
+A valid key does not clear a client's bad ones: otherwise a guesser holding any one key (its
+own agency's) could send it after every four guesses and never be slowed. Failures leave the
+count only by growing older than the window.
 """
 
 from __future__ import annotations
@@ -43,10 +47,6 @@ class FailureLimiter:
             self._failures.move_to_end(client)
             while len(self._failures) > self.max_clients:     # bounded memory
                 self._failures.popitem(last=False)
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
 
     def _recent(self, client: str) -> deque[float] | None:
         recent = self._failures.get(client)

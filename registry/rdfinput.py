@@ -443,6 +443,19 @@ class _Index:
             found.setdefault(quad.predicate, {})[quad.object] = None
         return {p: list(objects) for p, objects in found.items()}
 
+    def part(self, term, owner, predicate: ox.NamedNode) -> dict[ox.NamedNode, list]:
+        """The properties of a part of a record (its identifier, holder, premises, document,
+        checksum), which must be a node: text or an RDF 1.2 triple term there is refused."""
+        if not isinstance(term, (ox.NamedNode, ox.BlankNode)):
+            what = (f"the text {term.value[:80]!r}" if isinstance(term, ox.Literal)
+                    else f"the triple term {str(term)[:120]}")
+            raise InvalidUploadFormat(
+                f"{_label(owner)} {_short(predicate.value)} must be a node with properties of "
+                f"its own, not {what}.",
+                f"{_label(owner)} {_short(predicate.value)} ต้องเป็นโหนดที่มีคุณสมบัติของตนเอง "
+                f"ไม่ใช่ {what}")
+        return self.properties(term)
+
     def graph_names(self, node) -> set:
         return {q.graph_name for q in self.dataset.quads_for_subject(node)
                 if isinstance(q.graph_name, ox.NamedNode)}
@@ -501,7 +514,7 @@ class _Index:
         if isinstance(identifier, ox.Literal):
             notation = identifier.value
         elif identifier is not None:
-            found = one(self.properties(identifier), identifier, T.NOTATION)
+            found = one(self.part(identifier, node, T.IDENTIFIER), identifier, T.NOTATION)
             notation = text(found, identifier, T.NOTATION) if found is not None else None
         canonical = one(props, node, T.DCT_IDENTIFIER)
         canonical_text = text(canonical, node, T.DCT_IDENTIFIER) if canonical is not None else None
@@ -521,10 +534,10 @@ class _Index:
         self._holder(one(props, node, T.SUBJECT), node, values)
         premises = one(props, node, T.ADDRESS)
         if premises is not None:
-            self._premises(premises, values)
+            self._premises(premises, node, values)
         document = one(props, node, T.DOCUMENT)
         if document is not None:
-            self._document(document, values)
+            self._document(document, node, values)
         return values
 
     def _holder(self, holder, licence, values: dict[str, str]) -> None:
@@ -536,7 +549,7 @@ class _Index:
                 f"{_label(licence)} dct:subject must be the holder's node, not the text "
                 f"{holder.value[:80]!r}.",
                 f"{_label(licence)} dct:subject ต้องเป็นโหนดของผู้ถือใบอนุญาต ไม่ใช่ข้อความ")
-        props = self.properties(holder)
+        props = self.part(holder, licence, T.SUBJECT)
         types = set(props.get(T.TYPE, ()))
         kinds = [kind for kind, cls in (("juristic", T.LEGAL_ENTITY), ("natural", T.NATURAL_PERSON))
                  if cls in types]
@@ -566,19 +579,19 @@ class _Index:
         if duplicated:
             values["_labels_duplicate"] = " ".join(duplicated)
 
-    def _premises(self, premises, values: dict[str, str]) -> None:
-        props = self.properties(premises)
+    def _premises(self, premises, licence, values: dict[str, str]) -> None:
+        props = self.part(premises, licence, T.ADDRESS)
         values["premises_address"] = self.text(self.one(props, premises, T.FULL_ADDRESS),
                                                premises, T.FULL_ADDRESS)
         values["province"] = self.text(self.one(props, premises, T.ADMIN_UNIT), premises,
                                        T.ADMIN_UNIT)
 
-    def _document(self, document, values: dict[str, str]) -> None:
+    def _document(self, document, licence, values: dict[str, str]) -> None:
         if isinstance(document, ox.Literal):
             values["document_url"] = document.value
             return
         one, text = self.one, self.text
-        props = self.properties(document)
+        props = self.part(document, licence, T.DOCUMENT)
         url = one(props, document, T.URL)
         if url is not None:
             values["document_url"] = text(url, document, T.URL)
@@ -594,7 +607,7 @@ class _Index:
         if isinstance(checksum, ox.Literal):
             values["document_sha256"] = checksum.value
             return
-        cprops = self.properties(checksum)
+        cprops = self.part(checksum, document, T.CHECKSUM)
         algorithm = one(cprops, checksum, T.ALGORITHM)
         if algorithm is not None and algorithm != T.SHA256:
             raise InvalidUploadFormat(

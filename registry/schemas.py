@@ -4,8 +4,8 @@
 - `GET /contexts/licence.jsonld`: the project's JSON-LD context (application/ld+json); a JSON-LD
   upload may name it by this URL under `{BASE}` and it is resolved from this file, never fetched.
 
-Both are static files of the release, sent with validators and open CORS so that browsers and
-JSON-LD processors elsewhere can use them.
+Both are static files of the release, sent with validators and open CORS (registry/cors.py) so
+that browsers and JSON-LD processors elsewhere can use them.
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ MAX_AGE = 3600
 
 
 def _send(path, mimetype: str):
-    response = send_file(path, mimetype=mimetype, max_age=MAX_AGE, conditional=True, etag=True)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return send_file(path, mimetype=mimetype, max_age=MAX_AGE, conditional=True, etag=True)
 
 
 @bp.get("/schemas/licence-upload.json")

@@ -1,4 +1,4 @@
-"""Serving the app with gunicorn.
+"""Serving the app: gunicorn's worker processes, each reading requests with waitress.
 
 Every worker reads the embedded store — the main one and the private one (`{STORE}/private`)
 — through read-only checkpoints and writes by taking a store's lock for a commit
@@ -58,14 +58,23 @@ def in_fresh_process(function, *args) -> None:
         raise SystemExit(f"preparing the store failed (exit {process.exitcode})")
 
 
+# Each worker process serves its connections with waitress, which reads whole requests before a
+# request thread sees them (registry/frontworker.py: slow clients must not hold the threads).
+FRONT_WORKER = "registry.frontworker.FrontWorker"
+# gunicorn's own threaded worker, which the register used before: kept for bench/slowclients.py
+# to show the difference, never for serving.
+GTHREAD_WORKER = "gthread"
+
+
 def run(settings: Mapping[str, Any], *, host: str, port: int, workers: int, threads: int,
-        access_log: bool = True) -> None:
+        access_log: bool = True, worker_class: str = FRONT_WORKER) -> None:
     if not settings["STORE_URL"]:
         from .store.shared import prepare
 
         in_fresh_process(prepare, Path(settings["STORE"]))
     RegistryServer(settings, {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                              "worker_class": "gthread", "accesslog": "-" if access_log else None,
+                              "worker_class": worker_class,
+                              "accesslog": "-" if access_log else None,
                               "timeout": 300, **_heartbeat_dir()}).run()
 
 

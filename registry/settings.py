@@ -51,6 +51,14 @@ def _text(value: str) -> str:
     return str(value)
 
 
+def _directory(value: str) -> str:
+    """An absolute path, resolved once against the directory the service was started in:
+    later code (Flask's send_file joins a relative path to the package's folder, a spawned
+    child, a worker) must not read the same relative path against another directory. Empty
+    stays empty (the setting's default applies)."""
+    return os.path.abspath(value) if value else ""
+
+
 def _parameter_name(value: str) -> str:
     if value and re.fullmatch(r"[A-Za-z0-9._-]+", value) is None:
         raise ValueError("must be empty or a URL query parameter name (letters, digits, . _ -)")
@@ -81,7 +89,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Base of every minted IRI ({BASE} in SPEC §2). Never stored in source data.",
             _base_iri),
     Setting("STORE", "./var/store",
-            "Directory of the embedded pyoxigraph store (used when STORE_URL is empty)."),
+            "Directory of the embedded pyoxigraph store (used when STORE_URL is empty); a "
+            "relative path is taken from the directory the command runs in.", _directory),
     Setting("STORE_URL", "",
             "Base URL of a remote SPARQL 1.1 store laid out like `oxigraph serve` "
             "(/query, /update, /store). Empty: use the embedded store.", _url_or_empty),
@@ -107,10 +116,33 @@ SETTINGS: tuple[Setting, ...] = (
             "Turtle, JSON-LD, each with its SHA-256 in manifest.json), regenerated after every "
             "upload through the web service and by `licence-registry dumps`. Empty: "
             "STORE/dumps. Needs room for about two copies of the dumps while one is made.",
-            _text),
+            _directory),
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),
+    Setting("FRONT_HEADER_TIMEOUT", 20.0,
+            "serve: seconds a client has to send a whole request head (request line and "
+            "headers), counted from when the connection is ready for a request (new, or kept "
+            "alive after an answer); then the connection is closed. Also how long an idle "
+            "kept-alive connection stays open.", _positive_float),
+    Setting("FRONT_BODY_TIMEOUT", 20.0,
+            "serve: seconds a client has to send a request body, plus one second for every "
+            "FRONT_BODY_MIN_RATE bytes it has sent; then the connection is closed.",
+            _positive_float),
+    Setting("FRONT_BODY_MIN_RATE", 500,
+            "serve: bytes a second an upload body must keep up on average (see "
+            "FRONT_BODY_TIMEOUT).", _positive_int),
+    Setting("FRONT_MAX_HEADER_BYTES", 65536,
+            "serve: largest request head (request line and headers) in bytes; larger is "
+            "answered 431.", _positive_int),
+    Setting("FRONT_CONNECTION_LIMIT", 1000,
+            "serve: open connections each worker process holds (slow ones included); past it "
+            "the process accepts no more until some close. Needs as many file descriptors.",
+            _positive_int),
+    Setting("FRONT_TRUSTED_PROXY", "",
+            "serve: address of a reverse proxy (nginx) in front of the register whose "
+            "X-Forwarded-For and X-Forwarded-Proto are believed (client address for the key "
+            "failure limit, scheme). Empty: no proxy; such headers are dropped.", _text),
     Setting("SPARQL_STORE_URL", "",
             "Remote store only: a copy of the main store (laid out like `oxigraph serve`) that "
             "/sparql queries instead of the main one. The register writes every commit to it "

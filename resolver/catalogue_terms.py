@@ -6,6 +6,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request
 
 from registry import identifiers
+from registry.conditional import conditional
 from registry.errors import LicenceNotFound, NotAcceptable
 
 from . import conneg
@@ -44,7 +45,6 @@ def identify(kind: str, code: str):
         target += "?" + request.query_string.decode("latin-1")
     response = redirect(target, 303)
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -60,7 +60,8 @@ def describe(kind: str, code: str):
     if wanted is None:
         raise NotAcceptable(f"Available: {', '.join(conneg.DOCUMENT_TYPES)}.")
     if wanted != conneg.HTML:
-        return _common_headers(Response(_serialise_triples(triples, wanted), mimetype=wanted))
+        return conditional(_common_headers(Response(_serialise_triples(triples, wanted),
+                                                    mimetype=wanted)))
     lang = preferred_language()
     context = page_context(lang)
     catalogue = context["catalogue"]
@@ -76,4 +77,4 @@ def describe(kind: str, code: str):
                                              code=code, related=related, triples=triples,
                                              **context))
     response.headers["Content-Security-Policy"] = CSP
-    return _common_headers(response)
+    return conditional(_common_headers(response))

@@ -10,7 +10,11 @@ Flask, which stays the one full implementation.
 
 from __future__ import annotations
 
+from werkzeug.sansio.utils import host_is_trusted
+
 from registry import identifiers
+from registry.security import trusted_hosts
+from registry.cors import EXPOSE_HEADERS
 
 from . import conneg
 from .lookup import document_type
@@ -24,17 +28,22 @@ class IdFastPath:
         self.app = app
         self.repository = repository
         self.base = base
+        # The Host values Flask answers (registry/security.py); it answers the others 400.
+        self.trusted_hosts = trusted_hosts(base)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if (path.startswith(PREFIX) and environ.get("REQUEST_METHOD") == "GET"
-                and not environ.get("QUERY_STRING")):
+                and not environ.get("QUERY_STRING")
+                and host_is_trusted(environ.get("HTTP_HOST"), self.trusted_hosts)):
             location = self._location(path[len(PREFIX):], environ.get("HTTP_ACCEPT"))
             if location is not None:
                 start_response("303 See Other", [
                     ("Location", location), ("Vary", "Accept, Accept-Language"),
                     ("Access-Control-Allow-Origin", "*"),
-                    ("Cache-Control", "public, max-age=60"), ("Content-Length", "0")])
+                    ("Access-Control-Expose-Headers", EXPOSE_HEADERS),
+                    ("Cache-Control", "public, max-age=60"), ("Content-Length", "0"),
+                    ("X-Content-Type-Options", "nosniff")])
                 return [b""]
         return self.app(environ, start_response)
 

@@ -15,8 +15,10 @@ from flask import (Blueprint, Response, current_app, make_response, redirect, re
                    request)
 
 from registry import identifiers
+from registry.conditional import client_has, conditional
 from registry.dates import thai_today
 from registry.errors import BadRequest, LicenceNotFound, NoDocument, NotAcceptable
+from registry.queryparams import int_param
 from registry.validation import is_https_url
 
 from . import conneg
@@ -28,6 +30,7 @@ from .page import page_context, preferred_language
 bp = Blueprint("resolver", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/resolver")
 
+MAX_VERSION = 1_000_000          # ?version=N beyond this is refused, not looked up
 CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'; img-src 'self' data:")
 RDF_FORMATS = {
@@ -46,7 +49,6 @@ def _repo():
 def _common_headers(response: Response, vary: bool = True) -> Response:
     if vary:
         response.headers["Vary"] = "Accept, Accept-Language"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers.setdefault("Cache-Control", "public, max-age=60")
     return response
 
@@ -126,12 +128,12 @@ def _negotiate(offers) -> str | None:
 
 
 def _version_args() -> tuple[int | None, dt.date | None]:
-    version, at = request.args.get("version"), request.args.get("at")
+    version = int_param("version", default=None, minimum=1, maximum=MAX_VERSION)
+    at = request.args.get("at")
     try:
-        return (int(version) if version else None,
-                dt.date.fromisoformat(at) if at else None)
+        return version, dt.date.fromisoformat(at) if at else None
     except ValueError:
-        raise BadRequest("version is a whole number; at is a date YYYY-MM-DD.") from None
+        raise BadRequest("at is a date YYYY-MM-DD.", parameter="at") from None
 
 
 @bp.get("/doc/licence/<path:rest>")
@@ -150,16 +152,15 @@ def describe(rest: str):
     # Whatever the page shows goes into the tag, link checks included (they change mid-day).
     etag = hashlib.sha256(f"{licence.iri}|{licence.version}|{licence.modified}|{wanted}|{lang}|"
                           f"{thai_today()}|{licence.document_last_checked}".encode()).hexdigest()[:32]
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
+    if client_has(etag):
+        response = Response()                          # conditional() makes it the 304
     elif wanted == conneg.HTML:
         response = make_response(render_template(
             "licence.html", licence=licence, today=thai_today(), **page_context(lang)))
         response.headers["Content-Security-Policy"] = CSP
     else:
         response = Response(_serialise(licence, wanted), mimetype=wanted)
-    response.set_etag(etag)
-    return _common_headers(response)
+    return conditional(_common_headers(response), etag)
 
 
 def _serialise(licence: LicenceView, media_type: str) -> bytes:
@@ -219,7 +220,7 @@ def qr(rest: str):
         mimetype = "image/svg+xml"
     response = Response(out.getvalue(), mimetype=mimetype)
     response.headers["Cache-Control"] = "public, max-age=86400"
-    return _common_headers(response, vary=False)
+    return conditional(_common_headers(response, vary=False))
 
 
 @bp.get("/resolve")

@@ -300,7 +300,7 @@ DCAT_AP_MANDATORY = """
               [ sh:path dcat:downloadURL ; sh:nodeKind sh:IRI ] ,
               [ sh:path dcat:mediaType ; sh:maxCount 1 ] ,
               [ sh:path dct:format ; sh:maxCount 1 ] ,
-              [ sh:path dcat:byteSize ; sh:maxCount 1 ; sh:datatype xsd:nonNegativeInteger ] ,
+              [ sh:path dcat:byteSize ; sh:maxCount 1 ; sh:datatype xsd:decimal ] ,
               [ sh:path dct:modified ; sh:maxCount 1 ; sh:datatype xsd:dateTime ] ,
               [ sh:path spdx:checksum ; sh:maxCount 1 ; sh:class spdx:Checksum ] .
 :DataService a sh:NodeShape ; sh:targetClass dcat:DataService ;

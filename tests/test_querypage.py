@@ -7,7 +7,6 @@ are about elements and attributes, not about how the template spaces them.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,63 +16,11 @@ from catalogue.examples import load_examples
 from registry import identifiers
 
 from .conftest import BASE
+from .htmltree import parse
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 LICENCE = f"{BASE}/id/licence/diw/factory-operation/จ3-106-12/2560"
 HOSTILE = '<script>alert("x")</script>'
-
-
-class Node:
-    def __init__(self, tag: str, attrs: dict[str, str | None], parent: "Node | None"):
-        self.tag, self.attrs, self.parent = tag, attrs, parent
-        self.children: list[Node | str] = []
-
-    @property
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text for c in self.children)
-
-    def find_all(self, tag: str, cls: str | None = None) -> list["Node"]:
-        found = []
-        for child in self.children:
-            if isinstance(child, Node):
-                if child.tag == tag and (cls is None or cls in child.attrs.get("class", "").split()):
-                    found.append(child)
-                found.extend(child.find_all(tag, cls))
-        return found
-
-    def find(self, tag: str, cls: str | None = None) -> "Node | None":
-        found = self.find_all(tag, cls)
-        return found[0] if found else None
-
-
-class TreeBuilder(HTMLParser):
-    VOID = {"meta", "link", "input", "br", "img", "hr"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = self.node = Node("#document", {}, None)
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, {k: v or "" for k, v in attrs}, self.node)
-        self.node.children.append(node)
-        if tag not in self.VOID:
-            self.node = node
-
-    def handle_endtag(self, tag):
-        node = self.node
-        while node.parent is not None and node.tag != tag:
-            node = node.parent
-        if node.parent is not None:
-            self.node = node.parent
-
-    def handle_data(self, data):
-        self.node.children.append(data)
-
-
-def parse(html: str) -> Node:
-    builder = TreeBuilder()
-    builder.feed(html)
-    return builder.root
 
 
 def uri(value: str) -> dict:

@@ -29,11 +29,18 @@ def test_blocks_after_max_failures_until_the_window_passes():
     limiter.check("a")                       # the window has passed
 
 
-def test_success_resets_and_memory_is_bounded():
-    limiter = FailureLimiter(max_failures=2, window=60, max_clients=100, clock=Clock())
+def test_failures_leave_only_by_age_and_memory_is_bounded():
+    # No reset on success: a valid key between bad ones must not clear them
+    # (tests/test_data_safety.py checks it through the API and the upload page).
+    clock = Clock()
+    limiter = FailureLimiter(max_failures=2, window=60, max_clients=100, clock=clock)
+    assert not hasattr(limiter, "succeeded")
     limiter.failed("a")
-    limiter.succeeded("a")
+    clock.now += 30
     limiter.failed("a")
+    with pytest.raises(TooManyFailures):
+        limiter.check("a")
+    clock.now += 31                          # the first failure is older than the window
     limiter.check("a")
     for n in range(1000):
         limiter.failed(f"client-{n}")

@@ -153,7 +153,7 @@ def test_dry_run_shows_the_problem_next_to_its_row(client, embedded_repo, diw_ke
     assert 'data-rule="holder-id-checksum"' in block and 'data-field="holder_id"' in block
     assert primary_message(block).startswith(getattr(text, lang))
     assert f'<p class="message-other" lang="{other}">{getattr(text, other)}' in block
-    assert f'<td class="bad">{BAD_ID}</td>' in block         # the cell at fault, in its row
+    assert f'<td class="bad"><bdi>{BAD_ID}</bdi></td>' in block     # the cell at fault, in its row
     assert f'<th scope="row" class="rownum">{BAD_ROW}</th>' in block
     assert ("แถวที่ 19" if lang == "th" else "Row 19") in block
     violations = re.findall(r'class="problem severity-violation"', html)

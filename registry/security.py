@@ -9,9 +9,10 @@ one error shape. The hosts answered are:
 
 - the base's host (BASE_IRI), at any port: the service may listen on another port than the
   public one (behind a proxy; tests on a free port);
-- when the base itself is a loopback address or `localhost`, the other loopback names too
-  (`127.0.0.1`, `localhost`): a development or test register is reached as either, and a
-  redirect to one of them stays on the visitor's own machine.
+- the loopback names (`127.0.0.1`, `localhost`, and the base's own when it is a loopback
+  address), whatever the base: a redirect to one of them stays on the visitor's own machine, so
+  they give an attacker nothing, while an operator's health probe, a proxy on the same machine
+  and a development register are answered without naming the public host.
 
 SERVER_NAME is not set: Werkzeug would then build every redirect with the base's port, which is
 wrong for a service listening on another one, while TRUSTED_HOSTS already keeps redirects on
@@ -57,7 +58,7 @@ def trusted_hosts(base: str) -> list[str]:
     host = (urlsplit(base).hostname or "").lower()       # Werkzeug IDNA-encodes it to match
     if _is_loopback(host):
         return sorted({host, *LOOPBACK_NAMES})
-    return [host]
+    return [host, *LOOPBACK_NAMES]
 
 
 def install(app: Flask, base: str) -> None:

@@ -66,8 +66,10 @@ def _on_base_host(location: str, allowed: list[str]) -> bool:
 
 
 def test_trusted_hosts_follow_the_base():
-    assert trusted_hosts("https://licence.example.go.th") == ["licence.example.go.th"]
-    assert trusted_hosts("https://Licence.Example.go.th:8443") == ["licence.example.go.th"]
+    assert trusted_hosts("https://licence.example.go.th") == ["licence.example.go.th",
+                                                              "127.0.0.1", "localhost"]
+    assert trusted_hosts("https://Licence.Example.go.th:8443") == ["licence.example.go.th",
+                                                                   "127.0.0.1", "localhost"]
     assert trusted_hosts("http://127.0.0.1:8000") == ["127.0.0.1", "localhost"]
     assert trusted_hosts("http://localhost:5000") == ["127.0.0.1", "localhost"]
     assert trusted_hosts("http://127.0.0.5") == ["127.0.0.1", "127.0.0.5", "localhost"]
@@ -111,7 +113,7 @@ def test_the_default_test_client_still_works(client):
     assert client.get("/health").get_json()["status"] == "ok"
 
 
-def test_a_public_base_answers_only_its_own_host(tmp_path):
+def test_a_public_base_answers_only_its_own_host_and_loopback(tmp_path):
     app = create_app({"STORE": str(tmp_path / "store"),
                       "BASE_IRI": "https://licence.example.go.th"})
     client = app.test_client()
@@ -120,8 +122,13 @@ def test_a_public_base_answers_only_its_own_host(tmp_path):
             assert client.get("/health", headers={"Host": host}).status_code == 200, host
         moved = client.get("/dumps", headers={"Host": "licence.example.go.th"})
         assert urlsplit(moved.headers["Location"]).hostname == "licence.example.go.th"
-        for host in ("localhost", "127.0.0.1:8000", "evil.example"):
+        for host in ("evil.example", "licence.example.go.th.evil.example", "10.0.0.1"):
             assert client.get("/dumps", headers={"Host": host}).status_code == 400, host
+        # Loopback names are answered, and their redirects stay on the visitor's own machine.
+        for host in ("localhost", "127.0.0.1:8000"):
+            moved = client.get("/dumps", headers={"Host": host})
+            assert moved.status_code == 308, host
+            assert urlsplit(moved.headers["Location"]).hostname in ("localhost", "127.0.0.1")
     finally:
         app.extensions["repository"].close()
 

@@ -16,7 +16,7 @@ from catalogue.examples import load_examples
 from registry import identifiers
 
 from .conftest import BASE
-from .htmltree import parse
+from .htmltree import Node, parse
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 LICENCE = f"{BASE}/id/licence/diw/factory-operation/จ3-106-12/2560"

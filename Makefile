@@ -5,17 +5,21 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test bench bench-crash bench-resolve bench-sparql bench-jsonld clean
+.PHONY: install demo serve lint test bench bench-crash bench-resolve bench-sparql bench-jsonld clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 demo: $(STAMP)          ## serve http://127.0.0.1:8000/ with demo licences (./var/store)
 	$(BIN)/licence-registry serve --demo
+
+lint: $(STAMP)          ## ruff and mypy, as configured in pyproject.toml (CI runs this first)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: $(STAMP)          ## the whole suite, embedded and remote (a real `oxigraph serve`)
 	$(BIN)/python -m pytest

@@ -93,8 +93,8 @@ def map_to_turtle(csv_path: Path, count: int, agency: str, out: Path, catalogue_
     """The licences as the register maps them (current records), as Turtle; and the catalogue."""
     import pyoxigraph as ox
 
-    from registry import rdfmap
     from catalogue.model import catalogue_quads, read_catalogue
+    from registry import rdfmap
     from registry.paths import CATALOGUE_DIR
     from registry.pipeline import validate_csv
     from registry.validation import ValidationContext
@@ -104,7 +104,8 @@ def map_to_turtle(csv_path: Path, count: int, agency: str, out: Path, catalogue_
     report = validate_csv(csv_path.read_bytes(), ValidationContext.for_agency(catalogue, agency))
     lines: list[str] = []
     for record in report.records[:count]:
-        content = rdfmap.content_lines(record, base, catalogue.types[record.key.type].public_register)
+        public_register = catalogue.types[record.key.type].public_register
+        content = rdfmap.content_lines(record, base, public_register)
         lines.extend(content)
         lines.extend(rdfmap.version_lines(
             record, base, version=1, record_digest=rdfmap.digest(content),
@@ -168,7 +169,8 @@ def main() -> None:
         http = http_upload(work_dir / "http-store", csv_path, args.agency)
         print(f"  {http['seconds']} s: {http['answer']}", flush=True)
 
-        naive = None if args.skip_naive else naive_path(work_dir, csv_path, naive_count, args.agency)
+        naive = (None if args.skip_naive
+                 else naive_path(work_dir, csv_path, naive_count, args.agency))
 
     result = {
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, "

@@ -10,8 +10,9 @@ tests/test_upload_formats.py writes them; not timed). Each round times, in this 
 - pyld alone: the same, but pyld's own `to_rdf` writes N-Quads that pyoxigraph then parses (what
   the register did before).
 
-Both must give the same rows (the register's in document order; pyld sorts its N-Quads). The median of the rounds is printed and written to
-bench/out/jsonld.json. Record it in docs/benchmarks.md.
+Both must give the same rows (the register's in document order; pyld sorts its N-Quads). The
+median of the rounds is printed and written to bench/out/jsonld.json. Record it in
+docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -59,10 +59,12 @@ def wrk(url: str, script: Path, seconds: int) -> dict:
                           url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50, p99 = (re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups() for p in ("50", "99"))
-    to_ms = lambda v, unit: float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]  # noqa: E731
+    def to_ms(value, unit):
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"requests_per_s": rate, "p50_ms": round(to_ms(*p50), 2), "p99_ms": round(to_ms(*p99), 2),
-            "errors": int(errors.group(1)) if errors else 0}
+    return {"requests_per_s": rate, "p50_ms": round(to_ms(*p50), 2),
+            "p99_ms": round(to_ms(*p99), 2), "errors": int(errors.group(1)) if errors else 0}
 
 
 def wait_for(url: str) -> None:
@@ -80,7 +82,8 @@ def wait_for(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", type=Path, help="an existing store with licences")
-    parser.add_argument("--count", type=int, default=1_000_000, help="licences to build a store with")
+    parser.add_argument("--count", type=int, default=1_000_000,
+                        help="licences to build a store with")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
@@ -104,15 +107,18 @@ def main() -> None:
     print("preparing the store and a sample of its IRIs …", flush=True)
     prepare(store)
     repo = SharedEmbeddedRepository(store)
-    rows = repo.select("SELECT ?l WHERE { GRAPH ?g { ?l a <https://schema.org/GovernmentPermit> } } "
-                       "LIMIT 300000")
-    licences = int(repo.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?l a "
-                               "<https://schema.org/GovernmentPermit> ; <https://w3id.org/clc/def#version> ?v } }")[0]["n"].value)
+    rows = repo.select("SELECT ?l WHERE { GRAPH ?g { ?l a <https://schema.org/GovernmentPermit> } }"
+                       " LIMIT 300000")
+    counted = repo.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?l a "
+                          "<https://schema.org/GovernmentPermit> ; "
+                          "<https://w3id.org/clc/def#version> ?v } }")
+    licences = int(counted[0]["n"].value)
     del repo
     iris = [r["l"].value for r in rows]
     random.Random(1).shuffle(iris)
     paths = work / "paths.txt"
-    paths.write_text("\n".join(identifiers.iri_to_uri(i[len(BASE):]) for i in iris[:100_000]) + "\n")
+    paths.write_text("\n".join(identifiers.iri_to_uri(i[len(BASE):]) for i in iris[:100_000])
+                     + "\n")
     script = work / "random.lua"
     script.write_text(LUA % paths)
 
@@ -120,7 +126,8 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "registry.cli", "--store", str(store), "serve",
-                               "--port", str(port), "--workers", str(args.workers), "--threads", "4",
+                               "--port", str(port), "--workers", str(args.workers),
+                               "--threads", "4",
                                "--no-access-log"], cwd=ROOT, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -52,14 +52,14 @@ end
 
 # `serve` without the command line, so the worker class can be chosen: same settings, same
 # gunicorn options, only the worker differs.
-LAUNCH = """
+LAUNCH = f"""
 import sys
 from registry.server import run
 from registry.settings import load_settings
 store, port, workers, threads, worker_class = sys.argv[1:]
-run(load_settings({"STORE": store, "BASE_IRI": %r}), host="127.0.0.1", port=int(port),
+run(load_settings({{"STORE": store, "BASE_IRI": {BASE!r}}}), host="127.0.0.1", port=int(port),
     workers=int(workers), threads=int(threads), access_log=False, worker_class=worker_class)
-""" % BASE
+"""
 
 
 class Attack:

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from flask import Response, current_app
 
 from registry.conditional import conditional
-from registry.namespaces import DCAT, DCT, FOAF, Namespace, PREFIXES, RDF, SKOS, SPDX, XSD, th_en
+from registry.namespaces import DCAT, DCT, FOAF, PREFIXES, RDF, SKOS, SPDX, XSD, Namespace, th_en
 from resolver import conneg
 
 from .dumps import current_manifest, dumps_dir, refresh_if_stale
@@ -151,8 +151,8 @@ def dcat_triples(base: str, manifest: dict | None) -> list[ox.Triple]:
     add(catalogue, DCAT.service, service)
 
     add(publisher, RDF.type, FOAF.Agent)
-    for name in th_en(*TEXT["publisher"][:2]):
-        add(publisher, FOAF.name, name)
+    for publisher_name in th_en(*TEXT["publisher"][:2]):
+        add(publisher, FOAF.name, publisher_name)
     add(publisher, DCT.type, ADMS_PUBLISHER.NationalAuthority)
     add(publisher, FOAF.homepage, ox.NamedNode(f"{base}/"))
     add(LICENCE, RDF.type, DCT.LicenseDocument)
@@ -196,7 +196,13 @@ def dcat_triples(base: str, manifest: dict | None) -> list[ox.Triple]:
     out += _reference_types(out)
     # Stable sort: each subject's statements together (Turtle groups them), in the order above;
     # a statement made twice (two datasets share a language) is written once.
-    return sorted(dict.fromkeys(out), key=lambda t: t.subject.value)
+    return sorted(dict.fromkeys(out), key=_subject_value)
+
+
+def _subject_value(triple: ox.Triple) -> str:
+    if isinstance(triple.subject, ox.Triple):    # every subject here is an IRI
+        raise TypeError(f"quoted triple as the subject of {triple}")
+    return triple.subject.value
 
 
 def _reference_types(triples: list[ox.Triple]) -> list[ox.Triple]:
@@ -206,7 +212,7 @@ def _reference_types(triples: list[ox.Triple]) -> list[ox.Triple]:
         ox.Triple(t.object, RDF.type, REFERENCE_CLASSES[t.predicate]) for t in triples
         if t.predicate in REFERENCE_CLASSES and isinstance(t.object, ox.NamedNode)))
     for iri in dict.fromkeys(t.subject for t in out):
-        if iri in REFERENCE_LABELS:
+        if isinstance(iri, ox.NamedNode) and iri in REFERENCE_LABELS:
             predicate, label = REFERENCE_LABELS[iri]
             out.append(ox.Triple(iri, predicate, ox.Literal(label, language="en")))
     return out
@@ -215,7 +221,7 @@ def _reference_types(triples: list[ox.Triple]) -> list[ox.Triple]:
 def _dump_distribution(base: str, doc: str, dataset: ox.NamedNode, entry: dict) -> list[ox.Triple]:
     dist = ox.NamedNode(doc + entry["file"])
     checksum = ox.NamedNode(doc + entry["file"] + "-sha256")
-    triples = [
+    triples: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = [
         (dataset, DCAT.distribution, dist),
         (dist, RDF.type, DCAT.Distribution),
         (dist, DCT.title, ox.Literal(f"{entry['file']} ({entry['format']})", language="en")),
@@ -242,7 +248,7 @@ def _page_distribution(base: str, doc: str, dataset: ox.NamedNode, name: str, pa
                        media_type: str) -> list[ox.Triple]:
     key, label = FORMAT_NAMES[media_type]
     dist = ox.NamedNode(f"{doc}{name}-{key}")
-    return [ox.Triple(*t) for t in (
+    triples: tuple[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal], ...] = (
         (dataset, DCAT.distribution, dist),
         (dist, RDF.type, DCAT.Distribution),
         (dist, DCT.title, ox.Literal(f"{path} ({label})", language="en")),
@@ -253,7 +259,8 @@ def _page_distribution(base: str, doc: str, dataset: ox.NamedNode, name: str, pa
         (dist, DCT.license, LICENCE),
         (dist, DCATAP.availability, EU_AVAILABILITY.STABLE),
         *((dist, DCT.description, text) for text in th_en(*DISTRIBUTION_TEXT[name])),
-    )]
+    )
+    return [ox.Triple(*t) for t in triples]
 
 
 def catalogue_ttl():
@@ -270,5 +277,5 @@ def catalogue_ttl():
     response.headers["Cache-Control"] = "public, max-age=60"
     if manifest:
         response.last_modified = dt.datetime.strptime(
-            manifest["generated"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+            manifest["generated"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     return conditional(response)

@@ -17,8 +17,16 @@ import os
 import threading
 from pathlib import Path
 
-from flask import (Blueprint, Flask, current_app, jsonify, make_response, render_template,
-                   request, send_file)
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    send_file,
+)
 
 from registry.conditional import conditional
 from registry.errors import BadRequest, NotAcceptable, RegistryError
@@ -64,7 +72,8 @@ _WORDS = {
               "triples), regenerated after every upload. Check a file with its SHA-256."),
     "catalogue": ("คำอธิบายชุดข้อมูล (DCAT-AP)", "Dataset description (DCAT-AP)"),
 }
-WORDS = {lang: {key: pair[i] for key, pair in _WORDS.items()} for i, lang in enumerate(("th", "en"))}
+WORDS = {lang: {key: pair[i] for key, pair in _WORDS.items()}
+         for i, lang in enumerate(("th", "en"))}
 
 JSON = "application/json"
 HTML = "text/html"
@@ -119,7 +128,7 @@ def download(name: str):
     for _ in range(2):          # a new generation may replace the files between the two reads
         manifest = current_manifest(folder)
         entry = next((f for f in (manifest or {}).get("files", []) if f["file"] == name), None)
-        if entry is None:
+        if manifest is None or entry is None:      # no manifest: no entry either
             raise DumpNotFound(f"No dump {name[:100]!r}; the files are listed at /dumps/.")
         fmt = next(f for f in FORMATS if f.file == name)
         path = Path(manifest["directory"]) / fmt.file
@@ -135,7 +144,7 @@ def download(name: str):
                 f"generated: try again in a minute.",
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         modified = dt.datetime.strptime(entry["modified"], "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=dt.timezone.utc)
+            tzinfo=dt.UTC)
         try:
             response = send_file(path, mimetype=fmt.content_type, as_attachment=True,
                                  download_name=fmt.file, conditional=True, etag=entry["sha256"],

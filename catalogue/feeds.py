@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -20,10 +21,15 @@ from flask import Blueprint, Response, current_app, request
 from catalogue.model import Catalogue
 from registry import identifiers, thaiid
 from registry.conditional import conditional
-from registry.hiddentext import isolate
 from registry.dates import THAILAND, thai_today
-from registry.errors import (AgencyNotFound, BadRequest, LicenceTypeNotFound, NotAcceptable,
-                             RegistryError)
+from registry.errors import (
+    AgencyNotFound,
+    BadRequest,
+    LicenceTypeNotFound,
+    NotAcceptable,
+    RegistryError,
+)
+from registry.hiddentext import isolate
 from registry.namespaces import XSD, sparql_prefixes
 from registry.queryparams import int_param
 from registry.store import Repository
@@ -106,15 +112,19 @@ _FIRST = {"holder": "dct:subject ?holder ; schema:issuedBy ?issuer",
 
 _HOLDERS = sparql_prefixes("dct", "foaf", "legal") + """
 SELECT ?g ?p ?v WHERE { #VALUES_G#
-  GRAPH ?g { ?l dct:subject ?h . ?h ?p ?v FILTER(?p IN (dct:identifier, legal:legalName, foaf:name)) }
+  GRAPH ?g { ?l dct:subject ?h . ?h ?p ?v
+             FILTER(?p IN (dct:identifier, legal:legalName, foaf:name)) }
 }"""
 _DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 
 
 def expiring(repo: Repository, base: str, query: FeedQuery) -> tuple[list[Expiring], bool]:
     """The licences of the feed, by expiry date, at most MAX_ENTRIES; and whether more matched."""
-    date = lambda d: ox.Literal(d.isoformat(), datatype=XSD.date)       # noqa: E731
-    bindings = {"from": date(query.today), "to": date(query.until)}
+    def date(day: dt.date) -> ox.Literal:
+        return ox.Literal(day.isoformat(), datatype=XSD.date)
+
+    bindings: dict[str, ox.NamedNode | ox.Literal] = {"from": date(query.today),
+                                                      "to": date(query.until)}
     if query.holder_id:
         bindings["holder"] = ox.NamedNode(juristic_person_iri(base, query.holder_id))
     else:
@@ -135,13 +145,15 @@ def expiring(repo: Repository, base: str, query: FeedQuery) -> tuple[list[Expiri
             dt.datetime.fromisoformat(row["modified"].value), int(row["version"].value))
     entries = list(found.values())[:MAX_ENTRIES]
     graphs = list(found)[:MAX_ENTRIES]
-    by_graph = dict(zip(graphs, entries))
+    by_graph = dict(zip(graphs, entries, strict=True))
     for row in repo.select_graphs(_HOLDERS, graphs):
         entry = by_graph[row["g"].value]
         if row["p"].value == _DCT_IDENTIFIER:
             entry.holder_id = row["v"].value
         else:
-            entry.holder_names[row["v"].language or "th"] = row["v"].value
+            name = row["v"]
+            language = name.language if isinstance(name, ox.Literal) else None
+            entry.holder_names[language or "th"] = name.value
     return entries, len(found) > MAX_ENTRIES
 
 
@@ -203,7 +215,9 @@ def read_query(base: str, catalogue: Catalogue) -> FeedQuery:
         return FeedQuery(days, thai_today(), holder_id=_holder_id(holder, base),
                          type=licence_type)
     return FeedQuery(days, thai_today(), type=licence_type,
-                     issuer=_catalogue_code(issuer, catalogue.agencies, AgencyNotFound, "Agency"))
+                     # not None: exactly one of holder and issuer was given (checked above)
+                     issuer=_catalogue_code(cast(str, issuer), catalogue.agencies,
+                                            AgencyNotFound, "Agency"))
 
 
 def _media_type() -> str:
@@ -353,8 +367,8 @@ def icalendar(feed: Feed) -> bytes:
         title = feed.entry_title(licence)
         event = Event()
         event.add("uid", licence_uid(licence.iri))
-        event.add("dtstamp", licence.modified.astimezone(dt.timezone.utc))
-        event.add("last-modified", licence.modified.astimezone(dt.timezone.utc))
+        event.add("dtstamp", licence.modified.astimezone(dt.UTC))
+        event.add("last-modified", licence.modified.astimezone(dt.UTC))
         event.add("sequence", licence.version - 1)
         event.add("dtstart", licence.valid_until)
         event.add("dtend", licence.valid_until + dt.timedelta(days=1))

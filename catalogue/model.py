@@ -14,8 +14,24 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from registry import identifiers
-from registry.namespaces import ADMS, CLC, CLCBCG, CLCES, CLCLEVEL, CPSV, CV, DCT, ELI, FOAF, ORG, \
-    RDF, SKOS, XSD, lit, th_en
+from registry.namespaces import (
+    ADMS,
+    CLC,
+    CLCBCG,
+    CLCES,
+    CLCLEVEL,
+    CPSV,
+    CV,
+    DCT,
+    ELI,
+    FOAF,
+    ORG,
+    RDF,
+    SKOS,
+    XSD,
+    lit,
+    th_en,
+)
 
 
 class CatalogueError(ValueError):
@@ -109,7 +125,8 @@ def read_catalogue(folder: Path) -> Catalogue:
                     bcg_theme=row.get("bcg_theme") or "", phase=int(row["phase"]),
                     eservice_level=row["eservice_level"],
                     public_register=row.get("public_register", "").strip().lower() == "true",
-                    validity_years=int(row["validity_years"]) if row.get("validity_years") else None)
+                    validity_years=(int(row["validity_years"]) if row.get("validity_years")
+                                    else None))
             except (identifiers.InvalidCode, re.error, ValueError, KeyError) as exc:
                 raise CatalogueError(f"{where}: {exc}") from None
     catalogue = Catalogue(types, agencies)
@@ -137,8 +154,9 @@ def _check(catalogue: Catalogue) -> None:
                                  f"does not match its pattern {t.number_pattern}")
 
 
-def catalogue_quads(catalogue: Catalogue, base: str, graph: ox.NamedNode) -> list[ox.Quad]:
-    """The catalogue as RDF (docs/data-model.md), in one named graph."""
+def catalogue_quads(catalogue: Catalogue, base: str, graph: ox.NamedNode | ox.DefaultGraph
+                    ) -> list[ox.Quad]:
+    """The catalogue as RDF (docs/data-model.md), in one graph (named, but for Turtle)."""
     out: list[ox.Quad] = []
 
     def add(s, p, o):
@@ -190,7 +208,8 @@ def catalogue_quads(catalogue: Catalogue, base: str, graph: ox.NamedNode) -> lis
         add(s, CLC.publicRegister, ox.Literal("true" if t.public_register else "false",
                                               datatype=XSD.boolean))
         if t.validity_years is not None:
-            add(s, CLC.typicalValidityYears, ox.Literal(str(t.validity_years), datatype=XSD.integer))
+            add(s, CLC.typicalValidityYears,
+                ox.Literal(str(t.validity_years), datatype=XSD.integer))
     return out
 
 

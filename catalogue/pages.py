@@ -14,8 +14,9 @@ left out), and the figures are kept until the next upload changes the store's li
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -25,7 +26,7 @@ from registry import identifiers
 from registry.bootstrap import graph_iri
 from registry.conditional import conditional
 from registry.errors import BadRequest, NotAcceptable
-from registry.namespaces import DCT, Namespace, RDF, CV, XSD, lit
+from registry.namespaces import CV, DCT, RDF, XSD, Namespace, lit
 from resolver import conneg
 from resolver.page import page_context, preferred_language
 

@@ -199,7 +199,7 @@ def _table(results: dict, base: str) -> dict:
 
 def _query_form_gives_graph(query: str) -> bool | None:
     """True for CONSTRUCT/DESCRIBE, False for SELECT/ASK, None when it is no query we run."""
-    from .sparqlguard import inspect_query     # the endpoint's own reading of the query text
+    from .sparqlguard import inspect_query  # the endpoint's own reading of the query text
 
     try:
         return inspect_query(query).gives_graph

@@ -1,8 +1,10 @@
-"""The SPARQL 1.1 Service Description of /sparql: what it runs, in which formats, with which limits."""
+"""The SPARQL 1.1 Service Description of /sparql: what it runs, in which formats, with which
+limits."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pyoxigraph as ox
 

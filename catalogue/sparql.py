@@ -15,19 +15,36 @@ import threading
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from registry.conditional import conditional
-from registry.errors import (BadRequest, InvalidQuery, NotAcceptable, QueryBusy, QueryMemoryLimit,
-                             QueryTimeLimit,
-                             QueryTooLarge, ReadOnly, RegistryError, ServiceNotAllowed,
-                             StoreUnavailable, UnsupportedMediaType)
+from registry.errors import (
+    BadRequest,
+    InvalidQuery,
+    NotAcceptable,
+    QueryBusy,
+    QueryMemoryLimit,
+    QueryTimeLimit,
+    QueryTooLarge,
+    ReadOnly,
+    RegistryError,
+    ServiceNotAllowed,
+    StoreUnavailable,
+    UnsupportedMediaType,
+)
 from resolver import conneg
 
 from . import sparqlresults as fmt
 from .servicedescription import service_description
 from .sparqlexec import Outcome, ProcessExecutor, QueryFailed, RemoteExecutor
-from .sparqlguard import (MAX_QUERY_CHARS, NotAQuery, QueryForm, ServiceRefused, UpdateRefused,
-                          inspect_query)
+from .sparqlguard import (
+    MAX_QUERY_CHARS,
+    NotAQuery,
+    QueryForm,
+    ServiceRefused,
+    UpdateRefused,
+    inspect_query,
+)
 
 bp = Blueprint("catalogue_sparql", __name__)
 
@@ -188,12 +205,13 @@ def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
         raise StoreUnavailable("The copy of the register that answers SPARQL queries missed a "
                                "commit; an operator must run `licence-registry sync-replica`.",
                                headers={"Retry-After": "60"})
-    if _old_layout(current_app._get_current_object()):
+    # current_app is typed as the Flask app it stands for, not as the LocalProxy it is.
+    if _old_layout(current_app._get_current_object()):  # type: ignore[attr-defined]
         raise StoreUnavailable("This store still keeps private data (agency key hashes, upload "
                                "reports) in its main store, which /sparql would publish. Migrate "
                                "it: `licence-registry backup DIR` then `licence-registry restore "
                                "DIR`.")
-    if _misses_union(current_app._get_current_object()):
+    if _misses_union(current_app._get_current_object()):  # type: ignore[attr-defined]
         raise StoreUnavailable(
             "The SPARQL store's default graph is not the union of its graphs, so queries would "
             "see nothing: set LICENCE_REGISTRY_SPARQL_UNION_PARAMETER to the parameter that "
@@ -266,7 +284,7 @@ def _wants_page(accept: str | None, wanted: str | None) -> bool:
         and bool(accept)
 
 
-def _without_query(accept: str | None, wanted: str | None) -> Response:
+def _without_query(accept: str | None, wanted: str | None) -> BaseResponse:
     media_type = choose_media_type(None, accept, wanted)
     if media_type == HTML:
         return _page("", None)
@@ -326,6 +344,7 @@ def as_table(outcome: Outcome, form: QueryForm) -> dict:
     if not form.gives_graph:
         return json.loads(outcome.body)
     names = ("subject", "predicate", "object")
-    rows = [{n: fmt.json_term(t) for n, t in zip(names, (tr.subject, tr.predicate, tr.object))}
+    rows = [{n: fmt.json_term(t)
+             for n, t in zip(names, (tr.subject, tr.predicate, tr.object), strict=True)}
             for tr in ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)]
     return {"head": {"vars": list(names)}, "results": {"bindings": rows}}

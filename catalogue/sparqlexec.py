@@ -16,11 +16,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import queue
-import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import pyoxigraph as ox
 import requests
@@ -52,7 +51,7 @@ class QueryFailed(Exception):
         self.kind = kind
 
     @classmethod
-    def over_time(cls, time_limit: float, ending: str) -> "QueryFailed":
+    def over_time(cls, time_limit: float, ending: str) -> QueryFailed:
         return cls("time-limit", f"The query ran longer than the time limit ({time_limit:g} s) "
                    f"and {ending}.")
 
@@ -232,7 +231,7 @@ class RemoteExecutor:
                     lines.append(line)
                     if len(lines) >= wanted and form is not QueryForm.ASK:
                         break
-        except (ReadTimeoutError, socket.timeout):
+        except (TimeoutError, ReadTimeoutError):
             raise QueryFailed.over_time(self.time_limit, "was abandoned") from None
         except (ProtocolError, ConnectionError) as exc:
             raise requests.ConnectionError(str(exc)) from exc      # dropped while answering
@@ -258,7 +257,8 @@ def _lines_until(response: requests.Response, deadline: float) -> Iterator[bytes
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise ReadTimeoutError(None, None, "the time limit passed")
+            # urllib3's types ask for the pool; no pool is at hand, and none is read.
+            raise ReadTimeoutError(None, None, "the time limit passed")  # type: ignore[arg-type]
         if sock is not None:
             sock.settimeout(left)
         chunk = raw.read1(1 << 16)
@@ -292,6 +292,7 @@ def _rewrite(lines: list[bytes], form: QueryForm, media_type: str, limit: int,
              time_limit: float):
     """The store's answer (JSON for ASK, TSV for SELECT, N-Triples for graphs) written here."""
     body = b"\n".join(lines) + b"\n"
+    results: ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]
     try:
         if form is QueryForm.ASK:
             results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)

@@ -19,14 +19,14 @@ check is the first of two locks, not the only one.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from registry.sparqllex import LexError, Token, decode_codepoints, tokens
 
 MAX_QUERY_CHARS = 100_000
 
 
-class QueryForm(str, Enum):
+class QueryForm(StrEnum):
     SELECT = "select"
     ASK = "ask"
     CONSTRUCT = "construct"
@@ -67,7 +67,7 @@ def readings(query: str) -> list[tuple[list[Token], LexError | None]]:
     texts = [(query, True)]
     if "\\u" in query or "\\U" in query:
         texts.append((decode_codepoints(query), False))
-    found = []
+    found: list[tuple[list[Token], LexError | None]] = []
     for text, uchar in texts:
         read: list[Token] = []
         try:

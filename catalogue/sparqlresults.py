@@ -12,8 +12,8 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -129,7 +129,8 @@ def write_solutions(variables: Sequence[str], rows: Sequence[Row], media_type: s
             body["truncated"] = True
             body["resultLimit"] = limit
         body["results"] = {"bindings": [
-            {v: json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]}
+            {v: json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+            for row in rows]}
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     if media_type == XML:
         out = ['<?xml version="1.0" encoding="utf-8"?>\n'
@@ -141,7 +142,7 @@ def write_solutions(variables: Sequence[str], rows: Sequence[Row], media_type: s
         for row in rows:
             out.append("<result>")
             out += [f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                    for v, t in zip(variables, row) if t is not None]
+                    for v, t in zip(variables, row, strict=True) if t is not None]
             out.append("</result>")
         out.append("</results></sparql>\n")
         return "".join(out).encode()
@@ -178,8 +179,8 @@ PREFIXES = {name: str(ns) for name, ns in (
 
 
 def write_triples(triples: Sequence[ox.Triple], media_type: str) -> bytes:
-    kwargs = {"prefixes": PREFIXES} if media_type == TURTLE else {}
-    return ox.serialize(triples, format=GRAPH_FORMATS[media_type], **kwargs) or b""
+    prefixes = PREFIXES if media_type == TURTLE else None
+    return ox.serialize(triples, format=GRAPH_FORMATS[media_type], prefixes=prefixes) or b""
 
 
 class WrongFormat(ValueError):
@@ -244,13 +245,21 @@ def _capped_tsv(results: ox.QuerySolutions, limit: int) -> tuple[bytes, list[byt
     """(header line, at most `limit` row lines, whether there were more)."""
     sink = _LineCap(limit + 2)          # the header, `limit` rows and one more to know
     try:
-        results.serialize(sink, format=ox.QueryResultsFormat.TSV)
+        # pyoxigraph writes to anything with write(); its stubs ask for IO[bytes].
+        results.serialize(sink, format=ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
     except _Enough:
         pass
     header, *rows = b"".join(sink.parts).split(b"\n")
     # What follows the last newline is nothing (all written) or a line cut short (stopped).
     rows = rows[:-1][:limit + 1]
     return header, rows[:limit], len(rows) > limit
+
+
+def _parse_tsv(tsv: bytes) -> ox.QuerySolutions:
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    if isinstance(solutions, ox.QueryBoolean):      # never: TSV has no boolean form
+        raise ValueError("TSV query results read as a boolean")
+    return solutions
 
 
 def _write_tsv_rows(header: bytes, rows: list[bytes], media_type: str, truncated: bool,
@@ -261,12 +270,12 @@ def _write_tsv_rows(header: bytes, rows: list[bytes], media_type: str, truncated
     if not header:      # no variables (`SELECT * {}`): TSV cannot say how many empty rows
         return write_solutions([], [[] for _ in rows], media_type, truncated=truncated,
                                limit=limit)
-    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    solutions = _parse_tsv(tsv)
     if media_type in _NATIVE and not truncated:
-        body = solutions.serialize(format=_NATIVE[media_type])     # pyoxigraph's own writers
+        body = solutions.serialize(format=_NATIVE[media_type]) or b""  # pyoxigraph's writers
         if media_type != XML or _XML_NEEDS_CARE.search(body) is None:
             return body
-        solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+        solutions = _parse_tsv(tsv)
     variables = [v.value for v in solutions.variables]
     return write_solutions(variables, [list(s) for s in solutions], media_type,
                            truncated=truncated, limit=limit)

@@ -2,8 +2,8 @@
 
 pyoxigraph cannot interrupt a query, so each query runs in a process of its own that the web
 process kills when the time limit passes (catalogue/sparqlexec.py). The process runs at a lower
-CPU priority than the web workers (nice 19) and with a cap on its memory, so a hostile query slows only
-itself. It opens the newest checkpoint (registry/store/snapshots.py) read-only: it can neither
+CPU priority than the web workers (nice 19) and with a cap on its memory, so a hostile query slows
+only itself. It opens the newest checkpoint (registry/store/snapshots.py) read-only: it can neither
 write nor see anything but the main store, which holds public data only. Before its first task
 it locks itself out of the network (catalogue/netlock.py), so not even a SERVICE that got past
 the guard can reach another server.
@@ -75,6 +75,7 @@ def serve(conn, memory_limit_bytes: int) -> None:
         except OSError as exc:
             conn.send(("store-error", str(exc)))
             continue
+        answer: tuple[object, ...]     # (outcome, *what it carries)
         try:
             answer = ("ok", *evaluate(opened[1], task["query"], task["media_type"],
                                       task["limit"], task.get("base_iri")))

@@ -7,22 +7,28 @@ change set and answers 200 with the counts and the upload id.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv
-from .errors import (InvalidUpload, OutOfScope, TooManyRequests, Unauthorised,
-                     UnsupportedMediaType, UploadNotFound)
-from .keys import agency_for_key
 from .csvsafe import safe_csv
+from .errors import (
+    InvalidUpload,
+    OutOfScope,
+    TooManyRequests,
+    Unauthorised,
+    UnsupportedMediaType,
+    UploadNotFound,
+)
+from .keys import agency_for_key
 from .openapi import openapi
+from .pipeline import commit, validate_upload
 from .queryparams import bool_param, int_param
 from .ratelimit import TooManyFailures
-from .uploads import list_uploads, upload_report
-from .pipeline import commit, validate_upload
 from .uploadformats import ACCEPTED_TYPES
+from .uploads import list_uploads, upload_report
 from .validation import ValidationContext
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -129,9 +135,9 @@ def process_upload(agency: str, media_type: str, body: bytes | Callable[[], byte
         report = validate_upload(media_type, data,
                                  ValidationContext.for_agency(catalogue, agency, base), base)
     except InvalidCsv as exc:
-        raise InvalidUpload(exc.en, problems=[{"row": exc.row, "field": exc.field, "rule": "csv",
-                                                    "severity": "Violation",
-                                                    "message": {"th": exc.th, "en": exc.en}}])
+        problem = {"row": exc.row, "field": exc.field, "rule": "csv", "severity": "Violation",
+                   "message": {"th": exc.th, "en": exc.en}}
+        raise InvalidUpload(exc.en, problems=[problem]) from exc
     problems = [p.as_json() for p in report.problems]
     if any(p.rule == "issuer-scope" for p in report.violations):
         raise OutOfScope(f"Agency {agency!r} may publish only for "
@@ -145,5 +151,6 @@ def process_upload(agency: str, media_type: str, body: bytes | Callable[[], byte
                 "licences": len(report.records), "problems": problems}
     result = commit(repo, report.records, base=base, catalogue=catalogue, agency=agency,
                     problems=report.problems)
-    from catalogue.dumps import request_regeneration; request_regeneration(current_app)  # noqa: E702,I001
+    from catalogue.dumps import request_regeneration
+    request_regeneration(current_app)
     return {"dry_run": False, **result.as_json(), "rows": report.rows, "problems": problems}

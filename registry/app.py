@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -44,8 +45,10 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     app.register_blueprint(catalogue_terms_bp)
     from resolver.fastpath import IdFastPath
     app.wsgi_app = IdFastPath(app.wsgi_app, repo, settings["BASE_IRI"])  # type: ignore[method-assign]
-    from .uploadpage import bp as upload_page_bp; app.register_blueprint(upload_page_bp)
-    from .schemas import bp as schemas_bp; app.register_blueprint(schemas_bp)
+    from .uploadpage import bp as upload_page_bp
+    app.register_blueprint(upload_page_bp)
+    from .schemas import bp as schemas_bp
+    app.register_blueprint(schemas_bp)
     from catalogue import dumpviews, feeds, pages, querypage, sparql
     for module in (sparql, querypage, pages, dumpviews, feeds):
         app.register_blueprint(module.bp)

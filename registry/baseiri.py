@@ -21,9 +21,10 @@ finds one catalogue under the configured base records it. Readers without the pr
 from __future__ import annotations
 
 import mmap
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -105,7 +106,8 @@ def dataset_bases(public: Path, private: Path) -> StoreBases:
     the base they were minted under, read as `store_bases` reads a store."""
     recorded = None
     for quad in _quads_on_lines_with(private, RECORD_GRAPH.encode()):
-        if quad.graph_name == ox.NamedNode(RECORD_GRAPH) and quad.predicate == _MINTED_UNDER:
+        if quad.graph_name == ox.NamedNode(RECORD_GRAPH) and quad.predicate == _MINTED_UNDER \
+                and not isinstance(quad.object, ox.Triple):     # always: record_change's literal
             recorded = quad.object.value
     graphs = {q.graph_name.value for q in _quads_on_lines_with(public, _CATALOGUE_SUFFIX.encode())
               if isinstance(q.graph_name, ox.NamedNode)}

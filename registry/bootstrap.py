@@ -32,7 +32,7 @@ def is_public_graph(base: str, graph: str) -> bool:
 
 
 def _turtle_quads(folder: Path, graph: ox.NamedNode) -> list[ox.Quad]:
-    quads = []
+    quads: list[ox.Quad] = []
     for path in sorted(folder.glob("*.ttl")):
         quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
                      for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
@@ -53,7 +53,8 @@ def init_store(repo: Repository, base: str, catalogue_dir: Path = CATALOGUE_DIR)
     if problem:
         raise BaseIriMismatch(problem, bases.all, base)
     catalogue = read_catalogue(catalogue_dir)
-    graphs = {name: ox.NamedNode(graph_iri(base, name)) for name in ("vocab", "shapes", "catalogue")}
+    graphs = {name: ox.NamedNode(graph_iri(base, name))
+              for name in ("vocab", "shapes", "catalogue")}
     quads = (_turtle_quads(VOCAB_DIR, graphs["vocab"]) + _turtle_quads(SHAPES_DIR, graphs["shapes"])
              + catalogue_quads(catalogue, base, graphs["catalogue"]))
     if bases.recorded != base:
@@ -61,7 +62,8 @@ def init_store(repo: Repository, base: str, catalogue_dir: Path = CATALOGUE_DIR)
     repo.apply(ChangeSet.from_quads(quads, replace=[g.value for g in graphs.values()]))
     counts: dict[str, int] = defaultdict(int)
     for quad in quads:
-        counts[quad.graph_name.value.rsplit("/", 1)[-1]] += 1
+        if isinstance(quad.graph_name, ox.NamedNode):     # all are: each part names its graph
+            counts[quad.graph_name.value.rsplit("/", 1)[-1]] += 1
     return dict(counts)
 
 

@@ -82,7 +82,8 @@ def _progress(total: int | None, desc: str, unit: str = "row"):
               "[default: http://127.0.0.1:8000, or $LICENCE_REGISTRY_BASE_IRI].")
 @click.pass_context
 def main(ctx: click.Context, store: str | None, store_url: str | None, base_iri: str | None):
-    """Central Licence Catalogue (แคตตาล็อกใบอนุญาตกลาง): one IRI for every Thai government licence."""
+    """Central Licence Catalogue (แคตตาล็อกใบอนุญาตกลาง): one IRI for every Thai government
+    licence."""
     try:
         settings = load_settings({"STORE": store, "STORE_URL": store_url, "BASE_IRI": base_iri})
     except SettingsError as exc:
@@ -115,7 +116,8 @@ def init(ctx: click.Context):
 
 
 @main.command()
-@click.option("--issuer", required=True, metavar="CODE", help="Issuing agency code, e.g. bma-bangrak.")
+@click.option("--issuer", required=True, metavar="CODE",
+              help="Issuing agency code, e.g. bma-bangrak.")
 @click.option("--type", "type_code", required=True, metavar="CODE",
               help="Licence type code, e.g. building-construction.")
 @click.argument("number")
@@ -284,10 +286,10 @@ def agency_key(ctx: click.Context, code: str, revoke: str | None, list_only: boo
         if code not in load_catalogue(repo).agencies:
             raise Refused(f"Unknown agency {code!r}.")
         if list_only:
-            for key in list_keys(repo, settings["BASE_IRI"]):
-                if key.agency == code:
-                    click.echo(f"{key.id}  created {key.created}"
-                               f"{'  REVOKED' if key.revoked else ''}")
+            for listed in list_keys(repo, settings["BASE_IRI"]):
+                if listed.agency == code:
+                    click.echo(f"{listed.id}  created {listed.created}"
+                               f"{'  REVOKED' if listed.revoked else ''}")
             return
         if revoke:
             found = revoke_key(repo, settings["BASE_IRI"], code, revoke)
@@ -359,7 +361,8 @@ def dump(ctx: click.Context, out: str):
                 public = (q for q in ox.parse(raw, format=ox.RdfFormat.N_QUADS)
                           if isinstance(q.graph_name, ox.DefaultGraph)
                           or is_public_graph(base, q.graph_name.value))
-                ox.serialize(public, handle, format=ox.RdfFormat.N_QUADS)
+                # pyoxigraph writes to any binary file; its stubs ask for IO[bytes] alone.
+                ox.serialize(public, handle, format=ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
     finally:
         repo.close()
     with open(out, "rb") as handle:
@@ -412,6 +415,8 @@ def dumps(ctx: click.Context, dumps_dir: str | None):
         raise Refused(f"The dumps could not be made (the previous ones are kept): {exc}") from None
     finally:
         repo.close()
+    if manifest is None:     # never: regenerate waits for a running generator, then generates
+        raise Refused("The dumps could not be made: another generator held the lock.")
     for entry in manifest["files"]:
         click.echo(f"{Path(manifest['directory']) / entry['file']}  {entry['size']} bytes  "
                    f"sha256:{entry['sha256']}")
@@ -439,7 +444,7 @@ def backup(ctx: click.Context, directory: str):
     sha = hashlib.sha256((folder / "dataset.nq.gz").read_bytes()).hexdigest()
     manifest = {"format": "application/n-quads+gzip", "file": "dataset.nq.gz", "sha256": sha,
                 "quads": count, "base_iri": _settings(ctx)["BASE_IRI"],
-                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     click.echo(f"Backed up {count} quads to {folder}.")
 
@@ -456,7 +461,8 @@ def restore(ctx: click.Context, directory: str):
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         data = (folder / manifest["file"]).read_bytes()
     except (OSError, ValueError, KeyError) as exc:
-        raise Refused(f"{folder} is not a backup made by `licence-registry backup`: {exc}") from None
+        raise Refused(
+            f"{folder} is not a backup made by `licence-registry backup`: {exc}") from None
     if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise Refused(f"{folder / manifest['file']} does not match the SHA-256 in its manifest: "
                       "the backup is damaged; nothing was changed.")
@@ -604,8 +610,13 @@ def check_links(ctx: click.Context, agency: str | None):
     links are findings: they are listed and the exit code is still 0. Exit 1 when the store or
     the agency is invalid.
     """
-    from resolver.linkcheck import (Policy, check_urls, documents_to_check, record_results,
-                                    recorded_issuers)
+    from resolver.linkcheck import (
+        Policy,
+        check_urls,
+        documents_to_check,
+        record_results,
+        recorded_issuers,
+    )
 
     settings = _settings(ctx)
     base = settings["BASE_IRI"]

@@ -13,10 +13,11 @@ so it carries every header the route set (ETag, Vary, Cache-Control, CORS), as �
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response as BaseResponse
 
 
-def conditional(response: Response, etag: str | None = None) -> Response:
+def conditional(response: BaseResponse, etag: str | None = None) -> BaseResponse:
     """Give `response` its validator — `etag`, or one over the body when None — and turn it
     into a 304 when the request's If-None-Match (or, without one, If-Modified-Since against the
     response's Last-Modified) says the client's copy is current."""

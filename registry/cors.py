@@ -49,6 +49,8 @@ def is_open(endpoint: str | None) -> bool:
 def _open_methods() -> list[str]:
     """The methods other origins may use on this URL: those of its routes that are open."""
     adapter = current_app.create_url_adapter(request)
+    if adapter is None:             # never: one is always made for a request
+        return []
     try:
         allowed = adapter.allowed_methods()
     except HTTPException:           # e.g. a redirect to the canonical form
@@ -78,7 +80,8 @@ def preflight() -> Response | None:
         return None                 # Flask's own OPTIONS answer, without CORS: refused
     response = Response(status=204)
     response.access_control_allow_origin = "*"
-    response.access_control_allow_methods = methods
+    # Werkzeug writes any list of names; it types the property as the HeaderSet it reads.
+    response.access_control_allow_methods = methods  # type: ignore[assignment]
     if request.access_control_request_headers:
         response.access_control_allow_headers = request.access_control_request_headers
     response.access_control_max_age = MAX_AGE

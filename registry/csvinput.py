@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .records import COLUMNS, column_for_header
 
@@ -100,10 +100,11 @@ def read_csv(text: str) -> CsvRows:
                     f"Row {number} has {len(values)} cells but there are {width} columns.",
                     f"แถวที่ {number} มี {len(values)} ช่อง แต่มีคอลัมน์ {width} คอลัมน์",
                     row=number)
-            for column, value in zip(columns, values):
+            # Short rows (missing trailing cells) are read as those cells left empty.
+            for column, value in zip(columns, values, strict=False):
                 if len(value) > MAX_CELL_CHARS:
                     raise _too_long(number, column, len(value))
-            yield number, dict(zip(columns, values))
+            yield number, dict(zip(columns, values, strict=False))
 
     return CsvRows(columns, rows())
 

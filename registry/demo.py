@@ -12,15 +12,40 @@ import hashlib
 import io
 import random
 import re
+
 try:                                    # Python ≥ 3.11 keeps the regex parser here
-    import re._parser as sre_parse      # type: ignore[import-not-found]
-    from re._constants import (ANY, BRANCH, CATEGORY, IN, LITERAL, MAX_REPEAT, MIN_REPEAT,  # type: ignore[import-not-found]
-                               NEGATE, NOT_LITERAL, RANGE, SUBPATTERN, CATEGORY_DIGIT)
+    import re._parser as sre_parse  # type: ignore[import-not-found]
+    from re._constants import (  # type: ignore[import-not-found]
+        ANY,
+        BRANCH,
+        CATEGORY,
+        CATEGORY_DIGIT,
+        IN,
+        LITERAL,
+        MAX_REPEAT,
+        MIN_REPEAT,
+        NEGATE,
+        NOT_LITERAL,
+        RANGE,
+        SUBPATTERN,
+    )
 except ImportError:                     # pragma: no cover
-    import sre_parse                    # type: ignore[no-redef]
-    from sre_constants import (ANY, BRANCH, CATEGORY, IN, LITERAL, MAX_REPEAT, MIN_REPEAT,  # type: ignore[no-redef]
-                               NEGATE, NOT_LITERAL, RANGE, SUBPATTERN, CATEGORY_DIGIT)
-from typing import Iterator
+    import sre_parse
+    from sre_constants import (
+        ANY,
+        BRANCH,
+        CATEGORY,
+        CATEGORY_DIGIT,
+        IN,
+        LITERAL,
+        MAX_REPEAT,
+        MIN_REPEAT,
+        NEGATE,
+        NOT_LITERAL,
+        RANGE,
+        SUBPATTERN,
+    )
+from collections.abc import Iterator
 
 from catalogue.model import Catalogue
 
@@ -82,8 +107,10 @@ def realistic_number(example: str, pattern: re.Pattern[str], rng: random.Random,
     if example:
         year = _BE_YEAR.search(example) or _BE_YEAR_SHORT.search(example)
         start, end = year.span() if year else (len(example), len(example))
-        fresh = lambda text: "".join(str(rng.randint(0, 9)) if ch.isdigit() else ch  # noqa: E731
-                                     for ch in text)
+
+        def fresh(text: str) -> str:
+            return "".join(str(rng.randint(0, 9)) if ch.isdigit() else ch for ch in text)
+
         printed_year = str(be_year)[-(end - start):] if year else ""
         candidate = fresh(example[:start]) + printed_year + fresh(example[end:])
         if pattern.fullmatch(candidate):
@@ -129,12 +156,12 @@ def _holder(rng: random.Random) -> dict[str, str]:
         return {"holder_type": "juristic", "holder_id": ident,
                 "holder_name": f"บริษัท {_COMPANY_TH[i]} จำกัด",
                 "holder_name_en": f"{_COMPANY_EN[i]} Co., Ltd."}
-    f, l = rng.randrange(len(_FIRST_TH)), rng.randrange(len(_LAST_TH))
+    first, last = rng.randrange(len(_FIRST_TH)), rng.randrange(len(_LAST_TH))
     ident = with_check_digit(str(rng.randint(1, 8)) + "".join(str(rng.randint(0, 9))
                                                             for _ in range(11)))
     return {"holder_type": "natural", "holder_id": ident,
-            "holder_name": f"{_FIRST_TH[f]} {_LAST_TH[l]}",
-            "holder_name_en": f"{_FIRST_EN[f]} {_LAST_EN[l]}"}
+            "holder_name": f"{_FIRST_TH[first]} {_LAST_TH[last]}",
+            "holder_name_en": f"{_FIRST_EN[first]} {_LAST_EN[last]}"}
 
 
 def demo_rows(catalogue: Catalogue, count: int, seed: int = SEED,
@@ -144,7 +171,7 @@ def demo_rows(catalogue: Catalogue, count: int, seed: int = SEED,
 
     With `agency`, only issuers in that agency's scope (a batch that agency may upload).
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 — seeded on purpose: repeatable demo data, no secrets
     scope = catalogue.scope_of(agency) if agency else None
     types = [t for t in sorted(catalogue.types.values(), key=lambda t: t.code)
              if scope is None or t.authorities & scope]
@@ -193,7 +220,8 @@ def demo_rows(catalogue: Catalogue, count: int, seed: int = SEED,
                 "document_url": f"https://eservice.{issuer}.go.th/licences/{digest[:16]}.pdf",
                 "document_sha256": digest, "document_media_type": "application/pdf",
                 "document_access": "restricted" if restricted else "public",
-                "document_login_url": f"https://eservice.{issuer}.go.th/login" if restricted else "",
+                "document_login_url": (f"https://eservice.{issuer}.go.th/login" if restricted
+                                       else ""),
             })
         if rng.random() < 0.3:
             row["conditions"] = "ต้องแสดงใบอนุญาตไว้ในที่เปิดเผย เห็นได้ง่าย ณ สถานประกอบการ"

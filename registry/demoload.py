@@ -15,7 +15,6 @@ from .pipeline import commit
 from .store import Repository
 from .validation import ValidationContext, check_batch
 
-
 # Any licence, under any base and in any graph (old versions included): one index lookup.
 _ANY_LICENCE = "ASK { GRAPH ?g { ?licence a <https://schema.org/GovernmentPermit> } }"
 _LICENCES = ("SELECT (COUNT(DISTINCT ?licence) AS ?n) "
@@ -52,7 +51,8 @@ def load_demo_into(settings: dict, count: int) -> None:
     repo = open_repository(settings, create=True)
     try:
         if repo.ask(_ANY_LICENCE):
-            held = int(repo.one(_LICENCES)["n"].value)
+            counted = repo.one(_LICENCES)          # a COUNT always gives its one row
+            held = int(counted["n"].value) if counted else 0
             print(f"Demo data not loaded: the store ({where}) already holds {held} "
                   f"licence{'' if held == 1 else 's'}; serving them as they are.", flush=True)
             return

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 from waitress.task import ErrorTask, WSGITask
 from waitress.utilities import RequestEntityTooLarge, RequestHeaderFieldsTooLarge
@@ -34,6 +36,15 @@ class _AccessLogged:
     """Counts the body bytes an answer writes and logs the answer when it is done."""
 
     body_bytes = 0
+    # What this reads of the waitress task it is mixed into (waitress ships no types), and of
+    # the task classes below; declared only, so nothing here shadows them.
+    channel: Any
+    request: Any
+    start_time: float
+    status: str
+    response_headers: list[tuple[str, str]]
+    content_length: int | None
+    _log_environ: Callable[[], dict]
 
     def write(self, data):
         if data:

@@ -26,8 +26,9 @@ import logging
 import os
 import resource
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from gunicorn.workers.base import Worker
 from waitress import wasyncore
@@ -57,7 +58,7 @@ class Limits:
     body_min_rate: int
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "Limits":
+    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
         return cls(settings["FRONT_HEADER_TIMEOUT"], settings["FRONT_BODY_TIMEOUT"],
                    settings["FRONT_BODY_MIN_RATE"])
 

@@ -76,5 +76,8 @@ def mark_superseded(repo: Repository) -> int:
         if rows:
             repo.apply(ChangeSet.from_quads(
                 ox.Quad(row["licence"], terms.SUPERSEDED_BY_VERSION,
-                        ox.Literal(int(row["older"].value) + 1), row["g"]) for row in rows))
+                        ox.Literal(int(row["older"].value) + 1), row["g"]) for row in rows
+                # always: a subject or a graph name is never a literal
+                if not isinstance(row["licence"], ox.Literal)
+                and not isinstance(row["g"], ox.Literal)))
     return len(rows)

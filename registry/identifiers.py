@@ -23,7 +23,7 @@ _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _DASHES = {cp: "-" for cp in (*range(0x2010, 0x2016), 0x2212, 0xFE58, 0xFE63, 0xFF0D)}
 # Characters that are invisible or spacing but not all caught by str.isspace().
 _INVISIBLE = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00A0, 0x180E, 0x00AD}
-_STEP2 = {**_THAI_DIGITS, **_FULL_WIDTH}
+_STEP2: dict[int, str | int] = {**_THAI_DIGITS, **_FULL_WIDTH}
 _ALLOWED_PUNCTUATION = set("-./()_")
 
 
@@ -106,7 +106,8 @@ def canonical_number(printed: str) -> str:
     if len(text) > MAX_NUMBER_LENGTH:
         raise InvalidNumber(
             "number-characters",
-            f"The licence number is {len(text)} characters long; at most {MAX_NUMBER_LENGTH} are allowed.",
+            f"The licence number is {len(text)} characters long; "
+            f"at most {MAX_NUMBER_LENGTH} are allowed.",
             f"เลขที่ใบอนุญาตยาว {len(text)} ตัวอักษร เกินกว่า {MAX_NUMBER_LENGTH} ตัวอักษรที่อนุญาต",
         )
     return text

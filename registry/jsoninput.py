@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from jsonschema import Draft202012Validator
 

@@ -65,7 +65,8 @@ def _write(repo: Repository, base: str, keys: list[KeyRecord]) -> None:
         node = ox.NamedNode(f"{base}/id/key/{key.hash}")
         agency = ox.NamedNode(identifiers.agency_iri(base, key.agency))
         quads += [
-            ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), _KEY, graph),
+            ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), _KEY,
+                    graph),
             ox.Quad(node, _HASH, ox.Literal(key.hash), graph),
             ox.Quad(node, _FOR, agency, graph),
             ox.Quad(agency, ox.NamedNode("http://purl.org/dc/terms/identifier"),
@@ -82,7 +83,7 @@ def issue_key(repo: Repository, base: str, agency: str) -> tuple[str, KeyRecord]
     """A new key for `agency`: the key itself (to show once) and what is stored about it."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     record = KeyRecord(hash_key(key)[:12], agency, hash_key(key),
-                       dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), False)
+                       dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), False)
     with repo.private.writing():
         _write(repo, base, [*list_keys(repo, base), record])
     return key, record

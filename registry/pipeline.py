@@ -10,19 +10,20 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TextIO
 
 import pyoxigraph as ox
 
 from catalogue.model import Catalogue
 
 from . import identifiers, rdfmap
-from .uploadformats import read_upload
 from .problems import WARNING, Problem
 from .records import LicenceRecord
 from .store import ChangeSet, Repository
+from .uploadformats import read_upload
 from .validation import ValidationContext, check_batch
 
 Progress = Callable[[int], None]
@@ -102,22 +103,24 @@ class PayloadFiles:
         self.folder = folder
         self.part_quads = part_quads
         self.paths: list[Path] = []
-        self._handle = None
+        self._handle: TextIO | None = None
         self._in_part = 0
 
     def add(self, lines: list[str]) -> None:
-        if self._handle is None or self._in_part + len(lines) > self.part_quads:
-            self._next_part()
-        self._handle.write("\n".join(lines))
-        self._handle.write("\n")
+        handle = self._handle
+        if handle is None or self._in_part + len(lines) > self.part_quads:
+            handle = self._next_part()
+        handle.write("\n".join(lines))
+        handle.write("\n")
         self._in_part += len(lines)
 
-    def _next_part(self) -> None:
+    def _next_part(self) -> TextIO:
         self.close()
         fd, name = tempfile.mkstemp(suffix=".nq", dir=self.folder)
         self.paths.append(Path(name))
-        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        self._handle = handle = os.fdopen(fd, "w", encoding="utf-8")
         self._in_part = 0
+        return handle
 
     def close(self) -> None:
         if self._handle is not None:
@@ -187,7 +190,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
     A licence already in the register with the same content is left alone (unchanged); with
     different content its current record is kept as an immutable version graph and replaced.
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     timestamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     upload_id = new_upload_id(now)
     upload_iri = f"{base}/id/upload/{upload_id}"
@@ -201,7 +204,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
         payload = PayloadFiles(repo.scratch_dir())
         try:
             updated: list[tuple[LicenceRecord, str, dict]] = []
-            for rec, graph in _counted(zip(records, graphs), progress):
+            for rec, graph in _counted(zip(records, graphs, strict=True), progress):
                 public_register = catalogue.types[rec.key.type].public_register
                 lines = rdfmap.content_lines(rec, base, public_register)
                 record_digest = rdfmap.digest(lines)
@@ -225,7 +228,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
             replace.append(upload_graph_iri(base, upload_id))
             payload.close()
             repo.private.apply(_report_change(base, upload_iri, upload_id, problems or []))
-            repo.apply(ChangeSet(replace=replace, payload=payload.paths))
+            repo.apply(ChangeSet(replace=replace, payload=[*payload.paths]))
         finally:
             payload.remove()
     return result
@@ -279,4 +282,4 @@ def _upload_lines(base: str, upload_iri: str, agency: str, timestamp: str,
         quads.append(ox.Quad(subject, ox.NamedNode(clc + name),
                              ox.Literal(str(getattr(result, name)),
                                         datatype=ox.NamedNode(xsd + "integer")), graph))
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode()
+    return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode()

@@ -63,7 +63,8 @@ class Problem:
 
 
 def problem(row: int | str, field: str, rule: str, en: str = "", th: str = "") -> Problem:
-    """A problem worded by the standard, with the specific detail (value, expected form) after it."""
+    """A problem worded by the standard, with the specific detail (value, expected form) after
+    it."""
     text = rule_texts().get(rule) or RuleText(rule, rule, VIOLATION)
     return Problem(row, field, rule, text.severity,
                    f"{text.th} {th}".strip() if th else text.th,

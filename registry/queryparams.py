@@ -7,11 +7,17 @@ so twenty or five thousand digits are refused by name like any other number out 
 
 from __future__ import annotations
 
+from typing import overload
+
 from flask import request
 
 from .errors import BadRequest
 
 
+@overload
+def int_param(name: str, *, default: int, minimum: int, maximum: int) -> int: ...
+@overload
+def int_param(name: str, *, default: None, minimum: int, maximum: int) -> int | None: ...
 def int_param(name: str, *, default: int | None, minimum: int, maximum: int) -> int | None:
     """The parameter `name` as a whole number from `minimum` to `maximum`; `default` when it is
     absent or empty. BadRequest, naming the parameter, when given twice or not such a number."""

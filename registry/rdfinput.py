@@ -31,8 +31,8 @@ from __future__ import annotations
 import copy
 import io
 import json
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -67,10 +67,10 @@ _SET_ON_COMMIT = frozenset({T.VERSION, T.RECORD_DIGEST, T.MODIFIED, T.WAS_GENERA
 
 
 def _short(iri: str) -> str:
-    for prefix, ns in (("rdf:", _RDF), ("clc:", _CLC), ("dct:", _DCT), ("schema:", _SCHEMA),
-                       ("adms:", _ADMS), ("spdx:", _SPDX), ("locn:", _LOCN)):
-        if iri.startswith(ns):
-            return prefix + iri[len(ns):]
+    for prefix, space in (("rdf:", _RDF), ("clc:", _CLC), ("dct:", _DCT), ("schema:", _SCHEMA),
+                          ("adms:", _ADMS), ("spdx:", _SPDX), ("locn:", _LOCN)):
+        if iri.startswith(space):
+            return prefix + iri[len(space):]
     return f"<{iri}>"
 
 
@@ -199,7 +199,7 @@ def _document_loader(url: str):
     return load
 
 
-def _refused_in(exc: BaseException) -> str | None:
+def _refused_in(exc: BaseException | None) -> str | None:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -374,7 +374,7 @@ def prepare_for_rdf(expanded) -> None:
         counter += 1
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -408,7 +408,7 @@ class _Index:
         self.juristic_prefix = f"{base}/id/juristic-person/"
 
     @classmethod
-    def build(cls, quads: Iterable[ox.Quad], base: str) -> "_Index":
+    def build(cls, quads: Iterable[ox.Quad], base: str) -> _Index:
         index = cls(base)
         add = index.dataset.add
         permits, references, graphs = index.permits, index.references, index.graphs
@@ -640,7 +640,7 @@ class _Index:
         for wanted in (lambda k: k is not None and k.issuer != issuer,
                        lambda k: k is None,
                        lambda k: k != minted):
-            for iri, k in zip(candidates, keys):
+            for iri, k in zip(candidates, keys, strict=True):
                 if wanted(k):
                     return iri
         return candidates[-1]

@@ -59,6 +59,7 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
         add(f"{L} {_T['VALID_UNTIL']} {_literal(rec.valid_until.isoformat(), datatype='date')}{g}")
     if rec.status_reason:
         add(f"{L} {_T['STATUS_REASON']} {_literal(rec.status_reason, 'th')}{g}")
+    name_predicate: str | None
     if rec.holder_type == "juristic":
         H = f"<{base}/id/juristic-person/{rec.holder_id}>"
         add(f"{L} {_T['SUBJECT']} {H}{g}")
@@ -103,7 +104,8 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
             C = f"<{iri}#checksum>"
             add(f"{D} {_T['CHECKSUM']} {C}{g}")
             add(f"{C} {_T['ALGORITHM']} {_T['SHA256']}{g}")
-            add(f"{C} {_T['CHECKSUM_VALUE']} {_literal(rec.document_sha256, datatype='hexBinary')}{g}")
+            value = _literal(rec.document_sha256, datatype="hexBinary")
+            add(f"{C} {_T['CHECKSUM_VALUE']} {value}{g}")
     return out
 
 

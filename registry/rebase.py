@@ -24,9 +24,9 @@ import hashlib
 import itertools
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pyoxigraph as ox
 
@@ -99,18 +99,21 @@ def _fingerprint(quads: list[ox.Quad], licence: ox.NamedNode, graph: str) -> str
 
 def _refingerprint(old: list[ox.Quad], new: list[ox.Quad], graph: str, rewrite: _Rewriter,
                    result: Rebased) -> list[ox.Quad]:
-    digests = [i for i, q in enumerate(old) if q.predicate.value == terms.RECORD_DIGEST.value
+    digests = [(i, q.subject, q.object) for i, q in enumerate(old)
+               if q.predicate.value == terms.RECORD_DIGEST.value
                and isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)]
     if not digests:
         return new
     record_graph = _VERSION_GRAPH.sub("", graph)
-    for i in digests:
-        if _fingerprint(old, old[i].subject, record_graph) != old[i].object.value:
+    for i, licence, digest in digests:
+        if _fingerprint(old, licence, record_graph) != digest.value:
             result.fingerprints_kept += 1
             continue
-        fresh = _fingerprint(new, new[i].subject, rewrite.iri(record_graph))
+        # new[i].subject: the licence IRI as `rewrite` re-minted it
+        fresh = _fingerprint(new, ox.NamedNode(rewrite.iri(licence.value)),
+                             rewrite.iri(record_graph))
         new[i] = ox.Quad(new[i].subject, new[i].predicate,
-                         ox.Literal(fresh, datatype=old[i].object.datatype), new[i].graph_name)
+                         ox.Literal(fresh, datatype=digest.datatype), new[i].graph_name)
         result.fingerprints += 1
     return new
 
@@ -133,7 +136,7 @@ def _rewrite_store(store: Repository, rewrite: _Rewriter, work: Path, result: Re
             count += len(old)
             progress(len(old))
             new = [rewrite.quad(q) for q in old]
-            changed = sum(a != b for a, b in zip(old, new))
+            changed = sum(a != b for a, b in zip(old, new, strict=True))
             if isinstance(graph, ox.DefaultGraph):
                 if changed:
                     raise RebaseRefused(
@@ -147,7 +150,8 @@ def _rewrite_store(store: Repository, rewrite: _Rewriter, work: Path, result: Re
             result.rewritten += changed
             new = _refingerprint(old, new, graph.value, rewrite, result)
             graphs.update((graph.value, rewrite.iri(graph.value)))
-            payload.add(ox.serialize(new, format=ox.RdfFormat.N_QUADS).decode().splitlines())
+            nquads = ox.serialize(new, format=ox.RdfFormat.N_QUADS) or b""
+            payload.add(nquads.decode().splitlines())
     payload.close()
     exported.unlink()
     return ChangeSet(replace=sorted(graphs), payload=list(payload.paths)), count
@@ -171,7 +175,7 @@ def migrate(repo: Repository, old: str, new: str, progress: Progress = lambda n:
                                                            Path(private_dir), result, progress)
             record = record_change(new)
             private = ChangeSet(replace=[*private.replace, *record.replace],
-                                payload=[*private.parts(), record.payload])
+                                payload=[*private.parts(), *record.parts()])
             stage("writing the main store")
             try:
                 repo.apply(main)

@@ -21,9 +21,9 @@ RDF reader (rdfinput), so the three cannot drift apart on an IRI.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 import pyshacl
@@ -100,13 +100,16 @@ def lenient_graph(rows: Iterable[tuple[object, Mapping[str, str]]], base: str,
     focus: FocusRows = focus_rows if focus_rows is not None else {}
     taken: set[str] = set()
     for row, raw in rows:
-        get = lambda column: _text(raw, column)  # noqa: E731
+        # The helpers bind this row's values as defaults: a closure would see the loop's latest.
+        def get(column: str, raw: Mapping[str, str] = raw) -> str:
+            return _text(raw, column)
+
         printed, type_code, issuer = get("licence_number"), get("licence_type"), get("issuer")
         number, shown = _number(printed) if printed else (None, None)
         iri = _licence_iri(base, row, issuer, type_code, number, taken)
         L = URIRef(iri)
 
-        def node(part: str) -> URIRef:
+        def node(part: str, iri: str = iri, row: object = row) -> URIRef:
             ref = URIRef(f"{iri}#{part}")
             focus.setdefault(ref, set()).add(row)
             return ref
@@ -147,6 +150,7 @@ def lenient_graph(rows: Iterable[tuple[object, Mapping[str, str]]], base: str,
 def _holder(g: Graph, focus: FocusRows, row, base: str, iri: str, raw: Mapping[str, str],
             catalogue: Catalogue) -> None:
     holder_type = _text(raw, "holder_type").lower()
+    name_predicate: URIRef | None
     names = [(_text(raw, "holder_name"), "th"), (_text(raw, "holder_name_en"), "en")]
     if holder_type == "juristic":
         holder_id = thaiid.canonical_id(_text(raw, "holder_id"))
@@ -221,7 +225,7 @@ def catalogue_turtle(catalogue: Catalogue, base: str) -> bytes:
     """The catalogue as a Turtle document (for `naive_validate_turtle`)."""
     triples = [ox.Triple(q.subject, q.predicate, q.object)
                for q in catalogue_quads(catalogue, base, ox.DefaultGraph())]
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE) or b""
 
 
 @lru_cache(maxsize=4)
@@ -283,7 +287,7 @@ def rule_codes_by_row(results: Graph, focus: FocusRows, rows: Iterable) -> dict[
         shape = results.value(result, SH.sourceShape)
         node = results.value(result, SH.focusNode)
         code = rule_code(shape)
-        if code is None or node not in focus:
+        if code is None or not isinstance(node, URIRef) or node not in focus:
             raise ValueError(f"SHACL result not attributable to a row: shape {shape}, "
                              f"focus node {node}")
         for row in focus[node]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 ENV_PREFIX = "LICENCE_REGISTRY_"
@@ -96,8 +97,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(/query, /update, /store). Empty: use the embedded store.", _url_or_empty),
     Setting("STORE_QUERY_URL", "", "Override the remote query endpoint (default STORE_URL/query).",
             _url_or_empty),
-    Setting("STORE_UPDATE_URL", "", "Override the remote update endpoint (default STORE_URL/update).",
-            _url_or_empty),
+    Setting("STORE_UPDATE_URL", "",
+            "Override the remote update endpoint (default STORE_URL/update).", _url_or_empty),
     Setting("STORE_GSP_URL", "",
             "Override the remote Graph Store Protocol endpoint (default STORE_URL/store).",
             _url_or_empty),
@@ -169,8 +170,8 @@ SETTINGS: tuple[Setting, ...] = (
             "/sparql: queries run at once per web process (each in its own process on the "
             "embedded store); more wait up to the time limit, then get a 503.", _positive_int),
     Setting("SPARQL_MEMORY_LIMIT_MB", 3072,
-            "/sparql, embedded store: memory (RLIMIT_DATA) of one query process, in MiB; a query that "
-            "needs more is stopped.", _positive_int),
+            "/sparql, embedded store: memory (RLIMIT_DATA) of one query process, in MiB; "
+            "a query that needs more is stopped.", _positive_int),
     Setting("LINKCHECK_CONNECT_TIMEOUT", 5.0,
             "check-links: seconds to wait for an agency's server to accept a connection.",
             _positive_float),

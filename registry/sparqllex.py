@@ -14,14 +14,15 @@ Two readings of one text, because engines differ on §19.2 codepoint escapes:
 Tokens are the longest match at each position, keywords included (case-insensitive, `a` only
 in lower case), so `ASKWHERE` is ASK, WHERE as in a JavaCC lexer and `ex:SERVICE` is one
 prefixed name. A bare word called like a function where no terminal reads anything (an
-engine's own function, such as Oxigraph's ADJUST) is a WORD token, left for the engine to judge. Anything that is no terminal raises
-LexError with its line and column.
+engine's own function, such as Oxigraph's ADJUST) is a WORD token, left for the engine to judge.
+Anything that is no terminal raises LexError with its line and column.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 # §19.8 character classes ([164]-[167]), as regex class bodies.
 _PN_CHARS_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
@@ -55,8 +56,8 @@ _PUNCTUATION = ("^^", "<=", ">=", "!=", "&&", "||", "{", "}", "(", ")", "[", "]"
                 "=", "<", ">", "!", "+", "-", "*", "/", "^", "|", "?")
 
 
-_KEYWORD = re.compile("(?i:%s)|a" % "|".join(
-    sorted((re.escape(k) for k in SPARQL_KEYWORDS), key=len, reverse=True)))
+_KEYWORD_CHOICES = "|".join(sorted((re.escape(k) for k in SPARQL_KEYWORDS), key=len, reverse=True))
+_KEYWORD = re.compile(f"(?i:{_KEYWORD_CHOICES})|a")
 _PUNCT = re.compile("|".join(re.escape(p) for p in _PUNCTUATION))
 # A bare word called like a function that is no SPARQL 1.1 keyword: a function of the engine's
 # (Oxigraph's ADJUST, SPARQL 1.2's LANGDIR, TRIPLE …), which the engine judges. Only where no
@@ -122,7 +123,7 @@ def tokens(text: str, *, uchar: bool = False) -> Iterator[Token]:
     strings and IRIs (Oxigraph's reading of a text whose escapes were not decoded)."""
     literals = _LITERALS[uchar]
     no_prefix_before = 0        # a prefix run from here on has been seen to end without `:`
-    at = _SKIP.match(text).end()
+    at = _skip(text, 0)
     while at < len(text):
         first = text[at]
         candidates: list[tuple[str, int]] = []
@@ -169,7 +170,13 @@ def tokens(text: str, *, uchar: bool = False) -> Iterator[Token]:
             raise LexError(text, at, "Unexpected character")
         kind, end = max(candidates, key=lambda c: c[1])      # the longest; no two tie
         yield Token(kind, text[at:end], at, end)
-        at = _SKIP.match(text, end).end()
+        at = _skip(text, end)
+
+
+def _skip(text: str, at: int) -> int:
+    """Where the white space and comments from `at` end (_SKIP matches even nothing)."""
+    skipped = _SKIP.match(text, at)
+    return skipped.end() if skipped else at
 
 
 def _prefixed_name(text: str, at: int) -> tuple[str, int] | int | None:

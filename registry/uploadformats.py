@@ -22,7 +22,7 @@ served only from the project's own copy.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from .csvinput import InvalidCsv, decode_upload, read_csv
 

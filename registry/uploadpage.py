@@ -19,11 +19,10 @@ import io
 from flask import Blueprint, current_app, make_response, render_template, request, send_file
 
 from .api import authenticate, process_upload
-from .errors import InvalidUpload, OutOfScope, TooManyRequests, Unauthorised
 from .bootstrap import load_catalogue
 from .csvinput import InvalidCsv, decode_upload
 from .dates import THAILAND
-from .errors import RegistryError
+from .errors import InvalidUpload, OutOfScope, RegistryError, TooManyRequests, Unauthorised
 from .paths import TEMPLATE_CSV
 from .records import COLUMNS, column_for_header
 from .uploads import list_uploads
@@ -333,5 +332,5 @@ def _thai_time(value: str) -> str:
     except ValueError:
         return value
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(THAILAND).strftime("%Y-%m-%d %H:%M")

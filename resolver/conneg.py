@@ -6,7 +6,7 @@ what the register offers and how `?format=` overrides the header.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -23,8 +23,9 @@ RDF_TYPES = DOCUMENT_TYPES[1:]
 
 FORMATS = {"html": HTML, "ttl": TURTLE, "jsonld": JSONLD, "nt": NTRIPLES, "rdf": RDFXML}
 # Names clients use for the same thing.
-ALIASES = {"application/xhtml+xml": HTML, "application/x-turtle": TURTLE, "application/json": JSONLD,
-           "text/plain": NTRIPLES, "application/xml": RDFXML, "text/xml": RDFXML}
+ALIASES = {"application/xhtml+xml": HTML, "application/x-turtle": TURTLE,
+           "application/json": JSONLD, "text/plain": NTRIPLES, "application/xml": RDFXML,
+           "text/xml": RDFXML}
 
 
 class UnknownFormat(ValueError):

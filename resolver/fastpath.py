@@ -13,8 +13,8 @@ from __future__ import annotations
 from werkzeug.sansio.utils import host_is_trusted
 
 from registry import identifiers
-from registry.security import trusted_hosts
 from registry.cors import EXPOSE_HEADERS
+from registry.security import trusted_hosts
 
 from . import conneg
 from .lookup import document_type

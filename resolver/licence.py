@@ -7,8 +7,8 @@ verification answer needs, so views never read the store or the triples themselv
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pyoxigraph as ox
 
@@ -90,7 +90,11 @@ class LicenceView:
         return not self.history or self.version == self.history[-1].number
 
 
-def _date(literal: ox.Literal) -> dt.date | None:
+# What a licence graph's triples can have as object: it holds no quoted (RDF-star) triples.
+_Object = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def _date(literal: _Object) -> dt.date | None:
     try:
         return dt.date.fromisoformat(literal.value)
     except ValueError:
@@ -102,9 +106,13 @@ def view_from_triples(iri: str, key: identifiers.LicenceKey, triples: list[ox.Tr
     view = LicenceView(iri=iri, key=key, triples=triples)
     by_subject: dict[str, list[ox.Triple]] = {}
     for t in triples:
+        if isinstance(t.subject, ox.Triple):
+            continue   # a quoted triple as subject: never written to a licence graph
         by_subject.setdefault(t.subject.value, []).append(t)
     for t in by_subject.get(iri, []):
         p, o = t.predicate.value, t.object
+        if isinstance(o, ox.Triple):
+            continue   # likewise as object
         if p == _SCHEMA + "validFrom":
             view.valid_from = _date(o)
         elif p == _SCHEMA + "validUntil":
@@ -123,6 +131,8 @@ def view_from_triples(iri: str, key: identifiers.LicenceKey, triples: list[ox.Tr
             _holder(view, o.value, by_subject.get(o.value, []))
         elif p == "http://www.w3.org/ns/locn#address":
             for a in by_subject.get(o.value, []):
+                if isinstance(a.object, ox.Triple):
+                    continue
                 if a.predicate.value.endswith("#fullAddress"):
                     view.premises = a.object.value
                 elif a.predicate.value.endswith("#adminUnitL1"):
@@ -130,7 +140,7 @@ def view_from_triples(iri: str, key: identifiers.LicenceKey, triples: list[ox.Tr
         elif p == _CLC + "document":
             view.document = _document(by_subject.get(o.value, []), by_subject)
     for t in by_subject.get(f"{iri}#identifier", []):
-        if t.predicate.value.endswith("#notation"):
+        if t.predicate.value.endswith("#notation") and not isinstance(t.object, ox.Triple):
             view.printed_number = t.object.value
     return view
 
@@ -138,28 +148,35 @@ def view_from_triples(iri: str, key: identifiers.LicenceKey, triples: list[ox.Tr
 def _holder(view: LicenceView, holder: str, triples: list[ox.Triple]) -> None:
     view.holder_type = "natural" if holder.endswith("#holder") else "juristic"
     for t in triples:
+        o = t.object
+        if isinstance(o, ox.Triple):
+            continue
         if t.predicate.value in ("http://www.w3.org/ns/legal#legalName",
                                  "http://xmlns.com/foaf/0.1/name"):
-            view.holder_names[t.object.language or "th"] = t.object.value
+            language = o.language if isinstance(o, ox.Literal) else None
+            view.holder_names[language or "th"] = o.value
         elif t.predicate.value == _DCT + "identifier" and view.holder_type == "juristic":
-            view.holder_id = t.object.value
+            view.holder_id = o.value
 
 
-def _document(triples: list[ox.Triple], by_subject) -> Document:
+def _document(triples: list[ox.Triple], by_subject: dict[str, list[ox.Triple]]) -> Document:
     document = Document()
     for t in triples:
-        p = t.predicate.value
+        p, o = t.predicate.value, t.object
+        if isinstance(o, ox.Triple):
+            continue
         if p == _SCHEMA + "url":
-            document.url = t.object.value
+            document.url = o.value
         elif p == _DCT + "format":
-            document.media_type = t.object.value
+            document.media_type = o.value
         elif p == _DCT + "accessRights":
-            document.access = t.object.value.rsplit("/", 1)[-1]
+            document.access = o.value.rsplit("/", 1)[-1]
         elif p == _CLC + "loginPage":
-            document.login_url = t.object.value
+            document.login_url = o.value
         elif p == "http://spdx.org/rdf/terms#checksum":
-            for c in by_subject.get(t.object.value, []):
-                if c.predicate.value.endswith("#checksumValue"):
+            for c in by_subject.get(o.value, []):
+                if c.predicate.value.endswith("#checksumValue") and not isinstance(
+                        c.object, ox.Triple):
                     document.sha256 = c.object.value
     return document
 

@@ -25,10 +25,11 @@ import datetime as dt
 import ipaddress
 import socket
 import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
@@ -39,7 +40,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from registry import identifiers
 from registry.namespaces import CLC, XSD, sparql_prefixes
-from registry.store import ChangeSet, Repository
+from registry.store import ChangeSet, Repository, Term
 
 MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -88,7 +89,7 @@ def address_problem(address: str) -> str | None:
 def resolve_host(host: str, port: int) -> list[str]:
     """Every address the host name resolves to (socket.getaddrinfo); raises socket.gaierror."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({info[4][0] for info in infos})
+    return sorted({str(info[4][0]) for info in infos})   # the address: str for every family
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Policy:
     per_host: int = 2
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "Policy":
+    def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
         return cls(connect_timeout=settings["LINKCHECK_CONNECT_TIMEOUT"],
                    read_timeout=settings["LINKCHECK_READ_TIMEOUT"],
                    allow_private=settings["LINKCHECK_ALLOW_PRIVATE"],
@@ -247,7 +248,7 @@ class CheckResult:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def _ask(session, url: str, timeout: tuple[float, float]) -> tuple[int, str | None]:
@@ -398,12 +399,12 @@ class Summary:
 
 
 def _datetime(value: dt.datetime) -> ox.Literal:
-    return ox.Literal(value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return ox.Literal(value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                       datatype=XSD.dateTime)
 
 
 def result_quads(base: str, checked: Iterable[tuple[Target, CheckResult]],
-                 previous: Mapping[str, ox.Literal]) -> list[ox.Quad]:
+                 previous: Mapping[str, Term]) -> list[ox.Quad]:
     """The link-check quads: `previous` maps a document IRI to its earlier clc:lastReachable,
     kept when the document is not reachable now."""
     quads = []
@@ -455,7 +456,7 @@ SELECT ?g ?d ?checked ?status ?reachable WHERE { GRAPH ?g {
   OPTIONAL { ?d clc:lastReachable ?reachable } } }"""
 
 
-def _parse_time(literal: ox.Literal | None) -> dt.datetime | None:
+def _parse_time(literal: Term | None) -> dt.datetime | None:
     if literal is None:
         return None
     try:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, request
 
 LANGUAGES = ("th", "en")
 
-WORDS = {
+# Per language: a word, or a table of words (statuses), by key.
+WORDS: dict[str, dict[str, Any]] = {
     "th": {
         "site": "แคตตาล็อกใบอนุญาตกลาง", "licence": "ใบอนุญาต", "number": "เลขที่",
         "type": "ประเภทใบอนุญาต", "issuer": "หน่วยงานผู้ออก", "holder": "ผู้ถือใบอนุญาต",
@@ -31,7 +34,8 @@ WORDS = {
     "en": {
         "site": "Central Licence Catalogue", "licence": "Licence", "number": "Number",
         "type": "Licence type", "issuer": "Issued by", "holder": "Holder",
-        "holder_id": "Juristic person ID", "natural_person": "A natural person (name not published)",
+        "holder_id": "Juristic person ID",
+        "natural_person": "A natural person (name not published)",
         "premises": "Premises", "valid_from": "Issued / valid from", "valid_until": "Valid until",
         "no_end": "Does not expire", "conditions": "Conditions", "document": "Licence document",
         "open_document": "Open the agency's document",

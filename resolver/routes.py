@@ -11,8 +11,16 @@ import datetime as dt
 import hashlib
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, current_app, make_response, redirect, render_template,
-                   request)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
+from werkzeug.wrappers import Response as BaseResponse
 
 from registry import identifiers
 from registry.conditional import client_has, conditional
@@ -46,7 +54,7 @@ def _repo():
     return current_app.extensions["repository"]
 
 
-def _common_headers(response: Response, vary: bool = True) -> Response:
+def _common_headers(response: BaseResponse, vary: bool = True) -> BaseResponse:
     if vary:
         response.headers["Vary"] = "Accept, Accept-Language"
     response.headers.setdefault("Cache-Control", "public, max-age=60")
@@ -61,7 +69,8 @@ def _key_or_404(rest: str) -> identifiers.LicenceKey:
         raise LicenceNotFound(f"{rest[:200]!r} is not a licence identifier: {detail}") from None
 
 
-def _canonical_redirect(kind: str, key: identifiers.LicenceKey, rest: str) -> Response | None:
+def _canonical_redirect(kind: str, key: identifiers.LicenceKey, rest: str
+                        ) -> BaseResponse | None:
     """301 to the canonical form when the path was a variant (Thai digits, dashes, case…)."""
     if rest == key.path:
         return None
@@ -177,8 +186,8 @@ def _serialise_triples(triples, media_type: str) -> bytes:
     fmt = formats[media_type]
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         return ox.serialize(triples, format=fmt,
-                            prefixes={k: str(v) for k, v in PREFIXES.items()})
-    return ox.serialize(triples, format=fmt)
+                            prefixes={k: str(v) for k, v in PREFIXES.items()}) or b""
+    return ox.serialize(triples, format=fmt) or b""
 
 
 @bp.get("/file/licence/<path:rest>")
@@ -269,8 +278,10 @@ def verify():
     for key in matches:
         licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
         if licence is not None:
-            results.append({"licence": licence.iri, "effective_status": licence.effective_status(today),
-                            "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,
+            until = licence.valid_until
+            results.append({"licence": licence.iri,
+                            "effective_status": licence.effective_status(today),
+                            "valid_until": until.isoformat() if until else None,
                             "record": f"/doc/licence/{quote(key.path)}"})
     response = jsonify({"sha256": sha, "matches": results, "checked": today.isoformat()})
     if not results:

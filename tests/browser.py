@@ -41,7 +41,7 @@ def chromium():
         if in_ci():
             pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
         pytest.skip(f"{CHROMIUM} is not installed (browser tests run in CI)")
-    from playwright.sync_api import sync_playwright      # in the `test` extra
+    from playwright.sync_api import sync_playwright  # in the `test` extra
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

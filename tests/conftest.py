@@ -1,4 +1,5 @@
-"""Shared fixtures: real stores (embedded pyoxigraph and a real `oxigraph serve`), app, client, runner."""
+"""Shared fixtures: real stores (embedded pyoxigraph and a real `oxigraph serve`), app, client,
+runner."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from registry import identifiers
 from registry.app import create_app
 from registry.bootstrap import init_store, load_catalogue
+from registry.demo import demo_rows
+from registry.keys import issue_key
+from registry.pipeline import commit
 from registry.store.embedded import EmbeddedRepository
 from registry.store.remote import RemoteRepository
+from registry.validation import ValidationContext, check_batch
 
 BASE = "http://127.0.0.1:8000"
 
@@ -146,6 +152,52 @@ def app(embedded_repo):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def diw_key(embedded_repo):
+    """An API key of the agency `diw` in embedded_repo."""
+    key, _ = issue_key(embedded_repo, BASE, "diw")
+    return key
+
+
+@pytest.fixture
+def licences(embedded_repo):
+    """(Shared by the resolver tests; modules with a `licences` of their own override it.)
+
+    A public-document licence, a restricted one, a revoked one, one without a document,
+    one with a Thai number, and two sharing a number."""
+    catalogue = load_catalogue(embedded_repo)
+    rows = list(demo_rows(catalogue, 400, agency="diw"))
+
+    def pick(wanted):
+        return next(r for r in rows if wanted(r))
+
+    public = pick(lambda r: r["document_access"] == "public" and r["document_url"]
+                  and r["status"] == "active" and "/" in r["licence_number"])
+    restricted = pick(lambda r: r["document_access"] == "restricted")
+    revoked = dict(pick(lambda r: r is not public and r is not restricted and r["document_url"]),
+                   status="revoked", status_reason="ฝ่าฝืนเงื่อนไขใบอนุญาต")
+    bare = dict(pick(lambda r: r not in (public, restricted)
+                     and r["licence_number"] != revoked["licence_number"]),
+                document_url="", document_sha256="", document_media_type="",
+                document_access="", document_login_url="")
+    thai_type = catalogue.types["factory-operation"]
+    thai = dict(public, licence_type="factory-operation", licence_number="จ3-106-12/2560",
+                issuer="diw")
+    assert thai_type.pattern.fullmatch("จ3-106-12/2560")
+    number = identifiers.canonical_number(public["licence_number"])
+    twin_type = next(t.code for t in sorted(catalogue.types.values(), key=lambda t: t.code)
+                     if t.code != public["licence_type"] and public["issuer"] in t.authorities
+                     and t.pattern.fullmatch(number))
+    twin = dict(public, licence_type=twin_type)       # the same number on another licence type
+    batch = [public, restricted, revoked, bare, thai, twin]
+    records, problems = check_batch(enumerate(batch, start=2), ValidationContext(catalogue))
+    assert len(records) == len(batch), problems
+    commit(embedded_repo, records, base=BASE, catalogue=catalogue, agency="diw")
+    names = ["public", "restricted", "revoked", "bare", "thai", "twin"]
+    keys = {name: r.key for name, r in zip(names, records, strict=True)}
+    return keys, {"public": public, "restricted": restricted, "revoked": revoked, "twin": twin}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 
 class Node:
-    def __init__(self, tag: str, attrs: dict[str, str], parent: "Node | None"):
+    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None):
         self.tag, self.attrs, self.parent = tag, attrs, parent
         self.children: list[Node | str] = []
 
@@ -21,15 +21,15 @@ class Node:
             if isinstance(child, Node):
                 yield from child.walk()
 
-    def find_all(self, tag: str, cls: str | None = None) -> list["Node"]:
+    def find_all(self, tag: str, cls: str | None = None) -> list[Node]:
         return [n for n in self.walk() if isinstance(n, Node) and n.tag == tag
                 and (cls is None or cls in n.attrs.get("class", "").split())]
 
-    def find(self, tag: str, cls: str | None = None) -> "Node | None":
+    def find(self, tag: str, cls: str | None = None) -> Node | None:
         found = self.find_all(tag, cls)
         return found[0] if found else None
 
-    def next_element(self) -> "Node | None":
+    def next_element(self) -> Node | None:
         siblings = self.parent.children
         for child in siblings[siblings.index(self) + 1:]:
             if isinstance(child, Node):

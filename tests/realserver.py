@@ -68,7 +68,7 @@ class RealServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def __enter__(self) -> "RealServer":
+    def __enter__(self) -> RealServer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -83,7 +83,7 @@ def raw_request(port: int, request: bytes, timeout: float = 10) -> bytes:
         while True:
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 break
             if not chunk:
                 break

@@ -23,8 +23,18 @@ import pytest
 from registry import identifiers
 from registry.bootstrap import load_catalogue
 from registry.demo import demo_rows, rows_to_csv
-from registry.hiddentext import (DIRECTION_CONTROLS, FLAG_EN, FLAG_TH, FSI, HIDDEN_RANGES, PDI,
-                                 bdi, has_hidden_characters, hidden_characters, isolate)
+from registry.hiddentext import (
+    DIRECTION_CONTROLS,
+    FLAG_EN,
+    FLAG_TH,
+    FSI,
+    HIDDEN_RANGES,
+    PDI,
+    bdi,
+    has_hidden_characters,
+    hidden_characters,
+    isolate,
+)
 from registry.keys import issue_key
 from registry.pipeline import commit
 from registry.problems import WARNING, rule_texts
@@ -107,7 +117,7 @@ def test_isolate_filter_wraps_only_what_can_reorder():
 
 # --- Checks over the page's tree ---------------------------------------------------------
 
-def assert_flag(flag: "Node | None", *codes: str) -> None:
+def assert_flag(flag: Node | None, *codes: str) -> None:
     """A visible note in Thai and English naming the hidden characters."""
     assert flag is not None, "no hidden-characters flag"
     assert flag.attrs.get("role") == "note"
@@ -122,7 +132,7 @@ TEXT_ONLY = {"title", "option"}       # elements that hold text, not elements
 EDITED = {"textarea"}
 
 
-def isolated(node: Node) -> "Node | None":
+def isolated(node: Node) -> Node | None:
     """The element that isolates this text: the nearest `<bdi>` or `dir="auto"` ancestor."""
     while node is not None:
         if node.tag == "bdi" or node.attrs.get("dir") == "auto":

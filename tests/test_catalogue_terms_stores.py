@@ -31,7 +31,8 @@ def test_catalogue_terms_resolve_on_every_store(repo, path, words):
     ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
      "CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?t) { (<x:y>) }  ?s ?p ?o }"),
     ("ASK { ?t ?p ?o }", "ASK { VALUES (?t) { (<x:y>) }  ?t ?p ?o }"),
-    ("PREFIX e: <http://e/where#> DESCRIBE ?t", "PREFIX e: <http://e/where#> DESCRIBE ?t\nVALUES (?t) { (<x:y>) }"),
+    ("PREFIX e: <http://e/where#> DESCRIBE ?t",
+     "PREFIX e: <http://e/where#> DESCRIBE ?t\nVALUES (?t) { (<x:y>) }"),
 ])
 def test_values_go_first_in_the_where_group(query, expected):
     assert with_inline_data(query, "VALUES (?t) { (<x:y>) }") == expected

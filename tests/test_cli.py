@@ -39,7 +39,8 @@ def _csv(tmp_path, name, rows):
      f"{BASE}/id/licence/bma-bangrak/building-construction/123/2567"),
     (["--issuer", "bma-bangrak", "--type", "building-construction", "12#3/2567"], 1,
      "U+0023 NUMBER SIGN"),
-    (["--issuer", "bma-bangrak", "--type", "building-construction", "ABC"], 1, "expected the pattern"),
+    (["--issuer", "bma-bangrak", "--type", "building-construction", "ABC"], 1,
+     "expected the pattern"),
     (["--issuer", "BMA", "--type", "building-construction", "1/2567"], 1, "Issuer code 'BMA'"),
     (["--issuer", "bma-bangrak", "--type", "no-such-type", "1/2567"], 1, "Unknown licence type"),
     (["--issuer", "bma-bangrak", "1/2567"], 2, "Missing option '--type'"),
@@ -81,7 +82,8 @@ def test_validate_json_report_and_exit_code(initialised, tmp_path, catalogue):
     report = json.loads(result.output)[path]
     assert report["valid"] is False and report["rows"] == 5
     problem = next(p for p in report["problems"] if p["severity"] == "Violation")
-    assert (problem["row"], problem["field"], problem["rule"]) == (4, "holder_id", "holder-id-checksum")
+    assert (problem["row"], problem["field"], problem["rule"]) == (4, "holder_id",
+                                                                    "holder-id-checksum")
     assert problem["message"]["th"] and problem["message"]["en"]
     assert initialised.invoke("validate", _csv(tmp_path, "ok.csv", good)).exit_code == 0
 
@@ -127,7 +129,8 @@ def test_load_all_or_nothing(initialised, tmp_path, catalogue):
 
 def test_dump_backup_restore(initialised, tmp_path, catalogue):
     rows = list(demo_rows(catalogue, 20, agency="dot"))
-    assert initialised.invoke("load", _csv(tmp_path, "d.csv", rows), "--agency", "dot").exit_code == 0
+    loaded = initialised.invoke("load", _csv(tmp_path, "d.csv", rows), "--agency", "dot")
+    assert loaded.exit_code == 0
     key = initialised.invoke("agency-key", "dot").output.splitlines()[0]
     out = tmp_path / "dump.nq.gz"
     result = initialised.invoke("dump", str(out))
@@ -158,11 +161,10 @@ def test_dump_backup_restore(initialised, tmp_path, catalogue):
 
 @pytest.mark.remote
 def test_remote_store_by_flag(oxigraph_server, private_oxigraph_server, tmp_path, catalogue):
+    import requests
     from click.testing import CliRunner
 
     from registry.cli import main
-
-    import requests
 
     from .conftest import empty_remote_store
     for url in (oxigraph_server, private_oxigraph_server):
@@ -175,6 +177,7 @@ def test_remote_store_by_flag(oxigraph_server, private_oxigraph_server, tmp_path
     assert result.exit_code == 0, result.output
     assert "20 created" in result.output
     count = requests.get(oxigraph_server + "/query", timeout=30, params={
-        "query": "SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a <https://schema.org/GovernmentPermit> } }"},
+        "query": "SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a "
+                 "<https://schema.org/GovernmentPermit> } }"},
         headers={"Accept": "text/csv"}).text
     assert count.split()[-1] == "20"

@@ -44,7 +44,8 @@ def test_four_agencies_at_once_and_two_amending_the_same_licences(app, embedded_
 
     assert licence_count(embedded_repo) == 40 + 150 * len(agencies)
     for row in shared:
-        key = LicenceKey(row["issuer"], row["licence_type"], canonical_number(row["licence_number"]))
+        key = LicenceKey(row["issuer"], row["licence_type"],
+                         canonical_number(row["licence_number"]))
         history = versions(embedded_repo, BASE, key)
         # Created, then amended twice — in one order or the other, never one lost.
         assert [v.number for v in history] == [1, 2, 3]

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.conneg import (DOCUMENT_TYPES, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE,
-                             UnknownFormat, negotiate)
+from resolver.conneg import (
+    DOCUMENT_TYPES,
+    HTML,
+    JSONLD,
+    NTRIPLES,
+    RDFXML,
+    TURTLE,
+    UnknownFormat,
+    negotiate,
+)
 
 CHROME = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
           "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7")

@@ -43,7 +43,8 @@ def test_killed_uploads_leave_before_or_after(template):
     outcomes = []
     for n, fraction in enumerate((0.2, 0.5, 0.7, 0.85, 0.95)):
         result, outcome = killed_run(store, work, BASE, key, body, seconds * fraction, f"k{n}")
-        assert result in (before, after), f"a kill {fraction:.0%} into the upload left a third state"
+        assert result in (before, after), \
+            f"a kill {fraction:.0%} into the upload left a third state"
         outcomes.append(("before" if result == before else "after", "status" in outcome))
         shutil.rmtree(work / f"k{n}")
     # The kills hit the upload itself: some while the request was still open, and they left

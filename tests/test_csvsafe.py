@@ -6,7 +6,8 @@ import csv
 import io
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registry.csvsafe import neutralise, safe_csv
 

@@ -229,7 +229,8 @@ def test_download_with_checksum_and_conditional_requests(app, client, embedded_r
 
 @pytest.mark.parametrize("path", [
     "/dumps/manifest.json", "/dumps/CURRENT", "/dumps/.lock", "/dumps/..%2Fmanifest.json",
-    "/dumps/../store/write.lock", "/dumps/%2e%2e/%2e%2e/etc/passwd", "/dumps/..%2F..%2Fetc%2Fpasswd",
+    "/dumps/../store/write.lock", "/dumps/%2e%2e/%2e%2e/etc/passwd",
+    "/dumps/..%2F..%2Fetc%2Fpasswd",
     "/dumps/licences.ttl/../../CURRENT", "/dumps/licences.ttl%00.txt", "/dumps/LICENCES.TTL",
 ])
 def test_only_manifest_names_are_served(app, client, embedded_repo, path):
@@ -269,8 +270,9 @@ def test_catalogue_ttl_is_dcat_ap(app, client, embedded_repo, source_embedded):
     assert graph.value(service, dcat.endpointURL) == rdflib.URIRef(f"{BASE}/sparql")
     types = rdflib.URIRef(f"{BASE}/catalogue.ttl#licence-types")
     assert (None, dcat.dataset, types) in graph
-    assert {str(graph.value(d, dcat.downloadURL)) for d in graph.objects(types, dcat.distribution)} \
-        == {f"{BASE}/catalogue/?format={k}" for k in ("ttl", "jsonld", "nt", "rdf")}
+    downloads = {str(graph.value(d, dcat.downloadURL))
+                 for d in graph.objects(types, dcat.distribution)}
+    assert downloads == {f"{BASE}/catalogue/?format={k}" for k in ("ttl", "jsonld", "nt", "rdf")}
     assert client.get("/catalogue/?format=jsonld").status_code == 200
 
 
@@ -396,7 +398,8 @@ def test_cli_commands_that_change_public_data_mark_the_dumps_stale(runner):
     assert runner.invoke("init").exit_code == 0
     assert pending.exists()
     pending.unlink()
-    assert runner.invoke("check-links").exit_code == 0            # no documents: a commit all the same
+    # No documents: a commit all the same.
+    assert runner.invoke("check-links").exit_code == 0
     assert pending.exists()
 
 

@@ -111,7 +111,7 @@ def nasty_feed(catalogue):
     today = dt.date(2026, 1, 10)
     entry = Expiring(iri=identifiers.licence_iri(BASE, key), key=key, printed_number="1/2568",
                      valid_until=today + dt.timedelta(days=5),
-                     modified=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+                     modified=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
                      version=2, holder_id=with_check_digit("010555601234"),
                      holder_names={"th": NASTY_TH, "en": NASTY})
     query = FeedQuery(days=90, today=today, issuer=issuer, type=licence_type.code)

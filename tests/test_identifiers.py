@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry import identifiers as ids
 
@@ -21,9 +22,11 @@ BASE = "http://127.0.0.1:8000"
     ("１２３／２５６７", "123/2567"),
     ("ＡＢ-１", "AB-1"),
     # 3. every dash-like character becomes '-'
-    *[(f"3{d}106", "3-106") for d in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"],
+    *[(f"3{d}106", "3-106")
+      for d in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"],
     # 4. white space and zero-width characters removed
-    ("12 / 2567", "12/2567"), ("12\u00a0/\t2567", "12/2567"), ("1\u200b2\u200c3\u200d\ufeff", "123"),
+    ("12 / 2567", "12/2567"), ("12\u00a0/\t2567", "12/2567"),
+    ("1\u200b2\u200c3\u200d\ufeff", "123"),
     ("ท.ท.ท. 11/0123", "ท.ท.ท.11/0123"),
     # 5. Latin letters upper-cased
     ("ab-12/2567", "AB-12/2567"),
@@ -65,7 +68,8 @@ def test_canonical_number_refuses(printed, rule, names):
 
 def test_pattern_error_shows_the_expected_pattern():
     with pytest.raises(ids.InvalidNumber) as caught:
-        ids.check_number_pattern("ABC", re.compile(r"[0-9]{1,5}/25[0-9]{2}"), "building-construction")
+        ids.check_number_pattern("ABC", re.compile(r"[0-9]{1,5}/25[0-9]{2}"),
+                                 "building-construction")
     assert caught.value.rule == "number-pattern"
     assert "[0-9]{1,5}/25[0-9]{2}" in caught.value.en and "[0-9]{1,5}/25[0-9]{2}" in caught.value.th
 

@@ -91,7 +91,7 @@ _LITERALS = st.one_of(
     # numbers beyond 2**53 sent as floats (pyld writes the double's exact value, pyoxigraph the
     # digits sent: …672 vs …670) and the doubles that need 17 significant digits (pyld writes
     # 16, naming another double).
-    st.floats(-1e15, 1e15, allow_nan=False).filter(lambda f: float("%1.15E" % f) == f),
+    st.floats(-1e15, 1e15, allow_nan=False).filter(lambda f: float(f"{f:1.15E}") == f),
     st.builds(lambda v, lang: {"@value": v, "@language": lang},
               st.text(max_size=5), st.sampled_from(["th", "en", "en-GB"])),
     st.builds(lambda v, lang, d: {"@value": v, "@language": lang, "@direction": d},

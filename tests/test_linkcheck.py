@@ -29,9 +29,18 @@ from registry.settings import SettingsError, load_settings
 from registry.store import ChangeSet
 from registry.store.embedded import EmbeddedRepository
 from registry.validation import ValidationContext, check_batch
-from resolver.linkcheck import (CheckResult, Policy, RefusedAddress, address_problem,
-                                check_url, check_urls, link_check_graph, new_session,
-                                resolve_host, url_problem)
+from resolver.linkcheck import (
+    CheckResult,
+    Policy,
+    RefusedAddress,
+    address_problem,
+    check_url,
+    check_urls,
+    link_check_graph,
+    new_session,
+    resolve_host,
+    url_problem,
+)
 
 from .conftest import BASE
 

@@ -33,7 +33,8 @@ def test_demo_data_validates_and_loads(repo):
         SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a schema:GovernmentPermit } }""")
     assert int(rows[0]["n"].value) == 150
     # Loading the same data again changes no licence: every one is unchanged, still version 1.
-    licence_graphs = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), '/graph/licence/')) }"
+    licence_graphs = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                      "FILTER(CONTAINS(STR(?g), '/graph/licence/')) }")
     before = repo.select(licence_graphs)[0]["n"].value
     load_demo(repo, BASE, 150)
     assert repo.select(licence_graphs)[0]["n"].value == before
@@ -140,7 +141,8 @@ def test_amendments_keep_every_version(repo):
     assert (status, "https://w3id.org/clc/status/revoked") in current
     assert (status, "https://w3id.org/clc/status/active") in kept
     assert ("https://w3id.org/clc/def#version", "2") in current
-    assert ("https://w3id.org/clc/def#previousStatus", "https://w3id.org/clc/status/active") in current
+    assert ("https://w3id.org/clc/def#previousStatus",
+            "https://w3id.org/clc/status/active") in current
     # The replaced record says which version replaced it; the current one never does.
     assert (SUPERSEDED, "2") in kept
     assert not [p for p, _ in current if p == SUPERSEDED]
@@ -220,8 +222,8 @@ def test_a_licence_as_of_a_version_or_a_date(repo):
     catalogue = load_catalogue(repo)
     first = _one(catalogue)
     agency = first.key.issuer
-    day1 = dt.datetime(2025, 1, 10, 9, 0, tzinfo=dt.timezone.utc)
-    day2 = dt.datetime(2025, 3, 5, 9, 0, tzinfo=dt.timezone.utc)
+    day1 = dt.datetime(2025, 1, 10, 9, 0, tzinfo=dt.UTC)
+    day2 = dt.datetime(2025, 3, 5, 9, 0, tzinfo=dt.UTC)
     commit(repo, [first], base=BASE, catalogue=catalogue, agency=agency, now=day1)
     suspended = _one(catalogue, status="suspended", status_reason="ระหว่างตรวจสอบ")
     commit(repo, [suspended], base=BASE, catalogue=catalogue, agency=agency, now=day2)
@@ -261,7 +263,8 @@ LOGIN = "https://eservice.example.go.th/login"
     ({"document_url": "", "document_access": "restricted", "document_login_url": LOGIN}, set()),
     ({"document_url": "", "document_sha256": "", "document_media_type": ""}, set()),
     # still checked without a URL
-    ({"document_url": "", "document_sha256": "not-hex"}, {("document_sha256", "document-checksum")}),
+    ({"document_url": "", "document_sha256": "not-hex"},
+     {("document_sha256", "document-checksum")}),
     ({"document_url": "", "document_access": "restricted"},
      {("document_login_url", "document-login-required")}),
 ])

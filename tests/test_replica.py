@@ -130,4 +130,4 @@ def test_a_remote_store_has_no_replica_and_its_reader_queries_it(oxigraph_server
                                         "PRIVATE_STORE_URL": private_oxigraph_server}, environ={}))
     assert reader.existing_graphs([G1, G2]) == {G1}
     with pytest.raises(StoreError, match="without its private store"):
-        reader.private          # a reader sees public data only
+        _ = reader.private      # a reader sees public data only

@@ -11,47 +11,10 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from registry import identifiers
-from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows
-from registry.pipeline import commit
-from registry.validation import ValidationContext, check_batch
 
 from .conftest import BASE
 
 CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
-
-
-@pytest.fixture
-def licences(embedded_repo):
-    """A public-document licence, a restricted one, a revoked one, one without a document,
-    one with a Thai number, and two sharing a number."""
-    catalogue = load_catalogue(embedded_repo)
-    rows = list(demo_rows(catalogue, 400, agency="diw"))
-    pick = lambda f: next(r for r in rows if f(r))  # noqa: E731
-    public = pick(lambda r: r["document_access"] == "public" and r["document_url"]
-                  and r["status"] == "active" and "/" in r["licence_number"])
-    restricted = pick(lambda r: r["document_access"] == "restricted")
-    revoked = dict(pick(lambda r: r is not public and r is not restricted and r["document_url"]),
-                   status="revoked", status_reason="ฝ่าฝืนเงื่อนไขใบอนุญาต")
-    bare = dict(pick(lambda r: r not in (public, restricted) and r["licence_number"] != revoked["licence_number"]),
-                document_url="", document_sha256="", document_media_type="",
-                document_access="", document_login_url="")
-    thai_type = catalogue.types["factory-operation"]
-    thai = dict(public, licence_type="factory-operation", licence_number="จ3-106-12/2560",
-                issuer="diw")
-    assert thai_type.pattern.fullmatch("จ3-106-12/2560")
-    number = identifiers.canonical_number(public["licence_number"])
-    twin_type = next(t.code for t in sorted(catalogue.types.values(), key=lambda t: t.code)
-                     if t.code != public["licence_type"] and public["issuer"] in t.authorities
-                     and t.pattern.fullmatch(number))
-    twin = dict(public, licence_type=twin_type)       # the same number on another licence type
-    batch = [public, restricted, revoked, bare, thai, twin]
-    records, problems = check_batch(enumerate(batch, start=2), ValidationContext(catalogue))
-    assert len(records) == len(batch), problems
-    commit(embedded_repo, records, base=BASE, catalogue=catalogue, agency="diw")
-    keys = {name: r.key for name, r in zip(["public", "restricted", "revoked", "bare", "thai",
-                                             "twin"], records)}
-    return keys, {"public": public, "restricted": restricted, "revoked": revoked, "twin": twin}
 
 
 def path(kind, key):
@@ -223,7 +186,8 @@ def test_file_leads_to_the_document_or_explains(client, licences):
     assert client.get(path("file", keys["restricted"])).location == \
         rows["restricted"]["document_login_url"]
     bare = client.get(path("file", keys["bare"]))
-    assert bare.status_code == 404 and "has not published a file" in bare.get_json()["error"]["detail"]
+    assert bare.status_code == 404
+    assert "has not published a file" in bare.get_json()["error"]["detail"]
 
 
 def test_qr_code_decodes_to_the_licence_iri(client, licences):

@@ -21,7 +21,7 @@ from resolver.page import WORDS
 
 from .browser import fits_width
 from .conftest import BASE
-from .test_resolver import licences, path  # noqa: F401  (the licence set, shared)
+from .test_resolver import path
 
 pytest_plugins = ["tests.browser"]      # chromium, live_server, open_page
 

@@ -10,8 +10,8 @@ import threading
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-from rdflib.query import Result
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from werkzeug.serving import make_server
 

@@ -12,13 +12,13 @@ import time
 import pyoxigraph as ox
 import pytest
 import rdflib
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 
-from catalogue.sparql import HTML, choose_media_type
-from catalogue.sparqlguard import (NotAQuery, QueryForm, ServiceRefused, UpdateRefused,
-                                   inspect_query)
 from catalogue import sparqlresults as fmt
+from catalogue.sparql import HTML, choose_media_type
+from catalogue.sparqlguard import NotAQuery, QueryForm, ServiceRefused, UpdateRefused, inspect_query
 from registry.app import create_app
 from registry.demoload import load_demo
 from registry.errors import NotAcceptable
@@ -66,7 +66,8 @@ def test_guard(query, outcome):
 
 def _cases(word: str):
     return st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
-        lambda upper: "".join(c.upper() if u else c.lower() for c, u in zip(word, upper)))
+        lambda upper: "".join(c.upper() if u else c.lower()
+                              for c, u in zip(word, upper, strict=True)))
 
 
 @settings(max_examples=200)
@@ -80,7 +81,8 @@ def test_words_inside_strings_are_never_keywords(text):
 @given(word=_cases("service"), space=st.sampled_from([" ", "\n", "\t", "  "]))
 def test_service_in_any_letter_case_is_refused(word, space):
     with pytest.raises(ServiceRefused):
-        inspect_query(f"SELECT * WHERE {{{space}{word}{space}<http://127.0.0.1:1/> {{ ?s ?p ?o }} }}")
+        inspect_query(f"SELECT * WHERE {{{space}{word}{space}<http://127.0.0.1:1/> "
+                      "{ ?s ?p ?o } }")
 
 
 @settings(max_examples=100)
@@ -94,7 +96,8 @@ def test_updates_in_any_letter_case_are_refused(word):
 # Content negotiation: a pure function, table-driven
 
 CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
-WRAPPER_JSON = "application/sparql-results+json,application/json,text/javascript,application/javascript"
+WRAPPER_JSON = ("application/sparql-results+json,application/json,text/javascript,"
+                "application/javascript")
 
 
 @pytest.mark.parametrize("form, accept, wanted, media", [
@@ -363,8 +366,8 @@ def test_commits_are_seen_by_later_queries(loaded, client):
     row = next(r for r in demo_rows(catalogue, 50, seed=99, agency="diw"))
     records, _ = check_batch([(2, row)], ValidationContext(catalogue))
     commit(loaded, records, base=BASE, catalogue=catalogue, agency="diw")
-    ask = ("ASK { ?l <http://purl.org/dc/terms/identifier> ?id FILTER(?id = \"%s\") }"
-           % records[0].key.number)
+    ask = ("ASK { ?l <http://purl.org/dc/terms/identifier> ?id "
+           f"FILTER(?id = \"{records[0].key.number}\") }}")
     assert client.get("/sparql", query_string={"query": ask}).json["boolean"] is True
 
 

@@ -81,8 +81,8 @@ def register(tmp_path_factory, catalogue):
     # revoked (three versions).
     twice = rows[len(dated)]
     reason = {"status_reason": "ฝ่าฝืนเงื่อนไขใบอนุญาต"}
-    uploads += _publish(repo, catalogue, [dict(rows[dated_index("amended", dated)], status="revoked",
-                                               **reason),
+    amended = rows[dated_index("amended", dated)]
+    uploads += _publish(repo, catalogue, [dict(amended, status="revoked", **reason),
                                           dict(twice, status="suspended", **reason)], latest)
     uploads += _publish(repo, catalogue, [dict(twice, status="revoked", **reason)], latest)
     facts = {"left_out": left_out, "uploads": uploads, "holder": rows[juristic[0]]["holder_id"],
@@ -144,7 +144,8 @@ def test_a_file_without_its_titles_is_refused():
     with pytest.raises(ExampleError):
         parse_example("99-half", "# th: ทดสอบ\nSELECT * WHERE { ?s ?p ?o }\n")
     example = parse_example("99-ok", "# th: ทดสอบ\n# en: Test\n#\n# note\nASK {}\n")
-    assert (example.title_th, example.title_en, example.query) == ("ทดสอบ", "Test", "# note\nASK {}\n")
+    assert (example.title_th, example.title_en, example.query) == ("ทดสอบ", "Test",
+                                                                   "# note\nASK {}\n")
 
 
 # --- Every example answers ---------------------------------------------------------------------

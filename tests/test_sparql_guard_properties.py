@@ -11,16 +11,17 @@
 
 from __future__ import annotations
 
-
 import pyoxigraph as ox
 import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from pyparsing import ParseException
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
-from pyparsing import ParseException
 
 from catalogue.sparqlguard import NotAQuery, QueryForm, ServiceRefused, inspect_query
 from registry.sparqllex import LexError, tokens
+
 from .loopback import recording_listener
 
 PN_LOCAL_ESCAPES = "_~.-!$&'()*+,;=/?#@%"
@@ -29,7 +30,8 @@ PREFIXES = {"ex": "http://e/", "": "http://d/", "a.b": "http://ab/", "e_1": "htt
 
 def _case(word: str) -> st.SearchStrategy[str]:
     return st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
-        lambda upper: "".join(c.upper() if u else c.lower() for c, u in zip(word, upper)))
+        lambda upper: "".join(c.upper() if u else c.lower()
+                              for c, u in zip(word, upper, strict=True)))
 
 
 def keyword(word: str, escapes: bool = True) -> st.SearchStrategy[str]:
@@ -180,7 +182,7 @@ def fused(draw) -> str:
     pieces = draw(st.lists(_FUSED, min_size=1, max_size=12))
     gaps = draw(st.lists(st.sampled_from(["", " ", "\n"]), min_size=len(pieces),
                          max_size=len(pieces)))
-    text = "".join(g + p for g, p in zip(gaps, pieces))
+    text = "".join(g + p for g, p in zip(gaps, pieces, strict=True))
     return ("PREFIX ex: <PORT> PREFIX : <PORT> PREFIX service: <PORT> "
             f"SELECT * WHERE {{ ?s ?p ?o {text} }}")
 

@@ -141,7 +141,8 @@ def test_hostile_queries_do_not_knock_the_register_over(served):
     for took, status, code in outcomes:
         assert status == 503 and code in ("query-time-limit", "query-memory-limit"), (status, code)
         assert took <= TIME_LIMIT + 2, f"a hostile query took {took:.1f} s to end"
-    assert busy <= 2 * idle, f"resolver p99 {busy * 1000:.1f} ms under attack vs {idle * 1000:.1f} ms idle"
+    assert busy <= 2 * idle, \
+        f"resolver p99 {busy * 1000:.1f} ms under attack vs {idle * 1000:.1f} ms idle"
 
     started = time.monotonic()
     simple = requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)

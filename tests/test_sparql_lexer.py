@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalogue.sparqlguard import (NotAQuery, QueryForm, ServiceRefused, UpdateRefused,
-                                   inspect_query)
+from catalogue.sparqlguard import NotAQuery, QueryForm, ServiceRefused, UpdateRefused, inspect_query
 from registry.sparqllex import LexError, decode_codepoints, tokens
 from registry.sparqltext import with_base, with_inline_data
 

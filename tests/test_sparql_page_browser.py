@@ -79,7 +79,8 @@ def test_thai_page_example_run_results_and_downloads(open_page, live_server):
     assert headers[1:] == ["status", "label_th", "label_en", "licences"]
     rows = page.locator("section.results tbody tr")
     assert rows.count() >= 2
-    counts = [int(text) for text in page.locator("section.results tbody td.num .literal").all_inner_texts()]
+    counted = page.locator("section.results tbody td.num .literal").all_inner_texts()
+    counts = [int(text) for text in counted]
     assert sum(counts) == 120
     assert page.locator("textarea#query").input_value().strip() == example.query.strip()
     page.screenshot(path=shot("results-th"), full_page=True)

@@ -105,5 +105,6 @@ def test_a_store_whose_default_graph_is_not_the_union_is_said(stores):
     assert response.status_code == 503
     assert "LICENCE_REGISTRY_SPARQL_UNION_PARAMETER" in response.json["error"]["detail"]
     union = create_app(settings).test_client().get(
-        "/sparql", query_string={"query": "ASK { ?type a <http://data.europa.eu/m8g/EvidenceType> }"})
+        "/sparql",
+        query_string={"query": "ASK { ?type a <http://data.europa.eu/m8g/EvidenceType> }"})
     assert union.status_code == 200 and union.json["boolean"] is True

@@ -5,7 +5,6 @@ the guard entirely."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import textwrap

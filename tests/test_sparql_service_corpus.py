@@ -4,7 +4,6 @@ resolve against the endpoint's URL (SPARQL 1.1 Protocol), on both store kinds.""
 
 from __future__ import annotations
 
-
 import pytest
 
 from registry.app import create_app

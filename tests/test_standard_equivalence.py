@@ -40,8 +40,13 @@ from registry import rdfmap, reference
 from registry.demo import bad_rows, demo_rows
 from registry.problems import WARNING
 from registry.thaiid import with_check_digit
-from registry.validation import (FREE_TEXT_COLUMNS, ValidationContext, check_batch, check_row,
-                                 control_character)
+from registry.validation import (
+    FREE_TEXT_COLUMNS,
+    ValidationContext,
+    check_batch,
+    check_row,
+    control_character,
+)
 
 BASE = "http://127.0.0.1:8000"
 SHACL_CODES = reference.shape_rule_codes()
@@ -296,8 +301,8 @@ def test_label_shapes_are_live(catalogue):
     juristic = next(r for r in demo_rows(catalogue, 60, seed=11) if r["holder_type"] == "juristic")
     public = next(t for t in sorted(catalogue.types.values(), key=lambda t: t.code)
                   if t.public_register)
-    natural = {**next(r for r in demo_rows(catalogue, 60, seed=11) if r["holder_type"] == "natural"),
-               "licence_type": public.code, "issuer": sorted(public.authorities)[0],
+    a_natural = next(r for r in demo_rows(catalogue, 60, seed=11) if r["holder_type"] == "natural")
+    natural = {**a_natural, "licence_type": public.code, "issuer": sorted(public.authorities)[0],
                "licence_number": public.number_example}
     rows = [(2, juristic), (3, natural)]
     assert all(not fast_violations(catalogue, n, raw) for n, raw in rows)

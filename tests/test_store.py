@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,7 +25,8 @@ def values(repo, graph):
 
 
 def test_apply_adds_and_replaces_whole_graphs(empty_repo):
-    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "old", G1), quad("http://x/2", "two", G2)]))
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "old", G1),
+                                           quad("http://x/2", "two", G2)]))
     assert values(empty_repo, G1) == ["old"]
     empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "new", G1)], replace=[G1]))
     assert values(empty_repo, G1) == ["new"]
@@ -74,7 +73,8 @@ def test_bad_payload_changes_nothing(empty_repo):
 
 
 def test_export_and_replace_all_round_trip(empty_repo, tmp_path):
-    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "a", G1), quad("http://x/2", "ข", G2)]))
+    empty_repo.apply(ChangeSet.from_quads([quad("http://x/1", "a", G1),
+                                           quad("http://x/2", "ข", G2)]))
     dump = tmp_path / "dump.nq"
     dump.write_bytes(empty_repo.export_bytes())
     empty_repo.apply(ChangeSet.from_quads([quad("http://x/3", "extra", G2)]))
@@ -128,7 +128,8 @@ def test_committed_journal_is_replayed_on_open(tmp_path):
 
 def test_uncommitted_journal_is_discarded_on_open(tmp_path):
     path = _closed_store_holding_old(tmp_path)
-    _journal_entry(path, "00000000000000000002.partial", [G1], [quad("http://x/1", "new", G1)], False)
+    _journal_entry(path, "00000000000000000002.partial", [G1], [quad("http://x/1", "new", G1)],
+                   False)
     _journal_entry(path, "00000000000000000003", [G1], [quad("http://x/1", "new", G1)], False)
     repo = EmbeddedRepository(path)
     assert values(repo, G1) == ["old"]

@@ -26,7 +26,7 @@ from registry.records import COLUMNS
 from registry.store.embedded import EmbeddedRepository
 
 from .conftest import BASE
-from .test_upload_api import diw_key, licence_count, post  # noqa: F401  (diw_key: fixture)
+from .test_upload_api import licence_count, post
 
 CONTEXT_URL = f"{BASE}/contexts/licence.jsonld"
 INLINE_CONTEXT = json.loads(CONTEXT_PATH.read_text(encoding="utf-8"))["@context"]
@@ -458,7 +458,8 @@ def test_jsonld_without_context_uses_full_iris(client, embedded_repo, diw_key, f
      "not a valid IRI"),
     (lambda n: {**n, "conditions": {"@value": "x", "@language": "th th"}}, "language tag"),
     (lambda n: "a string", "an object or an array"),
-    (lambda n: {**n, "validUntill": n.get("validUntil", "2030-01-01")}, "'validUntill' is not a term"),
+    (lambda n: {**n, "validUntill": n.get("validUntil", "2030-01-01")},
+     "'validUntill' is not a term"),
     (lambda n: {**n, "document": {**n["document"], "sha265": "x"}}, "document.sha265"),
 ])
 def test_what_jsonld_would_drop_silently_is_refused(client, diw_key, five, change, says):

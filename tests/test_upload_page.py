@@ -268,7 +268,7 @@ def test_list_uploads_is_per_agency_newest_first(client, embedded_repo, diw_key,
     for n, batch in enumerate((rows[:2], rows)):         # a second apart: times order them
         report = validate_csv(excel_csv(batch), ValidationContext.for_agency(stored, "diw", BASE))
         commit(embedded_repo, report.records, base=BASE, catalogue=stored, agency="diw",
-               now=dt.datetime(2026, 11, 21, 12, 0, n, tzinfo=dt.timezone.utc))
+               now=dt.datetime(2026, 11, 21, 12, 0, n, tzinfo=dt.UTC))
     diw = list_uploads(embedded_repo, BASE, "diw")
     assert [(u["created"], u["unchanged"], u["ended"]) for u in diw] == [
         (1, 2, "2026-11-21T12:00:01Z"), (2, 0, "2026-11-21T12:00:00Z")]

@@ -16,10 +16,11 @@ import abc
 import io
 import tempfile
 import threading
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Mapping
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -45,10 +46,10 @@ class ChangeSet:
     """
 
     replace: list[str] = field(default_factory=list)
-    payload: bytes | Path | list[Path] = b""
+    payload: bytes | Path | list[bytes | Path] = b""
 
     @classmethod
-    def from_quads(cls, quads: Iterable[ox.Quad], replace: Iterable[str] = ()) -> "ChangeSet":
+    def from_quads(cls, quads: Iterable[ox.Quad], replace: Iterable[str] = ()) -> ChangeSet:
         return cls(list(replace), ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS) or b"")
 
     def parts(self) -> list[bytes | Path]:
@@ -63,10 +64,10 @@ class Repository(abc.ABC):
 
     # True for the repository OF private graphs: no guard, and its `.private` is itself.
     holds_private = False
-    _private: "Repository | None" = None
+    _private: Repository | None = None
 
     @property
-    def private(self) -> "Repository":
+    def private(self) -> Repository:
         """The repository holding the private graphs, a store of its own so that the main
         store (which the public SPARQL endpoint reads whole) holds public data only."""
         if self.holds_private:
@@ -77,7 +78,8 @@ class Repository(abc.ABC):
         return self._private
 
     @abc.abstractmethod
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
+    def select(self, query: str,
+               bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
         """Rows of a SELECT query; `bindings` fix variables to terms (never pasted as text).
 
         A bound variable must be in the projection (SEP-0007 substitution, as pyoxigraph does),
@@ -89,7 +91,8 @@ class Repository(abc.ABC):
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool: ...
 
     @abc.abstractmethod
-    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]: ...
+    def construct(self, query: str,
+                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]: ...
 
     @abc.abstractmethod
     def graph_triples(self, graph: str) -> list[ox.Triple]:

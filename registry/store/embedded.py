@@ -29,9 +29,10 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Mapping
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -189,7 +190,8 @@ class EmbeddedRepository(PyoxigraphReads):
         data = self.path / "data"
         if not data.exists() and not create:
             raise StoreNotInitialised(
-                f"No store at {self.path}. Create it with `licence-registry init --store {self.path}`.")
+                f"No store at {self.path}. "
+                f"Create it with `licence-registry init --store {self.path}`.")
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock_fd = _lock_exclusively(self.path / "write.lock", wait)
         self.journal = self.path / "journal"
@@ -208,6 +210,13 @@ class EmbeddedRepository(PyoxigraphReads):
             except BaseException:
                 self.close()
                 raise
+
+    @property
+    def private(self) -> EmbeddedRepository:
+        private = super().private
+        if not isinstance(private, EmbeddedRepository):     # never: __init__ opens one
+            raise TypeError(f"The private store of {self.path} is a {type(private).__name__}.")
+        return private
 
     def _read_store(self) -> ox.Store:
         return self.store
@@ -317,6 +326,8 @@ class EmbeddedRepository(PyoxigraphReads):
                 if replica is None:
                     snapshots.publish(self.store, self.path)
                     replica = snapshots.current(self.path)
+        if replica is None:         # never: a checkpoint was published just above
+            raise StoreError(f"No checkpoint of the store {self.path} was published.")
         return replica
 
     def scratch_dir(self) -> str:

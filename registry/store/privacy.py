@@ -15,8 +15,9 @@ The rule needs no `{BASE}`: the first `/graph/` segment of the IRI's path is the
 from __future__ import annotations
 
 import mmap
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import IO
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -85,7 +86,8 @@ def private_graphs_named(replace: Iterable[str], parts: Iterable[bytes | Path]) 
     return found
 
 
-def split_nquads(source: BinaryIO, public: BinaryIO, private: BinaryIO) -> tuple[int, int]:
+def split_nquads(source: Iterable[bytes], public: IO[bytes], private: IO[bytes]
+                 ) -> tuple[int, int]:
     """Copy N-Quads lines (one quad a line, as `backup` writes them) to `public` or `private`
     by the rule above; the number of lines written to each."""
     counts = [0, 0]

@@ -11,9 +11,10 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Mapping
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 import requests
@@ -63,8 +64,8 @@ class RemoteRepository(Repository):
     which holds the write lease); the private one is made with `holds_private=True`."""
 
     def __init__(self, query_url: str, update_url: str, gsp_url: str, timeout: float, *,
-                 private: "RemoteRepository | None" = None, holds_private: bool = False,
-                 replica: "RemoteRepository | None" = None):
+                 private: RemoteRepository | None = None, holds_private: bool = False,
+                 replica: RemoteRepository | None = None):
         self.query_url = query_url
         self.update_url = update_url
         self.gsp_url = gsp_url
@@ -78,14 +79,22 @@ class RemoteRepository(Repository):
         self._writer = threading.RLock()    # this repository's lease holders, see writing()
         self._lease_depth = 0
 
+    @property
+    def private(self) -> RemoteRepository:
+        private = super().private
+        if not isinstance(private, RemoteRepository):       # never: __init__ is given one
+            raise TypeError(f"The private store of {self.update_url} is a "
+                            f"{type(private).__name__}.")
+        return private
+
     @classmethod
-    def at(cls, url: str, timeout: float, **kwargs) -> "RemoteRepository":
+    def at(cls, url: str, timeout: float, **kwargs) -> RemoteRepository:
         """A store laid out like `oxigraph serve`: {url}/query, /update and /store."""
         return cls(f"{url}/query", f"{url}/update", f"{url}/store", timeout, **kwargs)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, private: bool = True
-                      ) -> "RemoteRepository":
+                      ) -> RemoteRepository:
         """The main store of the settings, with its private store unless `private` is False
         (a reader that must not see private data)."""
         base = settings["STORE_URL"]
@@ -219,7 +228,8 @@ class RemoteRepository(Repository):
         live = f"?other {_EXPIRES} ?e FILTER(?e > {now_lit})"
         self._post(self.update_url, (
             f"DELETE {{ GRAPH <{LOCK_GRAPH}> {{ ?old {_EXPIRES} ?gone }} }}\n"
-            f"WHERE {{ GRAPH <{LOCK_GRAPH}> {{ ?old {_EXPIRES} ?gone FILTER(?gone <= {now_lit}) }} }} ;\n"
+            f"WHERE {{ GRAPH <{LOCK_GRAPH}> {{ ?old {_EXPIRES} ?gone "
+            f"FILTER(?gone <= {now_lit}) }} }} ;\n"
             f"INSERT {{ GRAPH <{LOCK_GRAPH}> {{ {lease} {_EXPIRES} {until} }} }}\n"
             f"WHERE {{ FILTER NOT EXISTS {{ GRAPH <{LOCK_GRAPH}> {{ {live} }} }} }}"
         ).encode(), "application/sparql-update")
@@ -254,7 +264,7 @@ class RemoteRepository(Repository):
         if self.replica is None or self.replica_behind():
             return
         try:
-            self._replica_update(body)
+            self._replica_update(self.replica, body)
         except StoreError as exc:
             self.private._post(self.private.update_url, (
                 f"INSERT DATA {{ GRAPH <{LOCK_GRAPH}> {{ <{REPLICA_BEHIND}> "
@@ -268,10 +278,10 @@ class RemoteRepository(Repository):
     # again is safe.
     _REPLICA_RETRIES = (0.2, 0.5, 1.0, 2.0)
 
-    def _replica_update(self, body: bytes) -> None:
+    def _replica_update(self, replica: RemoteRepository, body: bytes) -> None:
         for pause in (*self._REPLICA_RETRIES, None):
             try:
-                self.replica._post(self.replica.update_url, body, "application/sparql-update")
+                replica._post(replica.update_url, body, "application/sparql-update")
                 return
             except StoreError:
                 if pause is None:
@@ -299,8 +309,9 @@ class RemoteRepository(Repository):
             body = b"DROP SILENT ALL ;\n" + self._update_body(ChangeSet(payload=scratch))
             self.replica._post(self.replica.update_url, body, "application/sparql-update")
             self.private._post(self.private.update_url,
-                               f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> {{ <{REPLICA_BEHIND}> ?p ?o }} }}"
-                               .encode(), "application/sparql-update")
+                               f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> "
+                               f"{{ <{REPLICA_BEHIND}> ?p ?o }} }}".encode(),
+                               "application/sparql-update")
             return scratch.stat().st_size
 
     @staticmethod
@@ -308,4 +319,5 @@ class RemoteRepository(Repository):
         try:
             return b"".join(update_from_change_set(change))
         except (SyntaxError, ValueError) as exc:
-            raise StoreError(f"The change was refused before sending (nothing written): {exc}") from exc
+            raise StoreError(
+                f"The change was refused before sending (nothing written): {exc}") from exc

@@ -36,19 +36,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.resolve import LUA  # noqa: E402  (the same random /id/ requests as bench/resolve.py)
+
 BASE = "http://127.0.0.1:8000"
 # Seconds between opening the slow connections and measuring: each has trickled once.
 SETTLE = 1.5
 FRONTS = {"waitress": "registry.frontworker.FrontWorker", "gthread": "gthread"}
 
-LUA = """
-local paths = {}
-for line in io.lines("%s") do paths[#paths + 1] = line end
-math.randomseed(7)
-request = function()
-  return wrk.format("GET", paths[math.random(#paths)], {["Accept"] = "text/html"})
-end
-"""
 
 # `serve` without the command line, so the worker class can be chosen: same settings, same
 # gunicorn options, only the worker differs.

@@ -13,39 +13,23 @@ import io
 import random
 import re
 
-try:                                    # Python ≥ 3.11 keeps the regex parser here
-    import re._parser as sre_parse  # type: ignore[import-not-found]
-    from re._constants import (  # type: ignore[import-not-found]
-        ANY,
-        BRANCH,
-        CATEGORY,
-        CATEGORY_DIGIT,
-        IN,
-        LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
-        NEGATE,
-        NOT_LITERAL,
-        RANGE,
-        SUBPATTERN,
-    )
-except ImportError:                     # pragma: no cover
-    import sre_parse
-    from sre_constants import (
-        ANY,
-        BRANCH,
-        CATEGORY,
-        CATEGORY_DIGIT,
-        IN,
-        LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
-        NEGATE,
-        NOT_LITERAL,
-        RANGE,
-        SUBPATTERN,
-    )
+# The regex parser's own reading of a number pattern (Python ≥ 3.11, as the project requires).
+import re._parser as sre_parse  # type: ignore[import-not-found]
 from collections.abc import Iterator
+from re._constants import (  # type: ignore[import-not-found]
+    ANY,
+    BRANCH,
+    CATEGORY,
+    CATEGORY_DIGIT,
+    IN,
+    LITERAL,
+    MAX_REPEAT,
+    MIN_REPEAT,
+    NEGATE,
+    NOT_LITERAL,
+    RANGE,
+    SUBPATTERN,
+)
 
 from catalogue.model import Catalogue
 

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ops.demo import demo_rows, rows_to_csv  # noqa: E402
+from publishing.keys import issue_key  # noqa: E402
+from publishing.pipeline import commit  # noqa: E402
 from registry.bootstrap import init_store, load_catalogue  # noqa: E402
-from registry.demo import demo_rows, rows_to_csv  # noqa: E402
-from registry.keys import issue_key  # noqa: E402
-from registry.pipeline import commit  # noqa: E402
 from registry.store.embedded import EmbeddedRepository  # noqa: E402
 from registry.validation import ValidationContext, check_batch  # noqa: E402
 from tests.crash_harness import full_run, killed_run, state  # noqa: E402

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "registry.cli"]
+CLI = [sys.executable, "-m", "ops.cli"]
 
 
 def run_timed(command: list[str], label: str) -> dict:
@@ -52,7 +52,7 @@ def run_timed(command: list[str], label: str) -> dict:
 
 def naive_child(turtle: str, catalogue_ttl: str) -> None:
     """The naive path, run as its own process: rdflib parse, then pyshacl over the whole graph."""
-    from registry.reference import naive_validate_turtle
+    from tests.support.reference import naive_validate_turtle
 
     conforms, parse_seconds, shacl_seconds = naive_validate_turtle(
         Path(turtle).read_bytes(), Path(catalogue_ttl).read_bytes())
@@ -93,10 +93,10 @@ def map_to_turtle(csv_path: Path, count: int, agency: str, out: Path, catalogue_
     """The licences as the register maps them (current records), as Turtle; and the catalogue."""
     import pyoxigraph as ox
 
-    from catalogue.model import catalogue_quads, read_catalogue
+    from publishing.pipeline import validate_csv
     from registry import rdfmap
+    from registry.model import catalogue_quads, read_catalogue
     from registry.paths import CATALOGUE_DIR
-    from registry.pipeline import validate_csv
     from registry.validation import ValidationContext
 
     base = "http://127.0.0.1:8000"

@@ -5,7 +5,7 @@
 The document: COUNT demo licences of one agency in JSON-LD with the project's context (as
 tests/test_upload_formats.py writes them; not timed). Each round times, in this process:
 
-- register: `registry.rdfinput.read_jsonld` — pyld expands, the register checks the expanded
+- register: `publishing.rdfinput.read_jsonld` — pyld expands, the register checks the expanded
   terms, pyoxigraph reads the expanded document as RDF, rows are built from the quads;
 - pyld alone: the same, but pyld's own `to_rdf` writes N-Quads that pyoxigraph then parses (what
   the register did before).
@@ -31,9 +31,10 @@ sys.path.insert(0, str(ROOT))
 import pyoxigraph as ox  # noqa: E402
 from pyld import jsonld  # noqa: E402
 
-from catalogue.model import read_catalogue  # noqa: E402
-from registry import rdfinput  # noqa: E402
-from registry.demo import demo_rows  # noqa: E402
+from ops.demo import demo_rows  # noqa: E402
+from publishing import rdfinput  # noqa: E402
+from publishing.rdfrows import RdfIndex  # noqa: E402
+from registry.model import read_catalogue  # noqa: E402
 from registry.paths import CATALOGUE_DIR  # noqa: E402
 from tests.test_upload_formats import BASE, jsonld_body  # noqa: E402
 
@@ -43,7 +44,7 @@ def pyld_alone(body: bytes, base: str) -> list:
     expanded = rdfinput.expand_checked(body, base)
     nquads = jsonld.to_rdf(expanded, {"format": "application/n-quads"})
     quads = rdfinput._absolute_only(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-    return list(rdfinput._Index.build(quads, base).rows())
+    return list(RdfIndex.build(quads, base).rows())
 
 
 def register(body: bytes, base: str) -> list:

@@ -96,7 +96,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(dir=ROOT / "bench" / "out"))
     store = args.store
     if store is None:
-        from registry.demoload import load_demo
+        from ops.demoload import load_demo
         from registry.store.embedded import EmbeddedRepository
 
         store = work / "store"
@@ -125,7 +125,7 @@ def main() -> None:
     from tests.crash_harness import free_port
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "registry.cli", "--store", str(store), "serve",
+    server = subprocess.Popen([sys.executable, "-m", "ops.cli", "--store", str(store), "serve",
                                "--port", str(port), "--workers", str(args.workers),
                                "--threads", "4",
                                "--no-access-log"], cwd=ROOT, start_new_session=True,

@@ -12,7 +12,7 @@ opened again (an attacker would). `wrk` measures `GET /id/licence/…` (Accept: 
 303) with random stored IRIs. Idle and attacked phases alternate in one run, ROUNDS times, so
 a drift of a shared machine hits both alike; each phase is reported and the medians compared.
 The same is done on the old configuration (gunicorn's gthread worker, requests read by the
-request threads) and on the new one (registry/frontworker.py), each served like `serve`
+request threads) and on the new one (ops/frontworker.py), each served like `serve`
 (2 workers x 4 threads). Needs Debian's `wrk` (apt-get install wrk).
 """
 
@@ -42,14 +42,14 @@ from bench.resolve import LUA  # noqa: E402  (the same random /id/ requests as b
 BASE = "http://127.0.0.1:8000"
 # Seconds between opening the slow connections and measuring: each has trickled once.
 SETTLE = 1.5
-FRONTS = {"waitress": "registry.frontworker.FrontWorker", "gthread": "gthread"}
+FRONTS = {"waitress": "ops.frontworker.FrontWorker", "gthread": "gthread"}
 
 
 # `serve` without the command line, so the worker class can be chosen: same settings, same
 # gunicorn options, only the worker differs.
 LAUNCH = f"""
 import sys
-from registry.server import run
+from ops.server import run
 from registry.settings import load_settings
 store, port, workers, threads, worker_class = sys.argv[1:]
 run(load_settings({{"STORE": store, "BASE_IRI": {BASE!r}}}), host="127.0.0.1", port=int(port),
@@ -170,12 +170,12 @@ def recover(url: str, seconds: float = 120) -> float:
 
 def prepare_store(work: Path, store: Path | None, count: int) -> tuple[Path, str, Path]:
     """(store, an agency key, wrk script over random stored licence paths)."""
+    from publishing.keys import issue_key
     from registry import identifiers
-    from registry.keys import issue_key
     from registry.store.embedded import EmbeddedRepository
 
     if store is None:
-        from registry.demoload import load_demo
+        from ops.demoload import load_demo
 
         store = work / "store"
         print(f"building a store of {count} demo licences …", flush=True)

@@ -4,7 +4,7 @@
     python bench/sparql.py --count 1000000         # build one first (about 5 minutes)
 
 Starts `licence-registry serve` (2 workers) on the store and, in this process, opens the same
-read-only checkpoint the query processes read. For every example query (catalogue/queries/),
+read-only checkpoint the query processes read. For every example query (opendata/queries/),
 turn by turn: POST /sparql (Accept: SPARQL JSON, loopback HTTP on a kept-alive connection, the
 whole body read) and `Store.query(q, use_default_graph_as_union=True)` with the results written
 as SPARQL JSON by pyoxigraph's own serializer — the same work an in-process client would do.
@@ -32,7 +32,7 @@ BASE = "http://127.0.0.1:8000"
 
 
 def build(count: int, work: Path) -> Path:
-    from registry.demoload import load_demo
+    from ops.demoload import load_demo
     from registry.store.embedded import EmbeddedRepository
 
     store = work / "store"
@@ -123,7 +123,7 @@ def main() -> None:
 
     import pyoxigraph as ox
 
-    from catalogue.examples import load_examples
+    from opendata.examples import load_examples
     from registry.store.snapshots import snapshots_dir
     from tests.crash_harness import Server
 

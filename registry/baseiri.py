@@ -4,7 +4,7 @@ Every IRI the register mints starts with BASE_IRI, and every lookup builds the I
 for from the configured one. Served under another base, a store answers 404 for every licence
 and 401 for every agency key while looking healthy; so the store remembers its base and
 `serve`, the web app and every command refuse a store minted under another base, naming both
-and the way out (`licence-registry migrate-base`, registry/rebase.py).
+and the way out (`licence-registry migrate-base`, ops/rebase.py).
 
 Where the base is kept: one quad in the bookkeeping graph `urn:x-licence-registry:base-iri` of
 the PRIVATE store (store/privacy.py keeps `urn:x-licence-registry:` graphs out of the main
@@ -28,8 +28,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .store import ChangeSet, Repository, StoreError
-from .store.privacy import BOOKKEEPING_PREFIX
+from registry.store import ChangeSet, Repository, StoreError
+from registry.store.privacy import BOOKKEEPING_PREFIX
 
 RECORD_GRAPH = BOOKKEEPING_PREFIX + "base-iri"
 _STORE = ox.NamedNode(BOOKKEEPING_PREFIX + "store")
@@ -192,7 +192,7 @@ def check_in_fresh_process(settings: Mapping[str, Any]) -> str | None:
 
 
 def _problem_of(settings: dict) -> str | None:
-    from .store import open_repository
+    from registry.store.opening import open_repository
 
     try:
         repo = open_repository(settings)

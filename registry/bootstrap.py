@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.model import Catalogue, catalogue_quads, read_catalogue
-
-from .paths import CATALOGUE_DIR, SHAPES_DIR, VOCAB_DIR
-from .store import ChangeSet, Repository
-from .store.privacy import is_private_graph
+from registry.model import Catalogue, catalogue_quads, read_catalogue
+from registry.paths import CATALOGUE_DIR, SHAPES_DIR, VOCAB_DIR
+from registry.store import ChangeSet, Repository
+from registry.store.privacy import is_private_graph
 
 
 def graph_iri(base: str, name: str) -> str:
@@ -46,7 +45,7 @@ def init_store(repo: Repository, base: str, catalogue_dir: Path = CATALOGUE_DIR)
     Records `base` as the base the store is minted under (registry/baseiri.py); raises
     BaseIriMismatch, writing nothing, for a store minted under another.
     """
-    from .baseiri import BaseIriMismatch, mismatch_message, record_base, store_bases
+    from registry.baseiri import BaseIriMismatch, mismatch_message, record_base, store_bases
 
     bases = store_bases(repo)
     problem = mismatch_message(bases, base, "being initialised")
@@ -72,6 +71,6 @@ def is_initialised(repo: Repository, base: str) -> bool:
 
 
 def load_catalogue(repo: Repository) -> Catalogue:
-    from catalogue.model import catalogue_from_repository
+    from registry.model import catalogue_from_repository
 
     return catalogue_from_repository(repo)

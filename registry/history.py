@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from . import identifiers
-from . import recordterms as terms
-from .namespaces import sparql_prefixes
-from .store import ChangeSet, Repository
+from registry import identifiers
+from registry import recordterms as terms
+from registry.namespaces import sparql_prefixes
+from registry.store import ChangeSet, Repository
 
 
 @dataclass(frozen=True)

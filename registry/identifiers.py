@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from .hiddentext import DIRECTION_CONTROLS
+from registry.hiddentext import DIRECTION_CONTROLS
 
 MAX_NUMBER_LENGTH = 100
 CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")

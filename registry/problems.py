@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .paths import SHAPES_DIR
+from registry.paths import SHAPES_DIR
 
 VIOLATION = "Violation"
 WARNING = "Warning"

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 
-from . import identifiers
-from . import namespaces as ns
-from . import recordterms as terms
-from .records import LicenceRecord
+from registry import identifiers
+from registry import namespaces as ns
+from registry import recordterms as terms
+from registry.records import LicenceRecord
 
 # Namespace IRIs are spelled once, in registry/namespaces.py.
 _XSD = str(ns.XSD)

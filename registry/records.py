@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .identifiers import LicenceKey
+from registry.identifiers import LicenceKey
 
 # The CSV template's columns, in order, with the Thai header each one also answers to.
 COLUMNS: dict[str, str] = {

@@ -1,11 +1,25 @@
 """The terms of a licence record (docs/data-model.md), each IRI named once: registry/rdfmap.py
-writes them (as N-Quads text), registry/rdfinput.py reads uploaded RDF with them."""
+writes them (as N-Quads text), publishing/rdfinput.py reads uploaded RDF with them."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .namespaces import ADMS, CLC, CV, DCT, FOAF, LEGAL, LOCN, PERSON, PROV, RDF, SCHEMA, SKOS, SPDX
+from registry.namespaces import (
+    ADMS,
+    CLC,
+    CV,
+    DCT,
+    FOAF,
+    LEGAL,
+    LOCN,
+    PERSON,
+    PROV,
+    RDF,
+    SCHEMA,
+    SKOS,
+    SPDX,
+)
 
 TYPE = RDF.type
 

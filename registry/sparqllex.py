@@ -1,7 +1,7 @@
 """The SPARQL 1.1 terminals (Query §19.8), read exactly: a tokenizer, not a parser.
 
 What a query asks for (SERVICE, an update, its form) is decided from these tokens
-(catalogue/sparqlguard.py), and bound values are placed by them (registry/sparqltext.py), so
+(opendata/sparqlguard.py), and bound values are placed by them (registry/sparqltext.py), so
 nothing written inside a string, an IRI, a comment or an escaped prefixed name (`ex:a\\#b`,
 `ex:a\\'b`, §19.5 PN_LOCAL_ESC) can pass for syntax, and no syntax can hide inside one.
 

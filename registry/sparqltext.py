@@ -3,14 +3,14 @@
 name is taken for syntax.
 
 Used to place bound values where the whole query sees them (registry/store/remote.py) and to
-give a query sent to a remote store the endpoint's base IRI (catalogue/sparqlexec.py).
+give a query sent to a remote store the endpoint's base IRI (opendata/sparqlexec.py).
 """
 
 from __future__ import annotations
 
 import re
 
-from .sparqllex import tokens
+from registry.sparqllex import tokens
 
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 _IRIREF = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')

@@ -15,13 +15,12 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from catalogue.model import Catalogue
-
-from . import identifiers, thaiid
-from .dates import InvalidDate, parse_date
-from .hiddentext import describe, has_hidden_characters, hidden_characters
-from .problems import WARNING, Problem, problem
-from .records import ACCESS, HOLDER_TYPES, NEEDS_REASON, STATUSES, LicenceRecord
+from registry import identifiers, thaiid
+from registry.dates import InvalidDate, parse_date
+from registry.hiddentext import describe, has_hidden_characters, hidden_characters
+from registry.model import Catalogue
+from registry.problems import WARNING, Problem, problem
+from registry.records import ACCESS, HOLDER_TYPES, NEEDS_REASON, STATUSES, LicenceRecord
 
 # The top-level types of shapes/licence.ttl (clcshape:document-media-type): not "example",
 # which RFC 4735 reserves for examples in documentation.
@@ -203,7 +202,7 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
         add(problem(row, "document_login_url", "document-login-required"))
 
     # 9. labels: reachable from RDF uploads only (a CSV row has one th and one en column); the
-    # reader (registry/rdfinput.py) passes the names it could not place.
+    # reader (publishing/rdfinput.py) passes the names it could not place.
     bad_language = raw.get("_labels_bad_language")
     if bad_language:
         add(problem(row, "holder_name", "labels-language", f"Got {bad_language[:300]}.",

@@ -13,12 +13,11 @@ from __future__ import annotations
 from werkzeug.sansio.utils import host_is_trusted
 
 from registry import identifiers
-from registry.cors import EXPOSE_HEADERS
-from registry.security import trusted_hosts
-
-from . import conneg
-from .lookup import document_type
-from .routes import doc_location
+from resolver.lookup import document_type
+from resolver.routes import doc_location
+from web import conneg
+from web.cors import EXPOSE_HEADERS
+from web.security import trusted_hosts
 
 PREFIX = "/id/licence/"
 
@@ -28,7 +27,7 @@ class IdFastPath:
         self.app = app
         self.repository = repository
         self.base = base
-        # The Host values Flask answers (registry/security.py); it answers the others 400.
+        # The Host values Flask answers (web/security.py); it answers the others 400.
         self.trusted_hosts = trusted_hosts(base)
 
     def __call__(self, environ, start_response):

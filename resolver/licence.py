@@ -14,10 +14,9 @@ import pyoxigraph as ox
 
 from registry import identifiers
 from registry.history import Version, version_at, versions
+from registry.linkchecks import LinkCheck, link_check_of
+from registry.status import effective_status
 from registry.store import Repository
-
-from .linkcheck import LinkCheck, link_check_of
-from .status import effective_status
 
 _SCHEMA = "https://schema.org/"
 _DCT = "http://purl.org/dc/terms/"

@@ -23,24 +23,22 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry import identifiers
-from registry.conditional import client_has, conditional
 from registry.dates import thai_today
 from registry.errors import BadRequest, LicenceNotFound, NoDocument, NotAcceptable
-from registry.queryparams import int_param
 from registry.validation import is_https_url
-
-from . import conneg
-from .licence import LicenceView, load_licence
-from .lookup import close_matches, licences_by_checksum, licences_by_number
-from .lookup import document_type as lookup_document_type
-from .page import page_context, preferred_language
+from resolver.licence import LicenceView, load_licence
+from resolver.lookup import close_matches, licences_by_checksum, licences_by_number
+from resolver.lookup import document_type as lookup_document_type
+from web import conneg
+from web.conditional import client_has, conditional
+from web.page import page_context, preferred_language
+from web.queryparams import int_param
+from web.rdfresponse import PAGE_CSP, document_headers, negotiate_request, serialise_triples
 
 bp = Blueprint("resolver", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/resolver")
 
 MAX_VERSION = 1_000_000          # ?version=N beyond this is refused, not looked up
-CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'; img-src 'self' data:")
 RDF_FORMATS = {
     conneg.TURTLE: "ttl", conneg.JSONLD: "jsonld", conneg.NTRIPLES: "nt", conneg.RDFXML: "rdf",
 }
@@ -52,13 +50,6 @@ def _settings():
 
 def _repo():
     return current_app.extensions["repository"]
-
-
-def _common_headers(response: BaseResponse, vary: bool = True) -> BaseResponse:
-    if vary:
-        response.headers["Vary"] = "Accept, Accept-Language"
-    response.headers.setdefault("Cache-Control", "public, max-age=60")
-    return response
 
 
 def _key_or_404(rest: str) -> identifiers.LicenceKey:
@@ -77,7 +68,7 @@ def _canonical_redirect(kind: str, key: identifiers.LicenceKey, rest: str
     target = identifiers.iri_to_uri(f"/{kind}/licence/{key.path}")
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
-    return _common_headers(redirect(target, 301), vary=False)
+    return document_headers(redirect(target, 301), vary=False)
 
 
 def _safe_target(url: str) -> str | None:
@@ -97,8 +88,8 @@ def _not_found(key: identifiers.LicenceKey | None, rest: str, wanted: str | None
         body = render_template("not_found.html", rest=rest, suggestions=suggestions,
                                **page_context(lang))
         response = make_response(body, 404)
-        response.headers["Content-Security-Policy"] = CSP
-        return _common_headers(response)
+        response.headers["Content-Security-Policy"] = PAGE_CSP
+        return document_headers(response)
     raise LicenceNotFound(f"No licence {rest[:200]!r} in the register.",
                           suggestions=[s["iri"] for s in suggestions])
 
@@ -110,7 +101,7 @@ def identify(rest: str):
         return moved
     document_type = lookup_document_type(_repo(), _settings()["BASE_IRI"], key)
     offers = (*conneg.DOCUMENT_TYPES, document_type) if document_type else conneg.DOCUMENT_TYPES
-    wanted = _negotiate(offers)
+    wanted = negotiate_request(offers)
     if document_type is None:
         return _not_found(key, rest, wanted)
     if wanted is None:
@@ -119,21 +110,14 @@ def identify(rest: str):
         licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
         target = _safe_target(licence.document.target) if licence and licence.document else None
         if target:
-            return _common_headers(redirect(target, 303))
-    return _common_headers(redirect(doc_location(key, request.query_string), 303))
+            return document_headers(redirect(target, 303))
+    return document_headers(redirect(doc_location(key, request.query_string), 303))
 
 
 def doc_location(key: identifiers.LicenceKey, query_string: bytes) -> str:
     """Where /id/ sends everyone who does not ask for the file: /doc/ (query kept)."""
     target = identifiers.iri_to_uri(f"/doc/licence/{key.path}")
     return target + "?" + query_string.decode("latin-1") if query_string else target
-
-
-def _negotiate(offers) -> str | None:
-    try:
-        return conneg.negotiate(request.headers.get("Accept"), offers, request.args.get("format"))
-    except conneg.UnknownFormat as exc:
-        raise BadRequest(str(exc)) from None
 
 
 def _version_args() -> tuple[int | None, dt.date | None]:
@@ -150,7 +134,7 @@ def describe(rest: str):
     key = _key_or_404(rest)
     if (moved := _canonical_redirect("doc", key, rest)) is not None:
         return moved
-    wanted = _negotiate(conneg.DOCUMENT_TYPES)
+    wanted = negotiate_request(conneg.DOCUMENT_TYPES)
     version, on = _version_args()
     licence = load_licence(_repo(), _settings()["BASE_IRI"], key, version=version, on=on)
     if licence is None:
@@ -166,28 +150,14 @@ def describe(rest: str):
     elif wanted == conneg.HTML:
         response = make_response(render_template(
             "licence.html", licence=licence, today=thai_today(), **page_context(lang)))
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Content-Security-Policy"] = PAGE_CSP
     else:
         response = Response(_serialise(licence, wanted), mimetype=wanted)
-    return conditional(_common_headers(response), etag)
+    return conditional(document_headers(response), etag)
 
 
 def _serialise(licence: LicenceView, media_type: str) -> bytes:
-    return _serialise_triples(licence.triples, media_type)
-
-
-def _serialise_triples(triples, media_type: str) -> bytes:
-    import pyoxigraph as ox
-
-    from registry.namespaces import PREFIXES
-
-    formats = {conneg.TURTLE: ox.RdfFormat.TURTLE, conneg.JSONLD: ox.RdfFormat.JSON_LD,
-               conneg.NTRIPLES: ox.RdfFormat.N_TRIPLES, conneg.RDFXML: ox.RdfFormat.RDF_XML}
-    fmt = formats[media_type]
-    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
-        return ox.serialize(triples, format=fmt,
-                            prefixes={k: str(v) for k, v in PREFIXES.items()}) or b""
-    return ox.serialize(triples, format=fmt) or b""
+    return serialise_triples(licence.triples, media_type)
 
 
 @bp.get("/file/licence/<path:rest>")
@@ -197,13 +167,13 @@ def file(rest: str):
         return moved
     licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
     if licence is None:
-        return _not_found(key, rest, _negotiate(conneg.DOCUMENT_TYPES))
+        return _not_found(key, rest, negotiate_request(conneg.DOCUMENT_TYPES))
     target = _safe_target(licence.document.target) if licence.document else None
     if not target:
         raise NoDocument(
             f"Licence {key.path} is in the register, but its agency has not published a file "
             f"for it. Its record: /doc/licence/{key.path}")
-    return _common_headers(redirect(target, 303), vary=False)
+    return document_headers(redirect(target, 303), vary=False)
 
 
 @bp.get("/qr/licence/<path:rest>")
@@ -229,7 +199,7 @@ def qr(rest: str):
         mimetype = "image/svg+xml"
     response = Response(out.getvalue(), mimetype=mimetype)
     response.headers["Cache-Control"] = "public, max-age=86400"
-    return conditional(_common_headers(response, vary=False))
+    return conditional(document_headers(response, vary=False))
 
 
 @bp.get("/resolve")
@@ -243,18 +213,18 @@ def resolve():
     if not found:
         raise LicenceNotFound(f"No licence numbered {canonical!r} in the register.")
     if len(found) == 1:
-        return _common_headers(redirect(identifiers.iri_to_uri(found[0]["iri"]), 303), vary=False)
-    wanted = _negotiate(conneg.DOCUMENT_TYPES)
+        return document_headers(redirect(identifiers.iri_to_uri(found[0]["iri"]), 303), vary=False)
+    wanted = negotiate_request(conneg.DOCUMENT_TYPES)
     if wanted == conneg.HTML:
         response = make_response(render_template(
             "choices.html", number=canonical, choices=found,
             **page_context(preferred_language())), 300)
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Content-Security-Policy"] = PAGE_CSP
     else:
         from flask import jsonify
         response = jsonify({"number": canonical, "candidates": found})
         response.status_code = 300
-    return _common_headers(response)
+    return document_headers(response)
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -286,4 +256,4 @@ def verify():
     response = jsonify({"sha256": sha, "matches": results, "checked": today.isoformat()})
     if not results:
         response.status_code = 404
-    return _common_headers(response, vary=False)
+    return document_headers(response, vary=False)

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from ops.demo import demo_rows
+from publishing.keys import issue_key
+from publishing.pipeline import commit
 from registry import identifiers
-from registry.app import create_app
 from registry.bootstrap import init_store, load_catalogue
-from registry.demo import demo_rows
-from registry.keys import issue_key
-from registry.pipeline import commit
 from registry.store.embedded import EmbeddedRepository
 from registry.store.remote import RemoteRepository
 from registry.validation import ValidationContext, check_batch
+from web.app import create_app
 
 BASE = "http://127.0.0.1:8000"
 
@@ -137,7 +137,7 @@ def embedded_repo(tmp_path):
 
 @pytest.fixture(scope="session")
 def catalogue():
-    from catalogue.model import read_catalogue
+    from registry.model import read_catalogue
     from registry.paths import CATALOGUE_DIR
 
     return read_catalogue(CATALOGUE_DIR)
@@ -205,7 +205,7 @@ def runner(tmp_path):
     """Runs the CLI in-process against a store in tmp_path."""
     from click.testing import CliRunner
 
-    from registry.cli import main
+    from ops.cli import main
 
     store = tmp_path / "cli-store"
 

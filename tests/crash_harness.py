@@ -55,7 +55,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "registry.cli", "--store", str(store), "--base-iri", base,
+            [sys.executable, "-m", "ops.cli", "--store", str(store), "--base-iri", base,
              "serve", "--port", str(self.port), "--threads", "2", "--workers", str(workers),
              "--no-access-log"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

@@ -37,7 +37,7 @@ class RealServer:
         environ = {k: v for k, v in os.environ.items() if not k.startswith("LICENCE_REGISTRY_")}
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "registry.cli", *global_args, "serve", "--host",
+                [sys.executable, "-m", "ops.cli", *global_args, "serve", "--host",
                  "127.0.0.1", "--port", str(self.port), "--workers", "1", "--threads", "2",
                  "--no-access-log", *serve_args],
                 cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

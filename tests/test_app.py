@@ -64,8 +64,8 @@ def test_an_unexpected_bug_is_a_plain_500(app):
 
 
 def test_settings_are_checked_at_start_up(embedded_repo):
-    from registry.app import create_app
     from registry.settings import SettingsError
+    from web.app import create_app
 
     with pytest.raises(SettingsError, match="BASE_IRI"):
         create_app({"BASE_IRI": "http://x/"}, repository=embedded_repo)

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from registry.keys import issue_key
+from publishing.keys import issue_key
 
 from .conftest import BASE
 
@@ -164,9 +164,9 @@ def test_turtle_part_of_a_licence_that_is_not_a_node(strict_client, diw_key, sta
 @pytest.fixture
 def licence_path(embedded_repo):
     """The /doc/ path of one published licence."""
+    from ops.demo import demo_rows
+    from publishing.pipeline import commit
     from registry.bootstrap import load_catalogue
-    from registry.demo import demo_rows
-    from registry.pipeline import commit
     from registry.validation import ValidationContext, check_batch
 
     catalogue = load_catalogue(embedded_repo)

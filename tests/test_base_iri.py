@@ -22,14 +22,15 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from ops.cli import main
+from ops.demo import demo_rows, rows_to_csv
+from ops.rebase import migrate
 from registry import identifiers
-from registry.app import create_app
 from registry.baseiri import RECORD_GRAPH, BaseIriMismatch
-from registry.cli import main
-from registry.demo import demo_rows, rows_to_csv
-from registry.rebase import migrate
-from registry.store import ChangeSet, open_repository
+from registry.store import ChangeSet
 from registry.store.embedded import EmbeddedRepository
+from registry.store.opening import open_repository
+from web.app import create_app
 
 from .conftest import BASE, _free_port, empty_remote_store
 
@@ -278,7 +279,7 @@ def test_serve_refuses_before_it_starts(embedded):
     ever answers on the port."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", *embedded.store_args, "--base-iri", NEW, "serve",
+        [sys.executable, "-m", "ops.cli", *embedded.store_args, "--base-iri", NEW, "serve",
          "--port", str(port), "--workers", "1", "--no-access-log"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:

@@ -20,9 +20,11 @@ from urllib.parse import quote
 
 import pytest
 
+from ops.demo import demo_rows, rows_to_csv
+from publishing.keys import issue_key
+from publishing.pipeline import commit
 from registry import identifiers
 from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows, rows_to_csv
 from registry.hiddentext import (
     DIRECTION_CONTROLS,
     FLAG_EN,
@@ -35,8 +37,6 @@ from registry.hiddentext import (
     hidden_characters,
     isolate,
 )
-from registry.keys import issue_key
-from registry.pipeline import commit
 from registry.problems import WARNING, rule_texts
 from registry.validation import FREE_TEXT_COLUMNS, ValidationContext, check_batch, check_row
 
@@ -419,7 +419,7 @@ def test_a_direction_control_in_the_number_refuses_the_row(catalogue, juristic_r
 
 
 def test_the_rule_is_declared_as_a_pipeline_warning():
-    from registry import reference
+    from tests.support import reference
 
     texts = rule_texts()[RULE]
     assert texts.severity == WARNING

@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from pyld import jsonld
 
-from registry.csvinput import read_csv
+from publishing.csvinput import read_csv
 from registry.paths import SHAPES_DIR, TEMPLATE_CSV, VOCAB_DIR
 from registry.problems import rule_texts
 from registry.records import COLUMNS
@@ -90,7 +90,7 @@ def test_template_has_the_spec_columns_and_passes(catalogue):
 
 
 def test_published_bad_rows_match_the_code(catalogue):
-    from registry.demo import bad_rows_csv
+    from ops.demo import bad_rows_csv
     from registry.paths import DATA_DIR
 
     published = (DATA_DIR / "demo" / "bad-licences.csv").read_text(encoding="utf-8")

@@ -8,9 +8,9 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.validation import ValidationContext, check_batch
 
 from .conftest import BASE

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry.app import create_app
 from registry.sparqltext import with_inline_data
+from web.app import create_app
 
 from .conftest import BASE
 

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from registry.demo import bad_rows, demo_rows, rows_to_csv
+from ops.demo import bad_rows, demo_rows, rows_to_csv
 
 from .conftest import BASE
 
@@ -164,7 +164,7 @@ def test_remote_store_by_flag(oxigraph_server, private_oxigraph_server, tmp_path
     import requests
     from click.testing import CliRunner
 
-    from registry.cli import main
+    from ops.cli import main
 
     from .conftest import empty_remote_store
     for url in (oxigraph_server, private_oxigraph_server):

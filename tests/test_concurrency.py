@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from registry.demo import demo_rows, rows_to_csv
+from ops.demo import demo_rows, rows_to_csv
+from publishing.keys import issue_key
 from registry.history import versions
 from registry.identifiers import LicenceKey, canonical_number
-from registry.keys import issue_key
 
 from .conftest import BASE
 from .test_upload_api import licence_count, post

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from catalogue.dumps import dumps_dir, regenerate
+from opendata.dumps import dumps_dir, regenerate
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry import identifiers
-from registry.app import create_app
 from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.validation import ValidationContext, check_batch
+from web.app import create_app
 
 from .conftest import BASE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.conneg import (
+from web.conneg import (
     DOCUMENT_TYPES,
     HTML,
     JSONLD,

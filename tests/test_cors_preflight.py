@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from catalogue.dumps import dumps_dir, regenerate
+from opendata.dumps import dumps_dir, regenerate
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry import identifiers
-from registry.app import create_app
 from registry.bootstrap import init_store, load_catalogue
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.store.embedded import EmbeddedRepository
 from registry.validation import ValidationContext, check_batch
 from resolver.fastpath import IdFastPath
+from web.app import create_app
 
 from .conftest import BASE
 
@@ -113,7 +113,7 @@ def test_every_route_is_classified(app):
     unclassified = rules - set(ROUTES)
     assert not unclassified, (
         f"Decide whether other origins may call {sorted(unclassified)}: add them to ROUTES "
-        "here and, if open, to registry/cors.py")
+        "here and, if open, to web/cors.py")
     assert not set(ROUTES) - rules, "ROUTES names a route the app no longer has"
 
 

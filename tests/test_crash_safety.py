@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
+from ops.demo import demo_rows, rows_to_csv
+from publishing.keys import issue_key
+from publishing.pipeline import commit
 from registry.bootstrap import init_store, load_catalogue
-from registry.demo import demo_rows, rows_to_csv
-from registry.keys import issue_key
-from registry.pipeline import commit
 from registry.store.embedded import EmbeddedRepository
 from registry.validation import ValidationContext, check_batch
 

@@ -9,10 +9,10 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from catalogue.dumps import dumps_dir, regenerate
-from registry.app import create_app
-from registry.demoload import load_demo
-from registry.security import DEFAULT_CSP
+from opendata.dumps import dumps_dir, regenerate
+from ops.demoload import load_demo
+from web.app import create_app
+from web.security import DEFAULT_CSP
 
 from .conftest import BASE
 
@@ -127,7 +127,7 @@ def test_the_home_page_gets_the_default_policy(client):
 
 
 def test_a_page_with_its_own_policy_keeps_it(client):
-    from registry.uploadpage import CSP as UPLOAD_CSP
+    from publishing.uploadpage import CSP as UPLOAD_CSP
 
     assert client.get("/upload").headers["Content-Security-Policy"] == UPLOAD_CSP
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from registry.app import create_app
+from ops.demo import demo_rows, rows_to_csv
+from ops.demoload import load_demo_into
+from publishing.keys import issue_key
+from publishing.ratelimit import FailureLimiter
 from registry.bootstrap import init_store
-from registry.demo import demo_rows, rows_to_csv
-from registry.demoload import load_demo_into
-from registry.keys import issue_key
-from registry.ratelimit import FailureLimiter
 from registry.settings import load_settings
-from registry.store import open_repository
+from registry.store.opening import open_repository
+from web.app import create_app
 
 from .conftest import BASE
 from .realserver import RealServer

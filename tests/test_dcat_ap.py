@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from catalogue.dumps import dumps_dir, regenerate
-from registry.app import create_app
+from opendata.dumps import dumps_dir, regenerate
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry.bootstrap import init_store, load_catalogue
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.store.embedded import EmbeddedRepository
 from registry.validation import ValidationContext, check_batch
+from web.app import create_app
 
 from .conftest import BASE
 

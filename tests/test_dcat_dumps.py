@@ -15,14 +15,14 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from catalogue import dumps
-from catalogue.dumps import FORMATS, current_manifest, dumps_dir, regenerate
+from opendata import dumps
+from opendata.dumps import FORMATS, current_manifest, dumps_dir, regenerate
+from ops.demo import rows_to_csv
+from publishing.keys import issue_key
 from registry import identifiers
-from registry.demo import rows_to_csv
-from registry.keys import issue_key
+from registry.linkchecks import link_check_graph
 from registry.settings import load_settings
 from registry.store import ChangeSet, StoreError
-from resolver.linkcheck import link_check_graph
 
 from .conftest import BASE
 from .test_catalogue_pages import publish, rows_of
@@ -31,7 +31,7 @@ RDFLIB_FORMATS = {"licences.nt.gz": "nt", "licences.ttl": "turtle", "licences.js
 OX_FORMATS = {"licences.nt.gz": ox.RdfFormat.N_TRIPLES, "licences.ttl": ox.RdfFormat.TURTLE,
               "licences.jsonld": ox.RdfFormat.JSON_LD}
 
-# The union of the public graphs, computed independently of catalogue/dumps.py: SPARQL over
+# The union of the public graphs, computed independently of opendata/dumps.py: SPARQL over
 # every named graph but the private ones and the store's bookkeeping (the prefixes are
 # serialised literals: a remote store's VALUES block would bind them only after the FILTER).
 PUBLIC_UNION = """

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from catalogue import dumps
-from catalogue.dumps import current_manifest, dumps_dir, regenerate
-from registry.app import create_app
+from opendata import dumps
+from opendata.dumps import current_manifest, dumps_dir, regenerate
 from registry.settings import load_settings
+from web.app import create_app
 
 from .conftest import BASE
 from .realserver import RealServer

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 import pytest
 from icalendar import Calendar
 
-from catalogue import feeds
+from opendata import feeds
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry import identifiers
-from registry.app import create_app
 from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.thaiid import with_check_digit
 from registry.validation import ValidationContext, check_batch
+from web.app import create_app
 
 from .conftest import BASE
 

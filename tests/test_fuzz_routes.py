@@ -25,18 +25,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict
 
+from ops.demo import demo_rows
+from publishing.keys import issue_key
+from publishing.pipeline import commit
+from publishing.ratelimit import FailureLimiter
+from publishing.rdfinput import project_context
+from publishing.uploads import list_uploads
 from registry import identifiers
-from registry.app import create_app
 from registry.bootstrap import init_store, load_catalogue
-from registry.demo import demo_rows
-from registry.keys import issue_key
-from registry.pipeline import commit
-from registry.ratelimit import FailureLimiter
-from registry.rdfinput import project_context
 from registry.records import COLUMNS
 from registry.store.embedded import EmbeddedRepository
-from registry.uploads import list_uploads
 from registry.validation import ValidationContext, check_batch
+from web.app import create_app
 
 from .conftest import BASE
 

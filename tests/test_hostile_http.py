@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from publishing.keys import issue_key
 from registry.bootstrap import init_store
-from registry.keys import issue_key
 from registry.store.embedded import EmbeddedRepository
 
 from .conftest import BASE

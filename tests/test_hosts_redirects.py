@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from registry.app import create_app
-from registry.demoload import load_demo
-from registry.security import trusted_hosts
+from ops.demoload import load_demo
+from web.app import create_app
+from web.security import trusted_hosts
 
 from .conftest import BASE
 from .realserver import RealServer, raw_request

@@ -13,15 +13,15 @@ import pytest
 from icalendar import Calendar, vText
 from icalendar.parser import unescape_backslash
 
-from catalogue import feeds
-from catalogue.feeds import Expiring, Feed, FeedQuery
+from opendata import feeds
+from opendata.feeds import Expiring, Feed, FeedQuery
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry import identifiers
-from registry.app import create_app
 from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.thaiid import with_check_digit
 from registry.validation import ValidationContext, check_batch
+from web.app import create_app
 
 from .conftest import BASE
 

@@ -1,4 +1,4 @@
-"""JSON-LD uploads are expanded by pyld and read as RDF by pyoxigraph (registry/rdfinput.py):
+"""JSON-LD uploads are expanded by pyld and read as RDF by pyoxigraph (publishing/rdfinput.py):
 the RDF must be what pyld's own to_rdf gives — quad for quad, labels included, for the constructs
 listed, and as the same dataset for any document (property)."""
 
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyld import jsonld
 
-from registry.rdfinput import _RELATIVE_BASE, prepare_for_rdf, read_jsonld
-from registry.uploadformats import InvalidUploadFormat
+from publishing.rdfinput import _RELATIVE_BASE, prepare_for_rdf, read_jsonld
+from publishing.uploadformats import InvalidUploadFormat
 
 from .conftest import BASE
 

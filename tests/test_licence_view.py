@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.validation import ValidationContext, check_batch
 from resolver.licence import load_licence
 

@@ -19,28 +19,27 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from registry import identifiers
-from registry.app import create_app
-from registry.bootstrap import init_store, load_catalogue
-from registry.cli import main
-from registry.demo import demo_rows
-from registry.pipeline import commit
-from registry.settings import SettingsError, load_settings
-from registry.store import ChangeSet
-from registry.store.embedded import EmbeddedRepository
-from registry.validation import ValidationContext, check_batch
-from resolver.linkcheck import (
-    CheckResult,
+from ops.cli import main
+from ops.demo import demo_rows
+from ops.linkcheck import (
     Policy,
     RefusedAddress,
     address_problem,
     check_url,
     check_urls,
-    link_check_graph,
     new_session,
     resolve_host,
     url_problem,
 )
+from publishing.pipeline import commit
+from registry import identifiers
+from registry.bootstrap import init_store, load_catalogue
+from registry.linkchecks import CheckResult, link_check_graph
+from registry.settings import SettingsError, load_settings
+from registry.store import ChangeSet
+from registry.store.embedded import EmbeddedRepository
+from registry.validation import ValidationContext, check_batch
+from web.app import create_app
 
 from .conftest import BASE
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
+from ops.demo import bad_rows, demo_rows, rows_to_csv
+from ops.demoload import load_demo
+from publishing.pipeline import commit, validate_csv
 from registry import identifiers, rdfmap
 from registry.bootstrap import load_catalogue
-from registry.demo import bad_rows, demo_rows, rows_to_csv
-from registry.demoload import load_demo
-from registry.pipeline import commit, validate_csv
 from registry.records import COLUMNS
 from registry.store import ChangeSet
 from registry.validation import ValidationContext, check_batch
@@ -198,7 +198,7 @@ def test_natural_persons_id_is_never_stored_and_name_only_on_public_registers(re
 def _number_for(catalogue, type_code, seed):
     import random
 
-    from registry.demo import sample_number
+    from ops.demo import sample_number
 
     return sample_number(catalogue.types[type_code].pattern, random.Random(seed))
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import gzip
 import random
 
-from registry.app import create_app
-from registry.demo import demo_rows, rows_to_csv, sample_number
+from ops.demo import demo_rows, rows_to_csv, sample_number
 from registry.store.embedded import EmbeddedRepository
+from web.app import create_app
 
 from .conftest import BASE
 

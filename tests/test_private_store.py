@@ -10,16 +10,16 @@ import threading
 import pyoxigraph as ox
 import pytest
 
+from ops.demo import demo_rows
+from publishing.keys import agency_for_key, issue_key, list_keys, revoke_key
+from publishing.pipeline import commit
+from publishing.uploads import upload_report
 from registry.bootstrap import init_store, is_public_graph, load_catalogue
-from registry.demo import demo_rows
-from registry.keys import agency_for_key, issue_key, list_keys, revoke_key
-from registry.pipeline import commit
 from registry.settings import SettingsError, load_settings
 from registry.store import ChangeSet, StoreError
 from registry.store.embedded import EmbeddedRepository
 from registry.store.privacy import is_private_graph
 from registry.store.shared import SharedEmbeddedRepository, prepare
-from registry.uploads import upload_report
 from registry.validation import ValidationContext, check_batch
 
 from .conftest import BASE

@@ -1,5 +1,5 @@
-"""The SPARQL query page as drawn by `catalogue.querypage.render_page` (the endpoint,
-catalogue/sparql.py, runs the query and passes the parsed SPARQL JSON results).
+"""The SPARQL query page as drawn by `opendata.querypage.render_page` (the endpoint,
+opendata/sparql.py, runs the query and passes the parsed SPARQL JSON results).
 
 The HTML is read back with the standard library's parser into a small tree, so that the checks
 are about elements and attributes, not about how the template spaces them.
@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from catalogue import querypage
-from catalogue.examples import load_examples
+from opendata import querypage
+from opendata.examples import load_examples
 from registry import identifiers
 
 from .conftest import BASE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.ratelimit import FailureLimiter, TooManyFailures
+from publishing.ratelimit import FailureLimiter, TooManyFailures
 
 
 class Clock:

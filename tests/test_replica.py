@@ -11,8 +11,9 @@ import multiprocessing
 import pyoxigraph as ox
 import pytest
 
-from registry.store import ChangeSet, StoreError, open_reader
+from registry.store import ChangeSet, StoreError
 from registry.store.embedded import EmbeddedRepository
+from registry.store.opening import open_reader
 from registry.store.shared import SharedEmbeddedRepository, prepare
 
 G1 = "http://127.0.0.1:8000/graph/licence/a/b/1"

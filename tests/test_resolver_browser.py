@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from registry import identifiers
-from resolver.page import WORDS
+from web.page import WORDS
 
 from .browser import fits_width
 from .conftest import BASE

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from ops.demo import demo_rows, rows_to_csv
+from ops.demoload import load_demo
+from publishing.keys import issue_key
 from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows, rows_to_csv
-from registry.demoload import load_demo
-from registry.keys import issue_key
 from registry.store.embedded import EmbeddedRepository
 
 from .conftest import BASE

@@ -15,9 +15,9 @@ from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from werkzeug.serving import make_server
 
-from registry.app import create_app
-from registry.demoload import load_demo
+from ops.demoload import load_demo
 from registry.store.embedded import EmbeddedRepository
+from web.app import create_app
 
 from .conftest import BASE
 

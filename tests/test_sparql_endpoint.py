@@ -16,12 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 
-from catalogue import sparqlresults as fmt
-from catalogue.sparql import HTML, choose_media_type
-from catalogue.sparqlguard import NotAQuery, QueryForm, ServiceRefused, UpdateRefused, inspect_query
-from registry.app import create_app
-from registry.demoload import load_demo
+from opendata import sparqlresults as fmt
+from opendata.sparql import HTML, choose_media_type
+from opendata.sparqlguard import NotAQuery, QueryForm, ServiceRefused, UpdateRefused, inspect_query
+from ops.demoload import load_demo
 from registry.errors import NotAcceptable
+from web.app import create_app
 
 from .conftest import BASE
 
@@ -287,7 +287,7 @@ def test_service_is_refused_and_nothing_is_contacted(client, listener, route, wo
 
 
 def test_private_data_is_not_in_the_default_graph_or_any_named_graph(client, loaded):
-    from registry.keys import issue_key, list_keys
+    from publishing.keys import issue_key, list_keys
 
     issue_key(loaded, BASE, "diw")
     hashes = [k.hash for k in list_keys(loaded, BASE)]
@@ -357,9 +357,9 @@ def test_a_query_needing_too_much_memory_is_stopped(loaded):
 def test_commits_are_seen_by_later_queries(loaded, client):
     ask = ("ASK { ?l <http://purl.org/dc/terms/identifier> \"ZZ-0001\" }")
     assert client.get("/sparql", query_string={"query": ask}).json["boolean"] is False
+    from ops.demo import demo_rows
+    from publishing.pipeline import commit
     from registry.bootstrap import load_catalogue
-    from registry.demo import demo_rows
-    from registry.pipeline import commit
     from registry.validation import ValidationContext, check_batch
 
     catalogue = load_catalogue(loaded)

@@ -1,4 +1,4 @@
-"""The example queries of the SPARQL page (catalogue/queries/*.rq) against demo licences.
+"""The example queries of the SPARQL page (opendata/queries/*.rq) against demo licences.
 
 One store for the module: demo licences published issuer by issuer as `load_demo` does, with a
 few rows set up to make the answers checkable (dates around today, one licence type left out,
@@ -16,12 +16,12 @@ from collections import Counter, defaultdict
 import pyoxigraph as ox
 import pytest
 
-from catalogue.examples import ExampleError, load_examples, parse_example
+from opendata.examples import ExampleError, load_examples, parse_example
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry import identifiers
 from registry.bootstrap import init_store
 from registry.dates import thai_today
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.store.embedded import EmbeddedRepository
 from registry.validation import ValidationContext, check_batch
 

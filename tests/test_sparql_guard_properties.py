@@ -19,7 +19,7 @@ from pyparsing import ParseException
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from catalogue.sparqlguard import NotAQuery, QueryForm, ServiceRefused, inspect_query
+from opendata.sparqlguard import NotAQuery, QueryForm, ServiceRefused, inspect_query
 from registry.sparqllex import LexError, tokens
 
 from .loopback import recording_listener

@@ -16,9 +16,9 @@ import time
 import pytest
 import requests
 
-from registry.demoload import load_demo
+from ops.demoload import load_demo
 from registry.settings import load_settings
-from registry.store import open_repository
+from registry.store.opening import open_repository
 
 from .conftest import BASE, _serve_oxigraph
 from .crash_harness import Server

@@ -1,12 +1,12 @@
 """The SPARQL 1.1 tokenizer (registry/sparqllex.py), terminal by terminal, and what is read from
-its tokens: the guard's decision (catalogue/sparqlguard.py) and text placed into a query
+its tokens: the guard's decision (opendata/sparqlguard.py) and text placed into a query
 (registry/sparqltext.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from catalogue.sparqlguard import NotAQuery, QueryForm, ServiceRefused, UpdateRefused, inspect_query
+from opendata.sparqlguard import NotAQuery, QueryForm, ServiceRefused, UpdateRefused, inspect_query
 from registry.sparqllex import LexError, decode_codepoints, tokens
 from registry.sparqltext import with_base, with_inline_data
 
@@ -244,7 +244,7 @@ def test_a_base_that_is_no_iri_is_refused():
 def test_every_example_query_passes_the_guard():
     """The query page offers these; each uses Oxigraph's ADJUST or plain SPARQL 1.1, and must
     be read as a query of its form (with the CRLF line ends a browser's textarea sends too)."""
-    from catalogue.examples import load_examples
+    from opendata.examples import load_examples
 
     examples = load_examples()
     assert examples

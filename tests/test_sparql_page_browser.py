@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from catalogue.examples import example_by_id
-from catalogue.querypage import WORDS
-from registry.app import create_app
-from registry.demoload import load_demo
+from opendata.examples import example_by_id
+from opendata.querypage import WORDS
+from ops.demoload import load_demo
+from web.app import create_app
 
 from .browser import fits_width
 from .conftest import BASE
@@ -48,7 +48,7 @@ def app(embedded_repo):
                      repository=embedded_repo)
     answer = app.test_client().get("/sparql", headers={"Accept": "text/html"})
     if answer.status_code != 200 or b'name="query"' not in answer.data:
-        pytest.skip("the /sparql endpoint (catalogue/sparql.py) does not draw the query page "
+        pytest.skip("the /sparql endpoint (opendata/sparql.py) does not draw the query page "
                     f"yet (GET /sparql answered {answer.status_code})")
     yield app
     executor = app.extensions.get("sparql_executor")

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from catalogue.sparqlexec import QueryFailed, RemoteExecutor
-from catalogue.sparqlguard import QueryForm
-from catalogue.sparqlresults import JSON
+from opendata.sparqlexec import QueryFailed, RemoteExecutor
+from opendata.sparqlguard import QueryForm
+from opendata.sparqlresults import JSON
 
 TIME_LIMIT = 1.0
 TSV_OK = (b"HTTP/1.1 200 OK\r\nContent-Type: text/tab-separated-values\r\nConnection: close\r\n\r\n"

@@ -7,14 +7,14 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from registry.app import create_app
+from ops.cli import main as cli
+from ops.demo import demo_rows
+from publishing.pipeline import commit
 from registry.bootstrap import init_store, load_catalogue
-from registry.cli import main as cli
-from registry.demo import demo_rows
-from registry.pipeline import commit
 from registry.settings import load_settings
-from registry.store import open_repository
+from registry.store.opening import open_repository
 from registry.validation import ValidationContext, check_batch
+from web.app import create_app
 
 from .conftest import BASE, _serve_oxigraph, empty_remote_store
 

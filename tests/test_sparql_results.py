@@ -1,4 +1,4 @@
-"""Results written by catalogue/sparqlresults.py: the cap counted exactly however pyoxigraph
+"""Results written by opendata/sparqlresults.py: the cap counted exactly however pyoxigraph
 chunks its output, and every term coming back as it went in, in every results format."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue import sparqlresults as fmt
+from opendata import sparqlresults as fmt
 
 ROWS = 5000
 P = ox.NamedNode("http://example.org/p")

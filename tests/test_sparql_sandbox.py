@@ -1,5 +1,5 @@
 """The second lock: a query process cannot open a network connection, whatever it is asked
-(catalogue/netlock.py). Tested with real processes and a real loopback listener, bypassing
+(opendata/netlock.py). Tested with real processes and a real loopback listener, bypassing
 the guard entirely."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.sparqlexec import ProcessExecutor, QueryFailed
-from catalogue.sparqlguard import QueryForm
-from catalogue.sparqlresults import JSON
+from opendata.sparqlexec import ProcessExecutor, QueryFailed
+from opendata.sparqlguard import QueryForm
+from opendata.sparqlresults import JSON
 
 from .conftest import BASE
 from .loopback import recording_listener
@@ -66,7 +66,7 @@ def test_service_silent_gets_no_answer_from_anywhere(executor, listener):
 
 _PROBE = textwrap.dedent("""
     import ctypes, errno, json, socket
-    from catalogue.netlock import lock_network
+    from opendata.netlock import lock_network
     pipe, other = socket.socketpair()              # made before, as the worker's pipe is
     lock_network()
     found = {}
@@ -103,8 +103,8 @@ def test_without_libseccomp_no_query_runs_and_the_reason_is_said(embedded_repo):
     script = textwrap.dedent(f"""
         import sys
         sys.modules["pyseccomp"] = None
-        from catalogue.sparqlexec import ProcessExecutor, QueryFailed
-        from catalogue.sparqlguard import QueryForm
+        from opendata.sparqlexec import ProcessExecutor, QueryFailed
+        from opendata.sparqlguard import QueryForm
         executor = ProcessExecutor(lambda: {str(embedded_repo.read_replica())!r}, workers=1,
                                    time_limit=5, memory_limit_mb=512)
         assert executor.idle.empty()               # no query process was started

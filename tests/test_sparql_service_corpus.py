@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry.app import create_app
 from registry.bootstrap import init_store
+from web.app import create_app
 
 from .conftest import BASE, empty_remote_store
 from .loopback import recording_listener

@@ -4,7 +4,7 @@ The data standard is `shapes/licence.ttl`; uploads are checked by `registry/vali
 (the fast path) because pyshacl is too slow for 100,000-row batches. This test is the proof the
 issue asks for: on every row of the corpus, the rule codes the fast validator reports — for the
 rules SHACL can check — are exactly the rule codes pyshacl reports over the shapes, using the
-reference mapping of `registry/reference.py` (raw row → RDF, bad values kept).
+reference mapping of `tests/support/reference.py` (raw row → RDF, bad values kept).
 
 Corpus: 200 valid demo rows, every row of `bad_rows()` (its issuer-scope and date-buddhist-era
 rows are valid rows here: scope needs an uploading agency, the BE year is a warning), and the
@@ -36,8 +36,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from registry import rdfmap, reference
-from registry.demo import bad_rows, demo_rows
+from ops.demo import bad_rows, demo_rows
+from registry import rdfmap
 from registry.problems import WARNING
 from registry.thaiid import with_check_digit
 from registry.validation import (
@@ -47,6 +47,7 @@ from registry.validation import (
     check_row,
     control_character,
 )
+from tests.support import reference
 
 BASE = "http://127.0.0.1:8000"
 SHACL_CODES = reference.shape_rule_codes()

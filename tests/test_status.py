@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from resolver.status import effective_status, is_valid_today
+from registry.status import effective_status, is_valid_today
 
 TODAY = dt.date(2026, 11, 21)
 PAST, FUTURE = dt.date(2025, 1, 1), dt.date(2027, 1, 1)

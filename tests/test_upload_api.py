@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry.demo import demo_rows, rows_to_csv
-from registry.keys import issue_key, revoke_key
+from ops.demo import demo_rows, rows_to_csv
+from publishing.keys import issue_key, revoke_key
 
 from .conftest import BASE
 

@@ -15,15 +15,15 @@ import time
 
 import pytest
 
+from ops.demo import demo_rows, rows_to_csv
+from publishing.jsoninput import SCHEMA_PATH
+from publishing.keys import issue_key
+from publishing.rdfinput import CONTEXT_PATH
 from registry import identifiers
-from registry.app import create_app
 from registry.bootstrap import init_store
-from registry.demo import demo_rows, rows_to_csv
-from registry.jsoninput import SCHEMA_PATH
-from registry.keys import issue_key
-from registry.rdfinput import CONTEXT_PATH
 from registry.records import COLUMNS
 from registry.store.embedded import EmbeddedRepository
+from web.app import create_app
 
 from .conftest import BASE
 from .test_upload_api import licence_count, post

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from ops.demo import demo_rows, rows_to_csv
+from publishing.keys import issue_key
+from publishing.pipeline import commit, validate_csv
+from publishing.uploadpage import CARRY_LIMIT
+from publishing.uploads import list_uploads
 from registry.bootstrap import load_catalogue
-from registry.demo import demo_rows, rows_to_csv
-from registry.keys import issue_key
-from registry.pipeline import commit, validate_csv
 from registry.problems import rule_texts
-from registry.uploadpage import CARRY_LIMIT
-from registry.uploads import list_uploads
 from registry.validation import ValidationContext
 
 from .browser import fits_width as _fits_width
@@ -122,7 +122,7 @@ def test_wrong_key_says_so(client, embedded_repo, lang, text):
 
 def test_empty_key_and_revoked_key(client, embedded_repo, diw_key):
     assert submit(client, "", "sign-in").status_code == 401
-    from registry.keys import list_keys, revoke_key
+    from publishing.keys import list_keys, revoke_key
     record = next(k for k in list_keys(embedded_repo, BASE) if k.agency == "diw")
     revoke_key(embedded_repo, BASE, "diw", record.id)
     assert submit(client, diw_key, "sign-in").status_code == 401

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import ChangeSet, StoreError
-from .embedded import PyoxigraphReads
-from .snapshots import SnapshotReader, current
+from registry.store.embedded import PyoxigraphReads
+from registry.store.interface import ChangeSet, StoreError
+from registry.store.snapshots import SnapshotReader, current
 
 
 class CheckpointRepository(PyoxigraphReads):

@@ -36,7 +36,14 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from . import ChangeSet, Repository, StoreError, StoreNotInitialised, Term, snapshots
+from registry.store import snapshots
+from registry.store.interface import (
+    ChangeSet,
+    Repository,
+    StoreError,
+    StoreNotInitialised,
+    Term,
+)
 
 _COMMITTED = "COMMITTED"
 

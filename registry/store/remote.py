@@ -19,8 +19,8 @@ from typing import Any, BinaryIO
 import pyoxigraph as ox
 import requests
 
-from ..sparqltext import with_inline_data
-from . import ChangeSet, Repository, StoreError, Term
+from registry.sparqltext import with_inline_data
+from registry.store.interface import ChangeSet, Repository, StoreError, Term
 
 logger = logging.getLogger(__name__)
 _CHUNK = 1 << 16

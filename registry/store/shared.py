@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import ChangeSet
-from .checkpoint import CheckpointRepository
-from .embedded import PRIVATE_DIR, EmbeddedRepository
-from .snapshots import publish, snapshots_dir
+from registry.store.checkpoint import CheckpointRepository
+from registry.store.embedded import PRIVATE_DIR, EmbeddedRepository
+from registry.store.interface import ChangeSet
+from registry.store.snapshots import publish, snapshots_dir
 
 
 def prepare(path: Path) -> None:
     """Before workers start: recover both stores, bring replaced records up to date (the mark
     of the version that replaced them) and publish their first checkpoints."""
-    from ..history import mark_superseded
+    from registry.history import mark_superseded
 
     repo = EmbeddedRepository(path, create=True)
     try:

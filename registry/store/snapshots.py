@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import StoreError
+from registry.store.interface import StoreError
 
 KEEP = 3                 # newest checkpoints always kept
 GRACE_SECONDS = 120      # and any younger than this: a request may still be reading one

@@ -1,0 +1,252 @@
+"""The SPARQL query page (SPEC §7): what a browser gets at `/sparql`.
+
+opendata/sparql.py (the endpoint) runs the query and calls `render_page` with the parsed
+SPARQL 1.1 JSON results; this module only draws them: an editor (GET /sparql, field `query`),
+the example queries (`/sparql?example=<id>`, opendata/examples.py), the results as a table,
+download links for the same query in every format, and the endpoint's limits. Bilingual like
+the resolver pages (Thai by default, `?lang=en`), and script-free: the page needs no
+JavaScript, so its Content-Security-Policy can refuse every script. Its stylesheet and icon are
+served from this blueprint under /static/sparql/.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, render_template, request
+
+from opendata.examples import Example, load_examples
+from opendata.examples import example_by_id as _example_by_id
+from registry import identifiers
+from registry.namespaces import PREFIXES
+from web.page import WORDS as SITE_WORDS
+
+bp = Blueprint("catalogue_querypage", __name__, template_folder="templates",
+               static_folder="static", static_url_path="/static/sparql")
+
+SPARQL_PATH = "/sparql"
+PAGE_ROWS = 1000        # rows drawn in the page; the downloads carry all the endpoint returned
+RESULT_FORMATS = (("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"))
+GRAPH_FORMATS = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"),
+                 ("rdf", "RDF/XML"))
+_XSD = str(PREFIXES["xsd"])
+_NUMERIC = {_XSD + name for name in (
+    "integer", "decimal", "double", "float", "long", "int", "short", "byte", "nonNegativeInteger",
+    "positiveInteger", "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt",
+    "unsignedShort", "unsignedByte")}
+# Longest namespace first, so that `clcstatus:` wins over a shorter namespace it starts with.
+_NAMESPACES = sorted(((str(ns), prefix) for prefix, ns in PREFIXES.items()),
+                     key=lambda pair: -len(pair[0]))
+_LICENCE_GRAPH = re.compile(r"/graph/licence/(.+?)(?:/version/([0-9]+))?")
+_RESOLVED_PATHS = ("/id/licence/", "/id/licence-type/", "/id/agency/", "/doc/licence/",
+                   "/doc/licence-type/", "/doc/agency/")
+
+WORDS = {
+    "th": {
+        "title": "สืบค้นทะเบียนด้วย SPARQL",
+        "intro": "ถามคำถามกับข้อมูลสาธารณะทั้งหมดของทะเบียนใบอนุญาตด้วยภาษา SPARQL 1.1 "
+                 "ดูผลลัพธ์เป็นตาราง หรือดาวน์โหลดเป็นไฟล์",
+        "endpoint": "โปรแกรมส่งคำค้นมาที่",
+        "default_graph": "กราฟตั้งต้น (default graph) คือกราฟสาธารณะทุกกราฟรวมกัน "
+                         "ซึ่งรวมฉบับเก่าของใบอนุญาตที่ถูกแก้ไขด้วย (กราฟ …/version/N) "
+                         "ตัวอย่างคำค้นจึงใช้ GRAPH ?g คู่กับ MINUS เพื่อนับเฉพาะระเบียนฉบับปัจจุบัน",
+        "limits": "ข้อจำกัด",
+        "limit_rows": "ผลลัพธ์สูงสุด {n} แถวต่อคำค้น หากถึงขีดจำกัดจะแจ้งให้ทราบเสมอ",
+        "limit_time": "คำค้นที่ใช้เวลาเกิน {s} วินาทีจะถูกหยุด",
+        "read_only": "อ่านได้อย่างเดียว: ไม่รับคำสั่งแก้ไขข้อมูล (SPARQL Update)",
+        "no_service": "ไม่อนุญาตให้ใช้ SERVICE (การเรียกบริการ SPARQL ภายนอก)",
+        "query_label": "คำค้น SPARQL",
+        "run": "ค้นหา",
+        "example": "ตัวอย่าง",
+        "results": "ผลลัพธ์",
+        "rows": "{n} แถว",
+        "elapsed": "ใช้เวลา {ms} มิลลิวินาที",
+        "truncated": "ผลลัพธ์ถึงขีดจำกัด {n} แถว จึงถูกตัดไว้เพียงเท่านี้ "
+                     "แถวที่เกินไม่ได้ส่งมา เพิ่ม LIMIT/OFFSET หรือเงื่อนไขที่แคบลงเพื่อดูส่วนที่เหลือ",
+        "shown_only": "หน้านี้แสดง {shown} แถวแรกจาก {n} แถว ดาวน์โหลดเพื่อดูทั้งหมด",
+        "no_rows": "ไม่พบผลลัพธ์ (0 แถว)",
+        "ask": "คำตอบ",
+        "true": "ใช่ (true)",
+        "false": "ไม่ใช่ (false)",
+        "error": "คำค้นนี้ทำงานไม่สำเร็จ",
+        "download": "ดาวน์โหลดผลลัพธ์ของคำค้นนี้",
+        "examples": "ตัวอย่างคำค้น",
+        "examples_intro": "เลือกตัวอย่างเพื่อเปิดในช่องคำค้น แล้วกด ค้นหา "
+                          "คำอธิบายอยู่ในหมายเหตุ (#) ของแต่ละคำค้น",
+        "row": "ลำดับ",
+        "table_caption": "ผลลัพธ์ของคำค้น",
+    },
+    "en": {
+        "title": "Query the register with SPARQL",
+        "intro": "Ask questions of all the public data of the licence register in SPARQL 1.1; "
+                 "read the results as a table or download them as a file.",
+        "endpoint": "Programs send their queries to",
+        "default_graph": "The default graph is the union of all public graphs, including the "
+                         "old versions of amended licences (graphs …/version/N): the example "
+                         "queries use GRAPH ?g with a MINUS to count current records only.",
+        "limits": "Limits",
+        "limit_rows": "At most {n} results per query; reaching the cap is always reported.",
+        "limit_time": "A query running longer than {s} seconds is stopped.",
+        "read_only": "Read-only: SPARQL Update is refused.",
+        "no_service": "SERVICE (calling other SPARQL services) is not allowed.",
+        "query_label": "SPARQL query",
+        "run": "Run query",
+        "example": "Example",
+        "results": "Results",
+        "rows": "{n} rows",
+        "elapsed": "answered in {ms} ms",
+        "truncated": "The results reached the cap of {n} rows and were cut there: the rows "
+                     "beyond it were not sent. Add LIMIT/OFFSET or narrow the query to see "
+                     "the rest.",
+        "shown_only": "This page shows the first {shown} of {n} rows; download them to see all.",
+        "no_rows": "No results (0 rows).",
+        "ask": "Answer",
+        "true": "Yes (true)",
+        "false": "No (false)",
+        "error": "The query failed",
+        "download": "Download the results of this query",
+        "examples": "Example queries",
+        "examples_intro": "Pick an example to open it in the editor, then run it; the comments "
+                          "(#) in each query explain it.",
+        "row": "Row",
+        "table_caption": "Query results",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One RDF term of a result, ready to draw."""
+    kind: str = "empty"           # iri, literal, bnode, triple, empty
+    text: str = ""
+    href: str | None = None       # IRIs only: the resolver (own base) or the IRI itself
+    external: bool = False        # a link out of the register: rel=nofollow
+    title: str | None = None      # the full IRI when the text is shortened
+    lang: str | None = None
+    datatype: str | None = None   # shortened (xsd:integer); None for plain strings
+    numeric: bool = False
+
+
+def example_by_id(example_id: str) -> Example | None:
+    """The example `/sparql?example=<id>` opens in the editor (None: no such example)."""
+    return _example_by_id(example_id)
+
+
+def compact(iri: str) -> str | None:
+    """`clcstatus:active` for an IRI in a namespace of registry/namespaces.py."""
+    for namespace, prefix in _NAMESPACES:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return prefix + ":" + iri[len(namespace):]
+    return None
+
+
+def local_href(iri: str, base: str) -> str | None:
+    """Where an IRI under the register's base resolves on this site (None: nowhere).
+
+    Licences, licence types and agencies are served by the resolver; a licence's record graph
+    is shown by its licence page (an old version with `?version=N`)."""
+    if not iri.startswith(base + "/"):
+        return None
+    path = iri[len(base):]
+    if path.startswith(_RESOLVED_PATHS):
+        return identifiers.iri_to_uri(path)
+    graph = _LICENCE_GRAPH.fullmatch(path)
+    if graph:
+        href = identifiers.iri_to_uri(f"/doc/licence/{graph[1]}")
+        return href + (f"?version={graph[2]}" if graph[2] else "")
+    return None
+
+
+def term_cell(term: dict | None, base: str) -> Cell:
+    """A term of the SPARQL 1.1 JSON results format as a Cell."""
+    if not term:
+        return Cell()
+    kind, value = term.get("type"), str(term.get("value", ""))
+    if kind == "uri":
+        if value.startswith(base + "/"):        # the register's own: the resolver or nothing
+            return Cell("iri", value, href=local_href(value, base))
+        short = compact(value)
+        outside = value.startswith(("https://", "http://"))
+        return Cell("iri", short or value, href=identifiers.iri_to_uri(value) if outside else None,
+                    external=outside, title=value if short else None)
+    if kind in ("literal", "typed-literal"):
+        datatype = term.get("datatype")
+        shown = None if datatype in (None, _XSD + "string") else (compact(datatype) or datatype)
+        return Cell("literal", value, lang=term.get("xml:lang"), datatype=shown,
+                    numeric=datatype in _NUMERIC)
+    if kind == "bnode":
+        return Cell("bnode", "_:" + value)
+    if kind == "triple":        # SPARQL 1.2 / RDF-star quoted triple
+        parts = [term_cell(value_part, base).text for value_part in (
+            term.get("value", {}).get(k) for k in ("subject", "predicate", "object"))]
+        return Cell("triple", "<< " + " ".join(parts) + " >>")
+    return Cell("literal", value)
+
+
+def _table(results: dict, base: str) -> dict:
+    """Columns and rows (at most PAGE_ROWS) of a parsed SPARQL JSON results document."""
+    if "boolean" in results:
+        return {"boolean": bool(results["boolean"])}
+    columns = list(results.get("head", {}).get("vars", []))
+    bindings = results.get("results", {}).get("bindings", [])
+    rows = [[term_cell(binding.get(name), base) for name in columns]
+            for binding in bindings[:PAGE_ROWS]]
+    return {"columns": columns, "rows": rows, "count": len(bindings)}
+
+
+def _query_form_gives_graph(query: str) -> bool | None:
+    """True for CONSTRUCT/DESCRIBE, False for SELECT/ASK, None when it is no query we run."""
+    from opendata.sparqlguard import inspect_query  # the endpoint's own reading of the query text
+
+    try:
+        return inspect_query(query).gives_graph
+    except ValueError:
+        return None
+
+
+def _downloads(query: str) -> list[tuple[str, str]]:
+    """(label, href) of the same query in each format the endpoint offers for its form."""
+    gives_graph = _query_form_gives_graph(query) if query.strip() else None
+    if gives_graph is None:
+        return []
+    formats = GRAPH_FORMATS if gives_graph else RESULT_FORMATS
+    return [(label, SPARQL_PATH + "?" + urlencode({"query": query, "format": name}))
+            for name, label in formats]
+
+
+def _page_url(params: dict[str, str], lang: str) -> str:
+    return SPARQL_PATH + "?" + urlencode({**params, "lang": lang})
+
+
+def _switch_params(query: str, shown: bool) -> dict[str, str]:
+    """What the other-language link keeps: the example opened, or the query that was run."""
+    example = request.args.get("example", "")
+    if not shown and example and _example_by_id(example) is not None:
+        return {"example": example}
+    return {"query": query} if query.strip() else {}
+
+
+def render_page(*, query: str, results: dict | None, error: str | None, truncated: bool,
+                result_limit: int, time_limit_s: float, elapsed_ms: float | None,
+                lang: str) -> str:
+    """The query page (HTML) for the endpoint to send; call it inside a request."""
+    lang = "en" if lang == "en" else "th"
+    other = "th" if lang == "en" else "en"
+    base = current_app.config["REGISTRY"]["BASE_IRI"]
+    words = {**WORDS[lang], "site": SITE_WORDS[lang]["site"],
+             "other_language": SITE_WORDS[lang]["other_language"]}
+    current = _example_by_id(request.args.get("example", ""))
+    shown = results is not None or error is not None
+    examples = [(e, _page_url({"example": e.id}, lang)) for e in load_examples()]
+    return render_template(
+        "sparql.html", lang=lang, other=other, t=words, query=query, error=error,
+        table=_table(results, base) if results is not None else None,
+        truncated=truncated, result_limit=f"{result_limit:,}",
+        time_limit=f"{time_limit_s:g}",
+        elapsed=f"{elapsed_ms:,.0f}" if elapsed_ms is not None else None,
+        page_rows=f"{PAGE_ROWS:,}", downloads=_downloads(query) if not error else [],
+        examples=examples, current=current if current and current.query == query else None,
+        switch_href=_page_url(_switch_params(query, shown), other),
+        endpoint=request.host_url.rstrip("/") + SPARQL_PATH)

@@ -1,0 +1,349 @@
+"""`/sparql`: the public, read-only SPARQL 1.1 Protocol endpoint (SPEC §7).
+
+GET `?query=`, POST form `query=`, POST `application/sparql-query`. Results as JSON, XML, CSV,
+TSV; graphs as Turtle, JSON-LD, N-Triples, RDF/XML; a browser gets the query page; with no
+query, RDF clients get the service description. Updates (any route) are 403, SERVICE is 403,
+both decided from the text before any evaluation (opendata/sparqlguard.py). The default graph
+is the union of the main store's graphs, which are all public (private data has its own store).
+Time limit, result cap and concurrency: opendata/sparqlexec.py.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from opendata import sparqlresults as fmt
+from opendata.servicedescription import service_description
+from opendata.sparqlexec import Outcome, ProcessExecutor, QueryFailed, RemoteExecutor
+from opendata.sparqlguard import (
+    MAX_QUERY_CHARS,
+    NotAQuery,
+    QueryForm,
+    ServiceRefused,
+    UpdateRefused,
+    inspect_query,
+)
+from registry.errors import (
+    BadRequest,
+    InvalidQuery,
+    NotAcceptable,
+    QueryBusy,
+    QueryMemoryLimit,
+    QueryTimeLimit,
+    QueryTooLarge,
+    ReadOnly,
+    RegistryError,
+    ServiceNotAllowed,
+    StoreUnavailable,
+    UnsupportedMediaType,
+)
+from web import conneg
+from web.conditional import conditional
+
+bp = Blueprint("catalogue_sparql", __name__)
+
+HTML = "text/html"
+RESULT_FORMATS = {"json": fmt.JSON, "xml": fmt.XML, "csv": fmt.CSV, "tsv": fmt.TSV,
+                  "srj": fmt.JSON, "srx": fmt.XML, "html": HTML}
+GRAPH_FORMATS = {"ttl": fmt.TURTLE, "turtle": fmt.TURTLE, "jsonld": fmt.JSONLD,
+                 "json-ld": fmt.JSONLD, "json": fmt.JSONLD, "nt": fmt.NTRIPLES,
+                 "ntriples": fmt.NTRIPLES, "n-triples": fmt.NTRIPLES, "n3": fmt.TURTLE,
+                 "rdf": fmt.RDFXML,
+                 "rdfxml": fmt.RDFXML, "rdf+xml": fmt.RDFXML, "xml": fmt.RDFXML, "html": HTML}
+RESULT_ALIASES = {"application/json": fmt.JSON, "application/xml": fmt.XML, "text/xml": fmt.XML,
+                  "application/xhtml+xml": HTML}
+GRAPH_ALIASES = {**conneg.ALIASES, "application/turtle": fmt.TURTLE,
+                 "application/x-json+ld": fmt.JSONLD}
+DOWNLOAD_NAMES = {fmt.JSON: "results.srj", fmt.XML: "results.srx", fmt.CSV: "results.csv",
+                  fmt.TSV: "results.tsv", fmt.TURTLE: "results.ttl", fmt.JSONLD: "results.jsonld",
+                  fmt.NTRIPLES: "results.nt", fmt.RDFXML: "results.rdf"}
+_TEXT_TYPES = (fmt.CSV, fmt.TSV, fmt.TURTLE, fmt.NTRIPLES, HTML)
+# The longest body a query of MAX_QUERY_CHARS can need: a Thai character is 3 bytes of UTF-8,
+# each written %XX in a form (9 bytes), plus room for the other fields. Anything longer is
+# refused from its Content-Length, before it is read.
+MAX_QUERY_BODY_BYTES = MAX_QUERY_CHARS * 10
+
+
+# Reading the request (SPARQL 1.1 Protocol §2.1)
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise BadRequest(f"Give `{name}` once; it was given {len(values)} times.")
+    return values[0] if values else None
+
+
+def read_query() -> str | None:
+    """The query text of this request, or None when there is none. Updates raise ReadOnly."""
+    if request.args.getlist("update"):
+        raise ReadOnly("This endpoint is read-only: SPARQL Update is not accepted.")
+    for name in ("default-graph-uri", "named-graph-uri"):
+        if request.values.getlist(name):
+            raise BadRequest(f"`{name}` is not supported: the default graph is the union of the "
+                             "register's public graphs; name graphs with FROM or GRAPH in the "
+                             "query instead.")
+    query = _single(request.args.getlist("query"), "query")
+    if request.method == "POST":
+        if (request.content_length or 0) > MAX_QUERY_BODY_BYTES:      # refused unread
+            raise QueryTooLarge(f"The request body has {request.content_length:,} bytes; a query "
+                                f"may have at most {MAX_QUERY_CHARS:,} characters.")
+        kind = request.mimetype
+        if kind == "application/sparql-update":
+            raise ReadOnly("This endpoint is read-only: SPARQL Update is not accepted.")
+        if kind == "application/x-www-form-urlencoded":
+            if request.form.getlist("update"):
+                raise ReadOnly("This endpoint is read-only: SPARQL Update is not accepted.")
+            posted = _single(request.form.getlist("query"), "query")
+        elif kind == "application/sparql-query":
+            try:
+                posted = request.get_data(cache=False).decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadRequest("The query is not UTF-8 text.") from None
+        else:
+            raise UnsupportedMediaType(
+                f"POST a query as application/sparql-query or as the form field `query` "
+                f"(application/x-www-form-urlencoded), not {kind or 'no Content-Type'}.")
+        if query is not None and posted is not None:
+            raise BadRequest("Give the query either in the URL or in the body, not both.")
+        query = posted if posted is not None else query
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLarge(f"The query has {len(query):,} characters; at most "
+                            f"{MAX_QUERY_CHARS:,} are accepted.")
+    return query
+
+
+def format_param() -> str | None:
+    """`format` (or `output`, as some clients send) overrides the Accept header."""
+    for name in ("format", "output"):
+        value = request.values.get(name)
+        if value:
+            return value
+    return None
+
+
+def choose_media_type(form: QueryForm | None, accept: str | None, wanted: str | None) -> str:
+    """The media type for a query of this form (None: the service description)."""
+    if form is None or form.gives_graph:
+        offers, formats, aliases = (*fmt.GRAPH_TYPES, HTML), GRAPH_FORMATS, GRAPH_ALIASES
+    else:
+        offers, formats, aliases = (*fmt.RESULT_TYPES, HTML), RESULT_FORMATS, RESULT_ALIASES
+    try:
+        chosen = conneg.negotiate(accept, offers, wanted, formats=formats, aliases=aliases)
+    except conneg.UnknownFormat as exc:
+        raise BadRequest(f"Unknown {exc}.") from None
+    if chosen is None:
+        raise NotAcceptable("Offered: " + ", ".join(offers), headers={"Vary": "Accept"})
+    return chosen
+
+
+# Running it
+
+def executor(app: Flask):
+    """The app's query executor, started on first use (tests that never query start none)."""
+    with _executor_lock:
+        found = app.extensions.get("sparql_executor")
+        if found is None:
+            settings = app.config["REGISTRY"]
+            repo = app.extensions["repository"]
+            endpoint = f"{settings['BASE_IRI']}/sparql"    # the base of relative IRIs
+            if settings["STORE_URL"]:
+                found = RemoteExecutor(repo.sparql_query_url, workers=settings["SPARQL_WORKERS"],
+                                       time_limit=settings["SPARQL_TIME_LIMIT"],
+                                       union_parameter=settings["SPARQL_UNION_PARAMETER"],
+                                       base_iri=endpoint)
+            else:
+                found = ProcessExecutor(repo.read_replica, workers=settings["SPARQL_WORKERS"],
+                                        time_limit=settings["SPARQL_TIME_LIMIT"],
+                                        memory_limit_mb=settings["SPARQL_MEMORY_LIMIT_MB"],
+                                        base_iri=endpoint)
+            app.extensions["sparql_executor"] = found
+        return found
+
+
+_executor_lock = threading.Lock()
+_FAILURES = {"bad-query": InvalidQuery, "time-limit": QueryTimeLimit, "busy": QueryBusy,
+             "memory": QueryMemoryLimit, "store-error": StoreUnavailable,
+             "service": ServiceNotAllowed}
+
+
+# A store made before private data had a store of its own keeps it in the main store until it is
+# migrated (backup + restore); /sparql must not serve such a store. Both patterns use an index.
+_OLD_LAYOUT = """ASK { { GRAPH ?g { ?key <https://w3id.org/clc/def#keyHash> ?hash } }
+  UNION { GRAPH ?r { ?upload <https://w3id.org/clc/def#report> ?report } } }"""
+
+
+def _old_layout(app: Flask) -> bool:
+    found = app.extensions.get("sparql_old_layout")
+    if found is None:
+        found = app.extensions["sparql_old_layout"] = app.extensions["repository"].ask(_OLD_LAYOUT)
+    return found
+
+
+def _misses_union(app: Flask) -> bool:
+    """Asked once per process, once the store can tell (it holds the catalogue)."""
+    found = app.extensions.get("sparql_misses_union")
+    if found is None:
+        try:
+            found = executor(app).misses_union()
+        except QueryFailed:
+            return False            # the query itself will meet the same trouble and say so
+        if found is not None:
+            app.extensions["sparql_misses_union"] = found
+    return bool(found)
+
+
+def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
+    settings = current_app.config["REGISTRY"]
+    repo = current_app.extensions["repository"]
+    # Asked first: it is told by the private store, while the replica may be down.
+    if repo.replica_behind():
+        raise StoreUnavailable("The copy of the register that answers SPARQL queries missed a "
+                               "commit; an operator must run `licence-registry sync-replica`.",
+                               headers={"Retry-After": "60"})
+    # current_app is typed as the Flask app it stands for, not as the LocalProxy it is.
+    if _old_layout(current_app._get_current_object()):  # type: ignore[attr-defined]
+        raise StoreUnavailable("This store still keeps private data (agency key hashes, upload "
+                               "reports) in its main store, which /sparql would publish. Migrate "
+                               "it: `licence-registry backup DIR` then `licence-registry restore "
+                               "DIR`.")
+    if _misses_union(current_app._get_current_object()):  # type: ignore[attr-defined]
+        raise StoreUnavailable(
+            "The SPARQL store's default graph is not the union of its graphs, so queries would "
+            "see nothing: set LICENCE_REGISTRY_SPARQL_UNION_PARAMETER to the parameter that "
+            "asks this store for it (Oxigraph: union-default-graph), or leave it empty and make "
+            "the union the store's default graph (Fuseki: tdb2:unionDefaultGraph true).")
+    try:
+        return executor(current_app).run(query, form, media_type, settings["SPARQL_RESULT_LIMIT"])
+    except QueryFailed as exc:
+        error = _FAILURES[exc.kind]
+        headers = {"Retry-After": "5"} if exc.kind == "busy" else None
+        raise error(str(exc), headers=headers) from None
+
+
+def check(query: str) -> QueryForm:
+    try:
+        return inspect_query(query)
+    except UpdateRefused as exc:
+        raise ReadOnly(str(exc)) from None
+    except ServiceRefused as exc:
+        raise ServiceNotAllowed(str(exc)) from None
+    except NotAQuery as exc:
+        raise InvalidQuery(str(exc)) from None
+
+
+# Answering
+
+def _limit_headers(response: Response, outcome: Outcome | None) -> Response:
+    settings = current_app.config["REGISTRY"]
+    response.headers["X-Result-Limit"] = str(settings["SPARQL_RESULT_LIMIT"])
+    response.headers["X-Query-Time-Limit"] = f"{settings['SPARQL_TIME_LIMIT']:g}"
+    if outcome is not None:
+        response.headers["X-Result-Truncated"] = "true" if outcome.truncated else "false"
+        response.headers["X-Result-Count"] = str(outcome.count)
+        response.headers["Server-Timing"] = f"query;dur={outcome.elapsed_ms:.1f}"
+    response.vary.add("Accept")            # CORS: web/cors.py (it exposes the X-Result-*)
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    accept = request.headers.get("Accept")
+    wanted = format_param()
+    try:
+        query = read_query()
+        if query is None or not query.strip():
+            return _without_query(accept, wanted)
+        form = check(query)
+        media_type = choose_media_type(form, accept, wanted)
+        if media_type == HTML:
+            return _page(query, form)
+        outcome = run_query(query, form, media_type)
+    except RegistryError as exc:
+        if _wants_page(accept, wanted):
+            return _page_error(request.values.get("query", ""), exc)
+        raise
+    content_type = media_type + ("; charset=utf-8" if media_type in _TEXT_TYPES else "")
+    response = Response(outcome.body, content_type=content_type)
+    if wanted:       # a download link: keep the file under a sensible name
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename={DOWNLOAD_NAMES[media_type]}")
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return conditional(_limit_headers(response, outcome))
+
+
+def _wants_page(accept: str | None, wanted: str | None) -> bool:
+    if wanted:
+        return wanted.lower() == "html"
+    return conneg.negotiate(accept, (fmt.JSON, HTML), aliases=RESULT_ALIASES) == HTML \
+        and bool(accept)
+
+
+def _without_query(accept: str | None, wanted: str | None) -> BaseResponse:
+    media_type = choose_media_type(None, accept, wanted)
+    if media_type == HTML:
+        return _page("", None)
+    settings = current_app.config["REGISTRY"]
+    body = fmt.write_triples(service_description(settings), media_type)
+    content_type = media_type + ("; charset=utf-8" if media_type in _TEXT_TYPES else "")
+    return conditional(_limit_headers(Response(body, content_type=content_type), None))
+
+
+# The query page (opendata/querypage.py renders it)
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "th"
+
+
+def _page(query: str, form: QueryForm | None) -> Response:
+    from opendata import querypage
+
+    outcome = results = None
+    if not query:
+        example = querypage.example_by_id(request.args.get("example", ""))
+        query = example.query if example else ""
+    elif form is not None:
+        outcome = run_query(query, form, fmt.NTRIPLES if form.gives_graph else fmt.JSON)
+        results = as_table(outcome, form)
+    return _render_page(query, 200, results=results, outcome=outcome)
+
+
+def _page_error(query: str, exc: RegistryError) -> Response:
+    response = _render_page(query, exc.status, error=f"{exc.title}: {exc.detail}")
+    response.headers.extend(exc.headers)
+    return response
+
+
+def _render_page(query: str, status: int, *, results: dict | None = None,
+                 outcome: Outcome | None = None, error: str | None = None) -> Response:
+    from opendata import querypage
+
+    settings = current_app.config["REGISTRY"]
+    html = querypage.render_page(
+        query=query, results=results, error=error, truncated=bool(outcome and outcome.truncated),
+        result_limit=settings["SPARQL_RESULT_LIMIT"], time_limit_s=settings["SPARQL_TIME_LIMIT"],
+        elapsed_ms=outcome.elapsed_ms if outcome else None, lang=_lang())
+    return _limit_headers(_html(html, status), None)
+
+
+def _html(html: str, status: int) -> Response:
+    response = Response(html, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'")
+    return response
+
+
+def as_table(outcome: Outcome, form: QueryForm) -> dict:
+    """The outcome as a parsed SPARQL JSON results document (graphs as subject/predicate/object)."""
+    if not form.gives_graph:
+        return json.loads(outcome.body)
+    names = ("subject", "predicate", "object")
+    rows = [{n: fmt.json_term(t)
+             for n, t in zip(names, (tr.subject, tr.predicate, tr.object), strict=True)}
+            for tr in ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)]
+    return {"head": {"vars": list(names)}, "results": {"bindings": rows}}

@@ -1,0 +1,324 @@
+"""`licence-registry`: the operator's and agency's command line (SPEC §8).
+
+Exit codes: 0 success, 1 the input was refused (the reason printed), 2 usage error. The group
+and its shared helpers are in ops/clibase.py; the store's own upkeep (dumps, backup, restore,
+migrate-base, sync-replica, check-links) in ops/clistore.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ops import clistore
+from ops.clibase import (
+    REFUSED,
+    Refused,
+    check_store_base,
+    main,
+    open_store,
+    progress_bar,
+    public_data_changed,
+    settings_of,
+)
+from publishing.csvinput import InvalidCsv
+from registry import identifiers
+from registry.bootstrap import init_store, is_initialised, load_catalogue
+from registry.paths import CATALOGUE_DIR
+from registry.store import StoreNotInitialised
+from registry.store.opening import open_repository
+
+__all__ = ["main", "clistore", "REFUSED"]
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context):
+    """Create the store (and its private store) and load the vocabulary, the data standard
+    and the catalogue.
+
+    Safe to run again: it replaces those graphs and leaves licences alone.
+    """
+    from registry.history import mark_superseded
+
+    repo = open_store(ctx, create=True)
+    try:
+        counts = init_store(repo, settings_of(ctx)["BASE_IRI"])
+        marked = mark_superseded(repo)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        repo.close()
+    public_data_changed(ctx)
+    click.echo("Initialised: " + ", ".join(f"{n} quads in {g}" for g, n in sorted(counts.items())))
+    if marked:
+        click.echo(f"Marked {marked} replaced records with the version that replaced them.")
+
+
+@main.command()
+@click.option("--issuer", required=True, metavar="CODE",
+              help="Issuing agency code, e.g. bma-bangrak.")
+@click.option("--type", "type_code", required=True, metavar="CODE",
+              help="Licence type code, e.g. building-construction.")
+@click.argument("number")
+@click.pass_context
+def mint(ctx: click.Context, issuer: str, type_code: str, number: str):
+    """Print the IRI of licence NUMBER (as printed) of the given issuer and type.
+
+    The number is canonicalised (Thai digits, dashes, spaces, case) and checked against the
+    type's number pattern when the store holds the catalogue.
+    """
+    settings = settings_of(ctx)
+    try:
+        key = identifiers.licence_key(issuer, type_code, number)
+    except identifiers.InvalidCode as exc:
+        raise Refused(str(exc)) from None
+    except identifiers.InvalidNumber as exc:
+        raise Refused(f"{exc.en}\n{exc.th}") from None
+    catalogue = _catalogue_or_bundled(ctx, quiet=True)
+    licence_type = catalogue.types.get(type_code)
+    if licence_type is None:
+        raise Refused(f"Unknown licence type {type_code!r}.")
+    try:
+        identifiers.check_number_pattern(key.number, licence_type.pattern, type_code)
+    except identifiers.InvalidNumber as exc:
+        raise Refused(f"{exc.en}\n{exc.th}") from None
+    click.echo(identifiers.licence_iri(settings["BASE_IRI"], key))
+
+
+def _catalogue_or_bundled(ctx: click.Context, quiet: bool = False):
+    """The store's catalogue; the bundled one when there is no embedded store yet."""
+    from registry.model import read_catalogue
+
+    settings = settings_of(ctx)
+    try:
+        repo = open_repository(settings)
+    except StoreNotInitialised:
+        if not quiet:
+            click.echo(f"Note: no store at {settings['STORE']}; using the bundled catalogue "
+                       f"({CATALOGUE_DIR}).", err=True)
+        return read_catalogue(CATALOGUE_DIR)
+    check_store_base(ctx, repo, record=True)
+    try:
+        if not is_initialised(repo, settings["BASE_IRI"]):
+            raise Refused("The store has no catalogue: run `licence-registry init` first.")
+        return load_catalogue(repo)
+    finally:
+        repo.close()
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise Refused(f"Cannot read {path}: {exc.strerror}") from None
+
+
+def _validate_files(files, catalogue, agency: str | None):
+    from publishing.pipeline import validate_csv
+    from registry.validation import ValidationContext
+
+    if agency is not None and agency not in catalogue.agencies:
+        raise Refused(f"Unknown agency {agency!r}.")
+    ctx = ValidationContext.for_agency(catalogue, agency)
+    reports = {}
+    for path in files:
+        data = _read_file(path)
+        with progress_bar(None, f"checking {Path(path).name}") as bar:
+            try:
+                reports[path] = validate_csv(data, ctx, progress=bar.update)
+            except InvalidCsv as exc:
+                raise Refused(f"{path}: {exc.en}\n{exc.th}") from None
+    return reports
+
+
+def _print_reports(reports, as_json: bool) -> None:
+    if as_json:
+        out = {path: report.as_json() for path, report in reports.items()}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for path, report in reports.items():
+        for p in report.problems:
+            click.echo(f"{path}: row {p.row}, {p.field}, {p.rule} ({p.severity}): {p.en} | {p.th}",
+                       err=p.severity != "Warning")
+        click.echo(f"{path}: {report.rows} rows, {len(report.records)} valid, "
+                   f"{len(report.violations)} violations, {len(report.warnings)} warnings.")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--agency", metavar="CODE", help="Also check that every issuer is in this "
+              "agency's scope.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (SPEC §5: row, "
+              "field, rule, severity, message {th, en}).")
+@click.pass_context
+def validate(ctx: click.Context, files, agency: str | None, as_json: bool):
+    """Check CSV FILES against the data standard without writing anything.
+
+    Exit 1 when any file has a violation; warnings alone do not fail.
+    """
+    reports = _validate_files(files, _catalogue_or_bundled(ctx, quiet=as_json), agency)
+    _print_reports(reports, as_json)
+    if not all(r.ok for r in reports.values()):
+        ctx.exit(REFUSED)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--agency", required=True, metavar="CODE", help="The publishing agency; every "
+              "issuer must be in its scope.")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report and counts as JSON.")
+@click.pass_context
+def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
+    """Validate CSV FILES and publish them as one all-or-nothing batch.
+
+    Any violation in any file refuses the whole batch (exit 1) and nothing is written.
+    """
+    from publishing.pipeline import commit
+
+    settings = settings_of(ctx)
+    repo = open_store(ctx)
+    try:
+        if not is_initialised(repo, settings["BASE_IRI"]):
+            raise Refused("The store has no catalogue: run `licence-registry init` first.")
+        catalogue = load_catalogue(repo)
+        reports = _validate_files(files, catalogue, agency)
+        _print_reports(reports, as_json)
+        if not all(r.ok for r in reports.values()):
+            raise Refused("Nothing was written: fix the rows above and load again.")
+        records = [rec for r in reports.values() for rec in r.records]
+        if dry_run:
+            click.echo(f"Dry run: {len(records)} licences would be published.", err=as_json)
+            return
+        keys = set()    # SPEC §4.10 across the files of one batch
+        for rec in records:
+            if rec.key in keys:
+                raise Refused(f"Licence {rec.key.path} appears in more than one file.")
+            keys.add(rec.key)
+        with progress_bar(len(records), "publishing", "licence") as bar:
+            result = commit(repo, records, base=settings["BASE_IRI"], catalogue=catalogue,
+                            agency=agency, progress=bar.update,
+                            problems=[p for r in reports.values() for p in r.problems])
+        if as_json:
+            click.echo(json.dumps(result.as_json()))
+        else:
+            click.echo(f"Upload {result.upload_id}: {result.created} created, "
+                       f"{result.updated} updated, {result.unchanged} unchanged.")
+    finally:
+        repo.close()
+
+
+@main.command("agency-key")
+@click.argument("code")
+@click.option("--revoke", metavar="KEY_ID", help="Revoke the key with this id instead.")
+@click.option("--list", "list_only", is_flag=True, help="List the agency's keys (ids only).")
+@click.pass_context
+def agency_key(ctx: click.Context, code: str, revoke: str | None, list_only: bool):
+    """Print a new upload key for agency CODE, once: only its hash is stored."""
+    from publishing.keys import issue_key, list_keys, revoke_key
+
+    settings = settings_of(ctx)
+    repo = open_store(ctx)
+    try:
+        if not is_initialised(repo, settings["BASE_IRI"]):
+            raise Refused("The store has no catalogue: run `licence-registry init` first.")
+        if code not in load_catalogue(repo).agencies:
+            raise Refused(f"Unknown agency {code!r}.")
+        if list_only:
+            for listed in list_keys(repo, settings["BASE_IRI"]):
+                if listed.agency == code:
+                    click.echo(f"{listed.id}  created {listed.created}"
+                               f"{'  REVOKED' if listed.revoked else ''}")
+            return
+        if revoke:
+            found = revoke_key(repo, settings["BASE_IRI"], code, revoke)
+            if found is None:
+                raise Refused(f"Agency {code!r} has no key with id {revoke!r}.")
+            click.echo(f"Revoked key {revoke} of {code}.")
+            return
+        key, record = issue_key(repo, settings["BASE_IRI"], code)
+        click.echo(key)
+        click.echo(f"Key id {record.id} for {code}. Keep the key secret: it is shown only now.",
+                   err=True)
+    finally:
+        repo.close()
+
+
+@main.command("demo-data")
+@click.option("--count", required=True, type=click.IntRange(1), help="How many licences.")
+@click.option("--seed", default=2567, show_default=True, help="Same seed, same rows.")
+@click.option("--agency", metavar="CODE", help="Only issuers in this agency's scope, so the "
+              "file can be loaded with `load --agency CODE`.")
+@click.option("--bad", is_flag=True, help="Write instead the deliberately bad rows, one per rule "
+              "of the standard, with the rule and field each breaks in two extra columns.")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.pass_context
+def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, bad: bool, out: str):
+    """Write COUNT synthetic licences that pass the standard to OUT.csv (deterministic):
+    invented holders with valid ID check digits, a mix of statuses, dates and documents."""
+    from ops.demo import bad_rows, bad_rows_csv, demo_rows, rows_to_csv
+
+    catalogue = _catalogue_or_bundled(ctx, quiet=True)
+    if bad:
+        # Counted as rows, not lines: a bad row's cell holds a vertical tab, a line break to
+        # str.splitlines.
+        Path(out).write_text(bad_rows_csv(catalogue), encoding="utf-8")
+        click.echo(f"Wrote {len(bad_rows(catalogue))} bad rows to {out}.")
+        return
+    if agency is not None and agency not in catalogue.agencies:
+        raise Refused(f"Unknown agency {agency!r}.")
+    with progress_bar(count, "generating", "licence") as bar:
+        rows = []
+        for row in demo_rows(catalogue, count, seed, agency=agency):
+            rows.append(row)
+            bar.update(1)
+    Path(out).write_text(rows_to_csv(rows), encoding="utf-8")
+    click.echo(f"Wrote {count} licences to {out}.")
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Into a store without licences only: initialise "
+              "it if needed and load demo licences first. A store that holds any licence is "
+              "served as it is (one line says so).")
+@click.option("--demo-count", default=2000, show_default=True, type=click.IntRange(1),
+              help="How many demo licences --demo loads.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1),
+              help="Worker processes (each reads the store's newest checkpoint).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1),
+              help="Request threads in each worker.")
+@click.option("--no-access-log", is_flag=True, help="Do not log each request.")
+@click.pass_context
+def serve(ctx: click.Context, demo: bool, demo_count: int, host: str, port: int, workers: int,
+          threads: int, no_access_log: bool):
+    """Run the web service (resolver, catalogue, API): gunicorn's worker processes, each
+    reading whole requests with waitress before a request thread sees them (slow clients hold
+    no thread; limits and timeouts: the FRONT_* settings, docs/deployment.md).
+
+    Refuses (exit 1) a store minted under another base IRI than --base-iri, before anything
+    starts; see migrate-base."""
+    from registry.baseiri import check_in_fresh_process
+
+    settings = settings_of(ctx)
+    problem = check_in_fresh_process(settings)     # the master never opens the store itself
+    if problem:
+        raise Refused(problem)
+    if demo:
+        from ops.demoload import load_demo_into
+        from ops.server import in_fresh_process
+
+        in_fresh_process(load_demo_into, dict(settings), demo_count)   # see in_fresh_process
+    from ops.server import run
+
+    click.echo(f"Serving on http://{host}:{port}/ (store: "
+               f"{settings['STORE_URL'] or settings['STORE']})")
+    run(settings, host=host, port=port, workers=workers, threads=threads,
+        access_log=not no_access_log)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name="licence-registry")

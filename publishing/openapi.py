@@ -1,0 +1,91 @@
+"""The OpenAPI 3.1 description of the upload API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from registry.records import COLUMNS
+
+_PROBLEM = {
+    "type": "object",
+    "required": ["row", "field", "rule", "severity", "message"],
+    "properties": {
+        "row": {"type": ["integer", "string", "null"],
+                "description": "Spreadsheet row of a CSV (header is row 1), array position of "
+                               "JSON (from 1), or the node IRI of RDF."},
+        "field": {"type": ["string", "null"], "description": "Template column or `@id`."},
+        "rule": {"type": "string", "description": "Rule code of the data standard "
+                                                  "(docs/data-standard.md, shapes/licence.ttl)."},
+        "severity": {"enum": ["Violation", "Warning"]},
+        "message": {"type": "object", "required": ["th", "en"],
+                    "properties": {"th": {"type": "string"}, "en": {"type": "string"}}},
+    },
+}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["status", "code", "title", "detail"],
+        "properties": {
+            "status": {"type": "integer"}, "code": {"type": "string"},
+            "title": {"type": "string"}, "detail": {"type": "string"},
+            "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+        },
+    }},
+}
+_RESULT = {
+    "type": "object",
+    "properties": {
+        "dry_run": {"type": "boolean"}, "upload_id": {"type": "string"},
+        "created": {"type": "integer"}, "updated": {"type": "integer"},
+        "unchanged": {"type": "integer"}, "rows": {"type": "integer"},
+        "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"},
+                     "description": "Warnings (a committed upload has no violations)."},
+    },
+}
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def openapi(accepted_types: tuple[str, ...]) -> dict:
+    csv_columns = ", ".join(COLUMNS)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Central Licence Catalogue — upload API", "version": "1",
+                 "description": "Agencies publish licence records. All or nothing: a batch with "
+                                "any violation writes nothing. แคตตาล็อกใบอนุญาตกลาง"},
+        "components": {
+            "securitySchemes": {"agencyKey": {"type": "http", "scheme": "bearer",
+                                              "description": "`licence-registry agency-key CODE`"}},
+            "schemas": {"Problem": _PROBLEM, "Error": _ERROR, "UploadResult": _RESULT},
+        },
+        "security": [{"agencyKey": []}],
+        "paths": {
+            "/api/v1/uploads": {
+                "post": {
+                    "summary": "Publish a batch of licence records",
+                    "parameters": [{"name": "dry_run", "in": "query", "required": False,
+                                    "schema": {"type": "boolean"},
+                                    "description": "Validate only; write nothing."}],
+                    "requestBody": {"required": True, "content": {
+                        media: {"schema": {"type": "string"}} for media in accepted_types},
+                        "description": f"CSV columns: {csv_columns}. JSON: see "
+                                       "/schemas/licence-upload.json. JSON-LD: only the context "
+                                       "/contexts/licence.jsonld."},
+                    "responses": {
+                        "200": {"description": "Committed (or valid, for a dry run)",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/UploadResult"}}}},
+                        "401": _error("No key, or an unknown or revoked key"),
+                        "403": _error("A record's issuer is outside the agency's scope"),
+                        "413": _error("The body is larger than the limit"),
+                        "415": _error("Not an accepted media type"),
+                        "422": _error("The batch breaks the data standard; every problem listed"),
+                        "429": _error("Too many bad keys from this client; see Retry-After"),
+                    },
+                },
+            },
+        },
+    }

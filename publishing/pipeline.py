@@ -1,0 +1,284 @@
+"""The upload pipeline: parse → canonicalise → check → map to RDF → commit all or nothing.
+
+The same functions serve `licence-registry validate/load`, the upload API and the upload page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import pyoxigraph as ox
+
+from publishing.uploadformats import read_upload
+from registry import identifiers, rdfmap
+from registry.model import Catalogue
+from registry.problems import WARNING, Problem
+from registry.records import LicenceRecord
+from registry.store import ChangeSet, Repository
+from registry.validation import ValidationContext, check_batch
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Report:
+    """What the standard said about a batch (SPEC §5 report)."""
+
+    records: list[LicenceRecord]
+    problems: list[Problem]
+    rows: int = 0
+
+    @property
+    def violations(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != WARNING]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def as_json(self) -> dict:
+        return {"valid": self.ok, "rows": self.rows, "licences": len(self.records),
+                "violations": len(self.violations), "warnings": len(self.warnings),
+                "problems": [p.as_json() for p in self.problems]}
+
+
+@dataclass
+class CommitResult:
+    upload_id: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_json(self) -> dict:
+        return {"upload_id": self.upload_id, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged}
+
+
+def _counted(rows: Iterable, progress: Progress | None) -> Iterator:
+    for n, item in enumerate(rows, start=1):
+        if progress and n % 1000 == 0:
+            progress(1000)
+        yield item
+
+
+def validate_csv(data: bytes, ctx: ValidationContext, progress: Progress | None = None) -> Report:
+    """Check a CSV upload against the standard. Raises InvalidCsv for an unreadable file."""
+    return validate_upload("text/csv", data, ctx, "", progress)
+
+
+def validate_upload(media_type: str, data: bytes, ctx: ValidationContext, base: str,
+                    progress: Progress | None = None) -> Report:
+    """Check an upload of any accepted type. Raises InvalidCsv/InvalidUploadFormat when the
+    body cannot be read at all."""
+    parsed = read_upload(media_type, data, base)
+    counter = {"rows": 0}
+
+    def rows():
+        for item in _counted(parsed, progress):
+            counter["rows"] += 1
+            yield item
+
+    records, problems = check_batch(rows(), ctx)
+    return Report(records, problems, counter["rows"])
+
+
+class PayloadFiles:
+    """A change set's N-Quads, written in parts of at most `part_quads` lines (see the embedded
+    store: one bulk-load call's memory grows with its size)."""
+
+    def __init__(self, folder: str, part_quads: int = 1_500_000):
+        self.folder = folder
+        self.part_quads = part_quads
+        self.paths: list[Path] = []
+        self._handle: TextIO | None = None
+        self._in_part = 0
+
+    def add(self, lines: list[str]) -> None:
+        handle = self._handle
+        if handle is None or self._in_part + len(lines) > self.part_quads:
+            handle = self._next_part()
+        handle.write("\n".join(lines))
+        handle.write("\n")
+        self._in_part += len(lines)
+
+    def _next_part(self) -> TextIO:
+        self.close()
+        fd, name = tempfile.mkstemp(suffix=".nq", dir=self.folder)
+        self.paths.append(Path(name))
+        self._handle = handle = os.fdopen(fd, "w", encoding="utf-8")
+        self._in_part = 0
+        return handle
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def remove(self) -> None:
+        self.close()
+        for path in self.paths:
+            path.unlink(missing_ok=True)
+
+
+def report_graph_iri(base: str, upload_id: str) -> str:
+    """The private graph holding an upload's report (problems may quote what agencies sent)."""
+    return f"{base}/graph/private/upload/{upload_id}"
+
+
+REPORT = "https://w3id.org/clc/def#report"
+
+
+def _report_change(base: str, upload_iri: str, upload_id: str,
+                   problems: list[Problem]) -> ChangeSet:
+    """The upload's report, a change set for the private store."""
+    report = {"problems": [p.as_json() for p in problems[:REPORT_LIMIT]],
+              "more_problems": max(0, len(problems) - REPORT_LIMIT)}
+    graph = report_graph_iri(base, upload_id)
+    quad = ox.Quad(ox.NamedNode(upload_iri), ox.NamedNode(REPORT),
+                   ox.Literal(json.dumps(report, ensure_ascii=False)), ox.NamedNode(graph))
+    return ChangeSet.from_quads([quad], replace=[graph])
+
+
+def upload_graph_iri(base: str, upload_id: str) -> str:
+    """Each upload's `prov:Activity` has its own graph, so a change set writes only new or
+    replaced graphs (see ChangeSet)."""
+    return f"{base}/graph/upload/{upload_id}"
+
+
+def new_upload_id(now: dt.datetime) -> str:
+    """Sortable by time and unguessable: `20261121T193000Z-3f9a1c2e`."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+_STATE_QUERY = """
+PREFIX clc: <https://w3id.org/clc/def#>
+PREFIX adms: <http://www.w3.org/ns/adms#>
+SELECT ?g ?version ?digest ?status WHERE {
+  #VALUES_G#
+  GRAPH ?g { ?licence clc:version ?version ; clc:recordDigest ?digest ; adms:status ?status }
+}"""
+_GRAPH_QUERY = "SELECT ?g ?s ?p ?o WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }"
+
+
+REPORT_LIMIT = 10_000     # problems kept with an upload; the rest are counted
+
+
+def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalogue: Catalogue,
+           agency: str, now: dt.datetime | None = None, progress: Progress | None = None,
+           problems: list[Problem] | None = None) -> CommitResult:
+    """Write checked records as one atomic change set and return the counts.
+
+    `problems` (the batch's warnings) are kept as the upload's report in a private graph, for
+    the agency to read back (GET /api/v1/uploads/{id}). The report goes to the private store
+    (`repo.private`), as its own change set, BEFORE the main change set: a crash between the
+    two leaves an orphan report nobody can see (a report is shown only for an upload whose
+    activity is in the main store), never an upload whose report is missing.
+
+    A licence already in the register with the same content is left alone (unchanged); with
+    different content its current record is kept as an immutable version graph and replaced.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    timestamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    upload_id = new_upload_id(now)
+    upload_iri = f"{base}/id/upload/{upload_id}"
+    result = CommitResult(upload_id)
+    with repo.writing():
+        graphs = [identifiers.licence_graph_iri(base, r.key) for r in records]
+        existing = repo.existing_graphs(graphs)
+        states = {row["g"].value: row for row in
+                  repo.select_graphs(_STATE_QUERY, sorted(existing))} if existing else {}
+        replace: list[str] = []
+        payload = PayloadFiles(repo.scratch_dir())
+        try:
+            updated: list[tuple[LicenceRecord, str, dict]] = []
+            for rec, graph in _counted(zip(records, graphs, strict=True), progress):
+                public_register = catalogue.types[rec.key.type].public_register
+                lines = rdfmap.content_lines(rec, base, public_register)
+                record_digest = rdfmap.digest(lines)
+                state = states.get(graph)
+                if state is not None and state["digest"].value == record_digest:
+                    result.unchanged += 1
+                    continue
+                if state is not None:
+                    updated.append((rec, graph, state))
+                    continue
+                result.created += 1
+                replace.append(graph)
+                lines.extend(rdfmap.version_lines(
+                    rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
+                    agency=agency, upload_iri=upload_iri, previous_status=None))
+                payload.add(lines)
+            _write_updates(repo, payload, updated, base, catalogue, replace, timestamp, agency,
+                           upload_iri)
+            result.updated = len(updated)
+            payload.add([_upload_lines(base, upload_iri, agency, timestamp, result).rstrip("\n")])
+            replace.append(upload_graph_iri(base, upload_id))
+            payload.close()
+            repo.private.apply(_report_change(base, upload_iri, upload_id, problems or []))
+            repo.apply(ChangeSet(replace=replace, payload=[*payload.paths]))
+        finally:
+            payload.remove()
+    return result
+
+
+def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
+                   catalogue: Catalogue, replace: list[str], timestamp: str, agency: str,
+                   upload_iri: str) -> None:
+    """Keep each replaced record as version N, then write version N+1 as the current one."""
+    if not updated:
+        return
+    old_rows = repo.select_graphs(_GRAPH_QUERY, [graph for _, graph, _ in updated])
+    old_by_graph: dict[str, list[str]] = {}
+    for row in old_rows:
+        old_by_graph.setdefault(row["g"].value, []).append(
+            f"{row['s']} {row['p']} {row['o']}")
+    for rec, graph, state in updated:
+        old_version = int(state["version"].value)
+        version_graph = identifiers.licence_version_graph_iri(base, rec.key, old_version)
+        replace.extend((graph, version_graph))
+        lines = [f"{triple} <{version_graph}> ." for triple in old_by_graph.get(graph, [])]
+        lines.append(rdfmap.superseded_line(identifiers.licence_iri(base, rec.key),
+                                            old_version + 1, version_graph))
+        content = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
+        lines.extend(content)
+        lines.extend(rdfmap.version_lines(
+            rec, base, version=old_version + 1, record_digest=rdfmap.digest(content),
+            timestamp=timestamp, agency=agency, upload_iri=upload_iri,
+            previous_status=state["status"].value.rsplit("/", 1)[-1]))
+        payload.add(lines)
+
+
+def _upload_lines(base: str, upload_iri: str, agency: str, timestamp: str,
+                  result: CommitResult) -> str:
+    graph = ox.NamedNode(upload_graph_iri(base, result.upload_id))
+    subject = ox.NamedNode(upload_iri)
+    prov = "http://www.w3.org/ns/prov#"
+    clc = "https://w3id.org/clc/def#"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    quads = [
+        ox.Quad(subject, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode(prov + "Activity"), graph),
+        ox.Quad(subject, ox.NamedNode(prov + "wasAssociatedWith"),
+                ox.NamedNode(identifiers.agency_iri(base, agency)), graph),
+        ox.Quad(subject, ox.NamedNode(prov + "endedAtTime"),
+                ox.Literal(timestamp, datatype=ox.NamedNode(xsd + "dateTime")), graph),
+        ox.Quad(subject, ox.NamedNode("http://purl.org/dc/terms/identifier"),
+                ox.Literal(result.upload_id), graph),
+    ]
+    for name in ("created", "updated", "unchanged"):
+        quads.append(ox.Quad(subject, ox.NamedNode(clc + name),
+                             ox.Literal(str(getattr(result, name)),
+                                        datatype=ox.NamedNode(xsd + "integer")), graph))
+    return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode()

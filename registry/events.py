@@ -1,0 +1,13 @@
+"""Signals between the register's parts (blinker, as Flask uses): a part that must react to
+another's work subscribes here instead of being imported by it."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent after licences were committed to the store. Sender: the Flask app that committed them,
+# or None outside the web service (`licence-registry load`). Keyword `settings`: the settings
+# mapping in force.
+licences_committed = _signals.signal("licences-committed")

@@ -28,7 +28,7 @@ from publishing.pipeline import commit  # noqa: E402
 from registry.bootstrap import init_store, load_catalogue  # noqa: E402
 from registry.store.embedded import EmbeddedRepository  # noqa: E402
 from registry.validation import ValidationContext, check_batch  # noqa: E402
-from tests.crash_harness import full_run, killed_run, state  # noqa: E402
+from tests.support.crash_harness import full_run, killed_run, state  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 

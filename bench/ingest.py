@@ -52,6 +52,7 @@ def run_timed(command: list[str], label: str) -> dict:
 
 def naive_child(turtle: str, catalogue_ttl: str) -> None:
     """The naive path, run as its own process: rdflib parse, then pyshacl over the whole graph."""
+    sys.path.insert(0, str(ROOT))      # the reference validator lives with the tests
     from tests.support.reference import naive_validate_turtle
 
     conforms, parse_seconds, shacl_seconds = naive_validate_turtle(
@@ -67,7 +68,7 @@ def http_upload(store: Path, csv_path: Path, agency: str) -> dict:
     import requests
 
     sys.path.insert(0, str(ROOT))
-    from tests.crash_harness import Server
+    from tests.support.crash_harness import Server
 
     subprocess.run([*CLI, "--store", str(store), "init"], cwd=ROOT, check=True, capture_output=True)
     key = subprocess.run([*CLI, "--store", str(store), "agency-key", agency], cwd=ROOT, check=True,
@@ -94,7 +95,7 @@ def map_to_turtle(csv_path: Path, count: int, agency: str, out: Path, catalogue_
     import pyoxigraph as ox
 
     from publishing.pipeline import validate_csv
-    from registry import rdfmap
+    from registry import identifiers, rdfmap
     from registry.model import catalogue_quads, read_catalogue
     from registry.paths import CATALOGUE_DIR
     from registry.validation import ValidationContext
@@ -110,11 +111,12 @@ def map_to_turtle(csv_path: Path, count: int, agency: str, out: Path, catalogue_
         lines.extend(rdfmap.version_lines(
             record, base, version=1, record_digest=rdfmap.digest(content),
             timestamp="2026-11-21T00:00:00Z", agency=agency,
-            upload_iri=f"{base}/id/upload/bench", previous_status=None))
+            upload_iri=identifiers.upload_iri(base, "bench"), previous_status=None))
     triples = [q.triple for q in ox.parse("\n".join(lines).encode(), format=ox.RdfFormat.N_QUADS)]
     with open(out, "wb") as handle:
         ox.serialize(triples, handle, format=ox.RdfFormat.TURTLE)
-    cat = [q.triple for q in catalogue_quads(catalogue, base, ox.NamedNode(f"{base}/graph/c"))]
+    graph = ox.NamedNode(identifiers.graph_iri(base, "c"))
+    cat = [q.triple for q in catalogue_quads(catalogue, base, graph)]
     with open(catalogue_out, "wb") as handle:
         ox.serialize(cat, handle, format=ox.RdfFormat.TURTLE)
 

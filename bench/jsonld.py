@@ -36,7 +36,8 @@ from publishing import rdfinput  # noqa: E402
 from publishing.rdfrows import RdfIndex  # noqa: E402
 from registry.model import read_catalogue  # noqa: E402
 from registry.paths import CATALOGUE_DIR  # noqa: E402
-from tests.test_upload_formats import BASE, jsonld_body  # noqa: E402
+from tests.support.rdfbodies import jsonld_body  # noqa: E402
+from tests.support.stores import BASE  # noqa: E402
 
 
 def pyld_alone(body: bytes, base: str) -> list:

@@ -122,7 +122,7 @@ def main() -> None:
     script = work / "random.lua"
     script.write_text(LUA % paths)
 
-    from tests.crash_harness import free_port
+    from tests.support.stores import free_port
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "ops.cli", "--store", str(store), "serve",

@@ -199,7 +199,7 @@ def prepare_store(work: Path, store: Path | None, count: int) -> tuple[Path, str
 
 
 def measure(front: str, store: Path, key: str, script: Path, args) -> dict:
-    from tests.crash_harness import free_port
+    from tests.support.stores import free_port
 
     port = free_port()
     server = subprocess.Popen(

@@ -125,7 +125,7 @@ def main() -> None:
 
     from opendata.examples import load_examples
     from registry.store.snapshots import snapshots_dir
-    from tests.crash_harness import Server
+    from tests.support.crash_harness import Server
 
     work = Path(tempfile.mkdtemp(prefix="bench-sparql-"))
     store_path = args.store or build(args.count, work)

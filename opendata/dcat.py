@@ -23,12 +23,26 @@ from __future__ import annotations
 import datetime as dt
 
 import pyoxigraph as ox
-from flask import Response, current_app
+from flask import Response
 
-from opendata.dumps import current_manifest, dumps_dir, refresh_if_stale
-from registry.namespaces import DCAT, DCT, FOAF, PREFIXES, RDF, SKOS, SPDX, XSD, Namespace, th_en
+from opendata.dumpgen import current_manifest, dumps_dir
+from opendata.dumpschedule import refresh_if_stale
+from registry import identifiers
+from registry.namespaces import (
+    DCAT,
+    DCT,
+    FOAF,
+    RDF,
+    SKOS,
+    SPDX,
+    XSD,
+    Namespace,
+    prefix_map,
+    th_en,
+)
 from web import conneg
 from web.conditional import conditional
+from web.state import current_state
 
 ADMS_PUBLISHER = Namespace("http://purl.org/adms/publishertype/")
 ADMS_LICENCE = Namespace("http://purl.org/adms/licencetype/")
@@ -159,8 +173,8 @@ def dcat_triples(base: str, manifest: dict | None) -> list[ox.Triple]:
 
     add(service, RDF.type, DCAT.DataService)
     describe("sparql")
-    add(service, DCAT.endpointURL, ox.NamedNode(f"{base}/sparql"))
-    add(service, DCAT.endpointDescription, ox.NamedNode(f"{base}/sparql"))
+    add(service, DCAT.endpointURL, ox.NamedNode(identifiers.sparql_endpoint(base)))
+    add(service, DCAT.endpointDescription, ox.NamedNode(identifiers.sparql_endpoint(base)))
     add(service, DCT.conformsTo, ox.NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
     add(service, DCT.license, LICENCE)
     add(service, DCT.publisher, publisher)
@@ -264,13 +278,12 @@ def _page_distribution(base: str, doc: str, dataset: ox.NamedNode, name: str, pa
 
 def catalogue_ttl():
     """GET /catalogue.ttl (registered on the pages blueprint)."""
-    settings = current_app.config["REGISTRY"]
+    settings = current_state().settings
     manifest = current_manifest(dumps_dir(settings))
     refresh_if_stale(manifest)
-    prefixes = {k: str(PREFIXES[k]) for k in ("dcat", "dct", "foaf", "spdx", "skos", "xsd",
-                                              "rdf")}
+    prefixes = prefix_map("dcat", "dct", "foaf", "spdx", "skos", "xsd", "rdf")
     prefixes["dcatap"] = str(DCATAP)
-    body = ox.serialize(dcat_triples(settings["BASE_IRI"], manifest), format=ox.RdfFormat.TURTLE,
+    body = ox.serialize(dcat_triples(settings.base_iri, manifest), format=ox.RdfFormat.TURTLE,
                         prefixes=prefixes)
     response = Response(body, mimetype="text/turtle")
     response.headers["Cache-Control"] = "public, max-age=60"

@@ -5,7 +5,7 @@ listing, /catalogue.ttl's DCAT-AP and the ETag repeat): before the first downloa
 process its bytes are hashed, and the verdict is kept for that file's identity — device, inode,
 size, modification and change times — so an intact file costs one stat per download afterwards,
 and one written to since is hashed again. A file that does not match is refused (503, the one
-error shape) and a new generation is asked for (`opendata.dumps`).
+error shape) and a new generation is asked for (`opendata.dumpschedule`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import os
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import (
@@ -28,11 +29,12 @@ from flask import (
     send_file,
 )
 
-from opendata import dumps
-from opendata.dumps import FORMATS, current_manifest, dumps_dir, is_generating, refresh_if_stale
+from opendata.dumpgen import FORMATS, current_manifest, dumps_dir, is_generating, sha256_file
+from opendata.dumpschedule import refresh_if_stale, request_regeneration
 from registry.errors import BadRequest, NotAcceptable, RegistryError
 from web.conditional import conditional
 from web.page import page_context, preferred_language
+from web.state import current_state, state_of
 
 bp = Blueprint("catalogue_dumps", __name__, template_folder="templates")
 
@@ -54,26 +56,6 @@ class DumpDamaged(RegistryError):
     title = "The dump file does not match its checksum; a new one is being made"
 
 
-# Each word in Thai and English, side by side.
-_WORDS = {
-    "title": ("ไฟล์ข้อมูลทั้งหมด (ดัมพ์)", "Downloads (dumps)"),
-    "file": ("ไฟล์", "File"),
-    "format": ("รูปแบบ", "Format"),
-    "size": ("ขนาด (ไบต์)", "Size (bytes)"),
-    "modified": ("สร้างเมื่อ", "Generated"),
-    "none": ("ยังไม่มีไฟล์ข้อมูล กำลังสร้าง…", "No dumps yet: being generated…"),
-    "generating": ("กำลังสร้างชุดใหม่ ไฟล์ด้านล่างยังใช้ได้จนกว่าจะเสร็จ",
-                   "A new set is being generated; the files below stay valid until it is done."),
-    "triples": ("จำนวนทริปเปิล", "Triples"),
-    "about": ("ข้อมูลสาธารณะทั้งหมดของทะเบียน (รวมทุกกราฟสาธารณะเป็นทริปเปิลชุดเดียว) "
-              "สร้างใหม่หลังการนำเข้าทุกครั้ง ตรวจสอบไฟล์ด้วยค่า SHA-256",
-              "All the register's public data (the union of its public graphs, as one set of "
-              "triples), regenerated after every upload. Check a file with its SHA-256."),
-    "catalogue": ("คำอธิบายชุดข้อมูล (DCAT-AP)", "Dataset description (DCAT-AP)"),
-}
-WORDS = {lang: {key: pair[i] for key, pair in _WORDS.items()}
-         for i, lang in enumerate(("th", "en"))}
-
 JSON = "application/json"
 HTML = "text/html"
 
@@ -82,7 +64,7 @@ def _listing(manifest: dict | None) -> dict:
     files = [dict(f, url=f"/dumps/{f['file']}") for f in (manifest or {}).get("files", [])]
     return {"generated": (manifest or {}).get("generated"),
             "triples": (manifest or {}).get("triples"), "files": files,
-            "regenerating": is_generating(dumps_dir(current_app.config["REGISTRY"]))}
+            "regenerating": is_generating(dumps_dir(current_state().settings))}
 
 
 @bp.get("/dumps/")
@@ -100,19 +82,16 @@ def listing():
         wanted = request.accept_mimetypes.best_match([HTML, JSON])
     if wanted is None:
         raise NotAcceptable(f"Available: {HTML}, {JSON}.")
-    folder = dumps_dir(current_app.config["REGISTRY"])
+    folder = dumps_dir(current_state().settings)
     manifest = current_manifest(folder)
     refresh_if_stale(manifest)
     body = _listing(manifest)
     if wanted == JSON:
         response = jsonify(body)
     else:
-        from web.rdfresponse import PAGE_CSP
-
         lang = preferred_language()
-        response = make_response(render_template("dumps.html", listing=body, w=WORDS[lang],
-                                                 **page_context(lang)))
-        response.headers["Content-Security-Policy"] = PAGE_CSP
+        response = make_response(render_template("dumps.html", listing=body,
+                                                 **page_context(lang, "dumps")))
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = "no-cache"
     return conditional(response)
@@ -123,7 +102,7 @@ def download(name: str):
     """One dump file, by its name in the manifest only (never a path), once its bytes are known
     to match the manifest's SHA-256."""
     app = current_app._get_current_object()           # type: ignore[attr-defined]
-    folder = dumps_dir(app.config["REGISTRY"])
+    folder = dumps_dir(state_of(app).settings)
     for _ in range(2):          # a new generation may replace the files between the two reads
         manifest = current_manifest(folder)
         entry = next((f for f in (manifest or {}).get("files", []) if f["file"] == name), None)
@@ -136,7 +115,7 @@ def download(name: str):
         except FileNotFoundError:
             continue
         if not intact:
-            dumps.request_regeneration(app)     # marks a rerun first, whatever else happens
+            request_regeneration(app)     # marks a rerun first, whatever else happens
             raise DumpDamaged(
                 f"The file {name} no longer matches the SHA-256 its manifest gives "
                 f"({entry['sha256']}), so it is not served; a new set of dumps is being "
@@ -155,6 +134,15 @@ def download(name: str):
     raise DumpNotFound(f"The dump {name!r} is being replaced; try again.")
 
 
+@dataclass
+class DumpVerdicts:
+    """Which dump files one web app found intact (`web.state` part)."""
+
+    verdicts: dict[tuple, bool] = field(default_factory=dict)        # file identity: intact?
+    hashing: dict[tuple, threading.Lock] = field(default_factory=dict)  # identity: its hashing
+    guard: threading.Lock = field(default_factory=threading.Lock)
+
+
 def _matches(app: Flask, path: Path, sha256: str) -> bool:
     """Whether the file's bytes have this SHA-256: hashed once per file identity in this process
     (concurrent first downloads of one file wait for one hashing; other files are not held up
@@ -162,9 +150,8 @@ def _matches(app: Flask, path: Path, sha256: str) -> bool:
     stat = os.stat(path)
     identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
                 sha256)
-    verdicts: dict = app.extensions.setdefault("dump_verdicts", {})
-    hashing: dict = app.extensions.setdefault("dump_hashing", {})
-    guard = app.extensions.setdefault("dump_verdicts_lock", threading.Lock())
+    known = state_of(app).part(DumpVerdicts)
+    verdicts, hashing, guard = known.verdicts, known.hashing, known.guard
     with guard:
         if identity in verdicts:
             return verdicts[identity]
@@ -173,7 +160,7 @@ def _matches(app: Flask, path: Path, sha256: str) -> bool:
         with guard:
             if identity in verdicts:                # hashed while this request waited
                 return verdicts[identity]
-        verdict = dumps.sha256_file(path) == sha256
+        verdict = sha256_file(path) == sha256
         if not verdict:
             log.error("The dump %s does not match the SHA-256 in its manifest (%s): refused, "
                       "regenerating", path, sha256)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
-QUERIES_DIR = Path(__file__).with_name("queries")
+QUERIES_DIR: Traversable = files("opendata") / "queries"     # package data (pyproject.toml)
 _TITLE_KEYS = ("th", "en")
 
 
@@ -54,16 +55,26 @@ def parse_example(example_id: str, text: str) -> Example:
     return Example(example_id, titles["th"], titles["en"], query)
 
 
-@lru_cache(maxsize=4)
-def _examples(folder: Path) -> tuple[Example, ...]:
-    return tuple(parse_example(path.stem, path.read_text(encoding="utf-8"))
-                 for path in sorted(folder.glob("*.rq")))
+def _read_examples(folder: Traversable) -> tuple[Example, ...]:
+    queries = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".rq")),
+                     key=lambda entry: entry.name)
+    return tuple(parse_example(entry.name.removesuffix(".rq"), entry.read_text(encoding="utf-8"))
+                 for entry in queries)
 
 
-def load_examples(folder: Path = QUERIES_DIR) -> list[Example]:
-    """Every example, in the order of the file names (read once per process)."""
-    return list(_examples(Path(folder)))
+@lru_cache(maxsize=1)
+def _bundled_examples() -> tuple[Example, ...]:
+    return _read_examples(QUERIES_DIR)
 
 
-def example_by_id(example_id: str, folder: Path = QUERIES_DIR) -> Example | None:
-    return next((e for e in _examples(Path(folder)) if e.id == example_id), None)
+def _examples(folder: Traversable | None) -> tuple[Example, ...]:
+    return _bundled_examples() if folder is None else _read_examples(folder)
+
+
+def load_examples(folder: Traversable | None = None) -> list[Example]:
+    """Every example, in the order of the file names (the bundled ones read once per process)."""
+    return list(_examples(folder))
+
+
+def example_by_id(example_id: str, folder: Traversable | None = None) -> Example | None:
+    return next((e for e in _examples(folder) if e.id == example_id), None)

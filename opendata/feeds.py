@@ -16,7 +16,7 @@ from typing import cast
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from registry import identifiers, thaiid
 from registry.dates import THAILAND, thai_today
@@ -28,13 +28,16 @@ from registry.errors import (
     RegistryError,
 )
 from registry.hiddentext import isolate
+from registry.history import current_record, current_record_of
 from registry.model import Catalogue
 from registry.namespaces import XSD, sparql_prefixes
 from registry.store import Repository
 from web import conneg
 from web.conditional import conditional
-from web.page import WORDS, page_context
+from web.messages import message, words
+from web.page import page_context
 from web.queryparams import int_param
+from web.state import current_state
 
 bp = Blueprint("catalogue_feeds", __name__)
 
@@ -90,7 +93,10 @@ class Expiring:
 # one (#FIRST#: the holder or the issuer) is written first and the status is compared in a
 # FILTER rather than as a constant (a constant pattern would be moved ahead and read every
 # active licence). No OPTIONAL either: the holders' names come from a second query over the
-# (at most MAX_ENTRIES) graphs found.
+# (at most MAX_ENTRIES) graphs found. Current records only (#CURRENT#, registry.history): a
+# holder has a few licences, so each row's mark is looked up; an agency may have issued a
+# hundred thousand, so the marks are read once and joined (a holder's feed: 0.4 ms against
+# 5-10 ms; an agency's of 10,000 rows: 450 ms against 620 ms, on 200,000 licences).
 _EXPIRING = sparql_prefixes("adms", "clc", "clcstatus", "dct", "schema", "skos") + """
 SELECT ?l ?g ?until ?modified ?version ?printed
        ?holder ?issuer ?type ?from ?to ((?until >= ?from && ?until <= ?to) AS ?inside)
@@ -101,14 +107,13 @@ WHERE {
        adms:identifier ?identifier . ?identifier skos:notation ?printed .
     FILTER(?status = clcstatus:active)
   }
-  # Past versions live in `…/version/N`; a canonical number has no lower-case letters, so
-  # no current graph ends like that.
-  FILTER(!REGEX(STR(?g), "/version/[0-9]+$"))
+  #CURRENT#
 }
 ORDER BY DESC(?inside) ?until ?l
 """
 _FIRST = {"holder": "dct:subject ?holder ; schema:issuedBy ?issuer",
           "issuer": "schema:issuedBy ?issuer ; dct:subject ?holder"}
+_CURRENT = {"holder": current_record_of("?l"), "issuer": current_record("?g")}
 
 _HOLDERS = sparql_prefixes("dct", "foaf", "legal") + """
 SELECT ?g ?p ?v WHERE { #VALUES_G#
@@ -126,12 +131,13 @@ def expiring(repo: Repository, base: str, query: FeedQuery) -> tuple[list[Expiri
     bindings: dict[str, ox.NamedNode | ox.Literal] = {"from": date(query.today),
                                                       "to": date(query.until)}
     if query.holder_id:
-        bindings["holder"] = ox.NamedNode(juristic_person_iri(base, query.holder_id))
+        bindings["holder"] = ox.NamedNode(identifiers.juristic_person_iri(base, query.holder_id))
     else:
         bindings["issuer"] = ox.NamedNode(identifiers.agency_iri(base, query.issuer))
     if query.type:
         bindings["type"] = ox.NamedNode(identifiers.licence_type_iri(base, query.type))
-    text = _EXPIRING.replace("#FIRST#", _FIRST["holder" if query.holder_id else "issuer"])
+    by = "holder" if query.holder_id else "issuer"
+    text = _EXPIRING.replace("#FIRST#", _FIRST[by]).replace("#CURRENT#", _CURRENT[by])
     found: dict[str, Expiring] = {}              # graph → licence, in the query's order
     for row in repo.select(text + f"LIMIT {MAX_ENTRIES + 1}\n", bindings):
         if "inside" not in row or row["inside"].value != "true":
@@ -157,10 +163,6 @@ def expiring(repo: Repository, base: str, query: FeedQuery) -> tuple[list[Expiri
     return entries, len(found) > MAX_ENTRIES
 
 
-def juristic_person_iri(base: str, holder_id: str) -> str:
-    return f"{base}/id/juristic-person/{holder_id}"
-
-
 # Reading the request ----------------------------------------------------------------------------
 
 def _one_param(name: str) -> str | None:
@@ -171,7 +173,7 @@ def _one_param(name: str) -> str | None:
 
 
 def _holder_id(raw: str, base: str) -> str:
-    prefix = juristic_person_iri(base, "")
+    prefix = identifiers.juristic_person_iri(base, "")
     text = raw[len(prefix):] if raw.startswith(prefix) else raw
     holder_id = thaiid.canonical_id(text.strip())
     if not thaiid.is_thirteen_digits(holder_id):
@@ -289,17 +291,17 @@ class Feed:
         agency = self.catalogue.agencies.get(entry.key.issuer)
         out = {}
         for lang in ("th", "en"):
-            words = WORDS[lang]
+            licence_words = words(lang, "licence")
             holder = isolate(entry.holder_names.get(lang)
                              or next(iter(entry.holder_names.values()), ""))
             if not holder:
-                holder = words["natural_person"] if not entry.holder_id else ""
+                holder = licence_words["natural_person"] if not entry.holder_id else ""
             if entry.holder_id:
-                holder = f"{holder} ({words['holder_id']} {entry.holder_id})".strip()
+                holder = f"{holder} ({licence_words['holder_id']} {entry.holder_id})".strip()
             out[lang] = {
                 "type": getattr(licence_type, f"title_{lang}", entry.key.type),
                 "issuer": getattr(agency, f"label_{lang}", entry.key.issuer),
-                "holder": holder, "words": words,
+                "holder": holder, "words": licence_words,
             }
         return out
 
@@ -315,10 +317,10 @@ class Feed:
         lines, labels = [], self.labels(entry)
         for lang in ("th", "en"):
             label = labels[lang]
-            words = label["words"]
-            lines += [f"{words['holder']}: {label['holder']}",
-                      f"{words['issuer']}: {label['issuer']}",
-                      f"{words['valid_until']}: {entry.valid_until.isoformat()}"]
+            said = label["words"]
+            lines += [f"{said['holder']}: {label['holder']}",
+                      f"{said['issuer']}: {label['issuer']}",
+                      f"{said['valid_until']}: {entry.valid_until.isoformat()}"]
         return "\n".join(lines)
 
 
@@ -330,11 +332,12 @@ def atom(feed: Feed) -> bytes:
     fg.title(feed.title)
     fg.subtitle(feed.description)
     fg.updated(feed.updated)
-    fg.author(name=f"{WORDS['th']['site']} / {WORDS['en']['site']}", uri=feed.base)
+    fg.author(name=f"{message('common.site', 'th')} / {message('common.site', 'en')}",
+              uri=feed.base)
     fg.link(href=identifiers.iri_to_uri(feed.url), rel="self", type=ATOM)
     fg.link(href=identifiers.iri_to_uri(feed.url + "&format=ics"), rel="alternate",
             type=ICALENDAR)
-    fg.generator(WORDS["en"]["site"], uri=feed.base)
+    fg.generator(message("common.site", "en"), uri=feed.base)
     for licence in feed.entries:
         entry = fg.add_entry(order="append")
         entry.id(licence.iri)
@@ -394,12 +397,12 @@ def licence_uid(iri: str) -> str:
 
 @bp.get("/feeds/expiring")
 def expiring_feed():
-    settings = current_app.config["REGISTRY"]
-    base = settings["BASE_IRI"]
+    state = current_state()
+    base = state.settings.base_iri
     catalogue = page_context("th")["catalogue"]
     media_type = _media_type()
     query = read_query(base, catalogue)
-    entries, truncated = expiring(current_app.extensions["repository"], base, query)
+    entries, truncated = expiring(state.repository, base, query)
     feed = Feed(query, entries, truncated, base, catalogue)
     body = atom(feed) if media_type == ATOM else icalendar(feed)
     response = Response(body, mimetype=media_type)

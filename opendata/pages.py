@@ -14,24 +14,25 @@ left out), and the figures are kept until the next upload changes the store's li
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, make_response, render_template, request
 
 from opendata import dcat
-from opendata.dumps import licence_state
+from opendata.dumpgen import licence_state
 from registry import identifiers
-from registry.bootstrap import graph_iri
 from registry.errors import BadRequest, NotAcceptable
+from registry.history import current_record
 from registry.model import BCG_THEMES, ESERVICE_LEVELS, LEVELS, Agency, Catalogue
-from registry.namespaces import CV, DCT, RDF, XSD, Namespace, lit
+from registry.namespaces import CV, DCT, RDF, XSD, Namespace, lit, sparql_prefixes
 from web import conneg
 from web.conditional import conditional
 from web.page import page_context, preferred_language
+from web.state import current_state
 
 bp = Blueprint("catalogue_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/catalogue")
@@ -40,50 +41,12 @@ bp.add_url_rule("/catalogue.ttl", "catalogue_ttl", dcat.catalogue_ttl)
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 
-WORDS = {
-    "th": {
-        "types_title": "ประเภทใบอนุญาต", "agencies_title": "หน่วยงาน",
-        "types_intro": "ประเภทใบอนุญาตทั้งหมดในแคตตาล็อก พร้อมหน่วยงานผู้มีอำนาจ ธีม BCG "
-                       "ระยะตามแผนงาน และระดับบริการอิเล็กทรอนิกส์",
-        "agencies_intro": "หน่วยงานที่ออกใบอนุญาต ระดับ ความพร้อม และจำนวนใบอนุญาตที่เผยแพร่",
-        "code": "รหัส", "title": "ชื่อ", "authorities": "หน่วยงานผู้มีอำนาจ", "bcg": "ธีม BCG",
-        "phase": "ระยะ", "eservice": "ระดับ e-service", "public_register": "ทะเบียนสาธารณะ",
-        "example": "ตัวอย่างเลขที่", "name": "ชื่อหน่วยงาน", "level": "ระดับ",
-        "tier": "ความพร้อม", "parent": "สังกัด", "licences": "ใบอนุญาตที่เผยแพร่",
-        "agency": "หน่วยงาน", "any": "ทั้งหมด", "filter": "กรอง", "clear_filters": "ล้างตัวกรอง",
-        "shown": "รายการที่แสดง", "yes": "ใช่", "no": "ไม่ใช่", "none": "ไม่พบรายการที่ตรงกับตัวกรอง",
-        "total": "รวม",
-        "levels": {"central": "ส่วนกลาง", "regional": "ส่วนภูมิภาค", "local": "ส่วนท้องถิ่น"},
-        "themes": {"bio": "เศรษฐกิจชีวภาพ", "circular": "เศรษฐกิจหมุนเวียน",
-                   "green": "เศรษฐกิจสีเขียว"},
-        "nav": {"catalogue": "ประเภทใบอนุญาต", "agencies": "หน่วยงาน", "dumps": "ดาวน์โหลด",
-                "sparql": "SPARQL", "dcat": "DCAT-AP"},
-    },
-    "en": {
-        "types_title": "Licence types", "agencies_title": "Agencies",
-        "types_intro": "Every licence type in the catalogue, with its competent authorities, "
-                       "BCG theme, roadmap phase and e-service level.",
-        "agencies_intro": "The agencies that issue licences: level, readiness tier and how many "
-                          "licences each has published.",
-        "code": "Code", "title": "Title", "authorities": "Competent authorities",
-        "bcg": "BCG theme", "phase": "Phase", "eservice": "E-service level",
-        "public_register": "Public register", "example": "Number example", "name": "Agency",
-        "level": "Level", "tier": "Readiness tier", "parent": "Part of",
-        "licences": "Licences published", "agency": "Agency", "any": "any", "filter": "Filter",
-        "clear_filters": "Clear filters", "shown": "Shown", "yes": "yes", "no": "no",
-        "none": "Nothing matches these filters.", "total": "Total",
-        "levels": {"central": "central", "regional": "regional", "local": "local"},
-        "themes": {"bio": "bio-economy", "circular": "circular economy",
-                   "green": "green economy"},
-        "nav": {"catalogue": "Licence types", "agencies": "Agencies", "dumps": "Downloads",
-                "sparql": "SPARQL", "dcat": "DCAT-AP"},
-    },
-}
 
 @dataclass(frozen=True)
 class Filter:
     """One query parameter: its allowed values, the values an item has, and its form field's
-    label (a WORDS key) and option labels (a WORDS key, or "agencies" for agency names)."""
+    label and option labels (names of `lists` words in web/messages.py; "agencies" for agency
+    names)."""
     allowed: Callable[[Catalogue], list[str]]
     values_of: Callable[[Any], set[str]]
     label: str
@@ -126,7 +89,7 @@ def _matching(items, filters: dict[str, Filter], chosen: dict[str, set[str]]) ->
             if all(filters[name].values_of(item) & wanted for name, wanted in chosen.items())]
 
 
-def _form_fields(filters: dict[str, Filter], catalogue: Catalogue, words: dict,
+def _form_fields(filters: dict[str, Filter], catalogue: Catalogue, words: Mapping[str, Any],
                  agency_labels: dict[str, str]) -> list[dict]:
     fields = []
     for name, spec in filters.items():
@@ -140,37 +103,42 @@ def _form_fields(filters: dict[str, Filter], catalogue: Catalogue, words: dict,
 # Licences per agency
 
 
-_COUNT_QUERY = """
-PREFIX schema: <https://schema.org/>
-PREFIX clc: <https://w3id.org/clc/def#>
-SELECT ?issuer (COUNT(?licence) AS ?licences) WHERE {
-  GRAPH ?g { ?licence schema:issuedBy ?issuer }
-  MINUS { GRAPH ?g { ?superseded clc:supersededByVersion ?next } }
-}
+# Each licence's current record is one graph and each older version another: only current
+# records are counted (registry.history.current_record).
+_COUNT_QUERY = sparql_prefixes("schema") + f"""
+SELECT ?issuer (COUNT(?licence) AS ?licences) WHERE {{
+  GRAPH ?g {{ ?licence schema:issuedBy ?issuer }}
+  {current_record("?g")}
+}}
 GROUP BY ?issuer
 """
-# Each licence's current record is one graph and each older version another; the MINUS drops
-# the graphs of replaced records, which carry clc:supersededByVersion (docs/sparql-examples.md),
-# so what is counted is current records.
 
 _counts_lock = threading.Lock()
+
+
+@dataclass
+class LicenceCounts:
+    """One web app's figures of `licence_counts` (`web.state` part)."""
+
+    cached: tuple[str, dict[str, int]] | None = None     # (licence state, counts at it)
 
 
 def licence_counts(repo, base: str) -> dict[str, int]:
     """Current licences per issuing agency code, cached until the licence state changes."""
     state = licence_state(repo)
-    cached = current_app.extensions.get("catalogue_licence_counts")
+    kept = current_state().part(LicenceCounts)
+    cached = kept.cached
     if cached is not None and cached[0] == state:
         return cached[1]
     with _counts_lock:              # one request counts; the others wait for its figures
-        cached = current_app.extensions.get("catalogue_licence_counts")
+        cached = kept.cached
         if cached is not None and cached[0] == state:
             return cached[1]
         prefix = identifiers.agency_iri(base, "")
         counts = {row["issuer"].value[len(prefix):]: int(row["licences"].value)
                   for row in repo.select(_COUNT_QUERY)
                   if row["issuer"].value.startswith(prefix)}
-        current_app.extensions["catalogue_licence_counts"] = (state, counts)
+        kept.cached = (state, counts)
         return counts
 
 
@@ -179,8 +147,9 @@ def licence_counts(repo, base: str) -> dict[str, int]:
 
 def _term_triples(iris: set[str]) -> list[ox.Triple]:
     """The catalogue graph's statements about these terms and their parts (`…#law`)."""
-    base = current_app.config["REGISTRY"]["BASE_IRI"]
-    triples = current_app.extensions["repository"].graph_triples(graph_iri(base, "catalogue"))
+    state = current_state()
+    base = state.settings.base_iri
+    triples = state.repository.graph_triples(identifiers.graph_iri(base, "catalogue"))
     return [t for t in triples
             if isinstance(t.subject, ox.NamedNode) and t.subject.value.split("#", 1)[0] in iris]
 
@@ -215,7 +184,7 @@ def _format_links() -> list[dict]:
 
 def _respond(template: str, filters: dict[str, Filter],
              triples: Callable[[], list[ox.Triple]], **context):
-    from web.rdfresponse import PAGE_CSP, document_headers, negotiate_request, serialise_triples
+    from web.rdfresponse import document_headers, negotiate_request, serialise_triples
 
     wanted = negotiate_request(conneg.DOCUMENT_TYPES)
     if wanted is None:
@@ -225,14 +194,13 @@ def _respond(template: str, filters: dict[str, Filter],
         response.mimetype = wanted
         return conditional(document_headers(response))
     lang = preferred_language()
-    site = page_context(lang)
+    site = page_context(lang, "lists")
     labels = {a.code: a.label_th if lang == "th" else a.label_en
               for a in site["catalogue"].agencies.values()}
-    fields = _form_fields(filters, site["catalogue"], WORDS[lang], labels)
-    response = make_response(render_template(template, w=WORDS[lang], agency_labels=labels,
+    fields = _form_fields(filters, site["catalogue"], site["t"], labels)
+    response = make_response(render_template(template, agency_labels=labels,
                                              fields=fields, format_links=_format_links(),
                                              **context, **site))
-    response.headers["Content-Security-Policy"] = PAGE_CSP
     return conditional(document_headers(response))
 
 
@@ -243,7 +211,7 @@ def _list_page(template: str, items: Callable[[Catalogue], Iterable], filters: d
     catalogue: Catalogue = page_context("th")["catalogue"]
     chosen = _selected(filters, catalogue)
     shown = _matching(sorted(items(catalogue), key=lambda item: item.code), filters, chosen)
-    base = current_app.config["REGISTRY"]["BASE_IRI"]
+    base = current_state().settings.base_iri
     return _respond(
         template, filters,
         lambda: _term_triples({iri(base, item.code) for item in shown}) + extra(base, shown),
@@ -258,8 +226,9 @@ def licence_types():
 
 @bp.get("/agencies/")
 def agencies():
-    base = current_app.config["REGISTRY"]["BASE_IRI"]
-    counts = licence_counts(current_app.extensions["repository"], base)
+    state = current_state()
+    base = state.settings.base_iri
+    counts = licence_counts(state.repository, base)
     return _list_page("agencies.html", lambda c: c.agencies.values(), AGENCY_FILTERS,
                       identifiers.agency_iri,
                       lambda base, shown: _count_triples(base, counts, shown), counts=counts)

@@ -3,10 +3,11 @@
 opendata/sparql.py (the endpoint) runs the query and calls `render_page` with the parsed
 SPARQL 1.1 JSON results; this module only draws them: an editor (GET /sparql, field `query`),
 the example queries (`/sparql?example=<id>`, opendata/examples.py), the results as a table,
-download links for the same query in every format, and the endpoint's limits. Bilingual like
-the resolver pages (Thai by default, `?lang=en`), and script-free: the page needs no
-JavaScript, so its Content-Security-Policy can refuse every script. Its stylesheet and icon are
-served from this blueprint under /static/sparql/.
+download links for the same query in every format, and the endpoint's limits. In the visitor's
+language like every page (web/page.py `preferred_language`: `?lang=`, then Accept-Language, Thai
+by default), and script-free: the page needs no JavaScript, so the one page policy
+(web/security.py PAGE_CSP) refuses every script. Its stylesheet and icon are served from this
+blueprint under /static/sparql/.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from opendata.examples import Example, load_examples
 from opendata.examples import example_by_id as _example_by_id
 from registry import identifiers
 from registry.namespaces import PREFIXES
-from web.page import WORDS as SITE_WORDS
+from web.messages import words
+from web.state import current_state
 
 bp = Blueprint("catalogue_querypage", __name__, template_folder="templates",
                static_folder="static", static_url_path="/static/sparql")
@@ -42,78 +44,6 @@ _NAMESPACES = sorted(((str(ns), prefix) for prefix, ns in PREFIXES.items()),
 _LICENCE_GRAPH = re.compile(r"/graph/licence/(.+?)(?:/version/([0-9]+))?")
 _RESOLVED_PATHS = ("/id/licence/", "/id/licence-type/", "/id/agency/", "/doc/licence/",
                    "/doc/licence-type/", "/doc/agency/")
-
-WORDS = {
-    "th": {
-        "title": "สืบค้นทะเบียนด้วย SPARQL",
-        "intro": "ถามคำถามกับข้อมูลสาธารณะทั้งหมดของทะเบียนใบอนุญาตด้วยภาษา SPARQL 1.1 "
-                 "ดูผลลัพธ์เป็นตาราง หรือดาวน์โหลดเป็นไฟล์",
-        "endpoint": "โปรแกรมส่งคำค้นมาที่",
-        "default_graph": "กราฟตั้งต้น (default graph) คือกราฟสาธารณะทุกกราฟรวมกัน "
-                         "ซึ่งรวมฉบับเก่าของใบอนุญาตที่ถูกแก้ไขด้วย (กราฟ …/version/N) "
-                         "ตัวอย่างคำค้นจึงใช้ GRAPH ?g คู่กับ MINUS เพื่อนับเฉพาะระเบียนฉบับปัจจุบัน",
-        "limits": "ข้อจำกัด",
-        "limit_rows": "ผลลัพธ์สูงสุด {n} แถวต่อคำค้น หากถึงขีดจำกัดจะแจ้งให้ทราบเสมอ",
-        "limit_time": "คำค้นที่ใช้เวลาเกิน {s} วินาทีจะถูกหยุด",
-        "read_only": "อ่านได้อย่างเดียว: ไม่รับคำสั่งแก้ไขข้อมูล (SPARQL Update)",
-        "no_service": "ไม่อนุญาตให้ใช้ SERVICE (การเรียกบริการ SPARQL ภายนอก)",
-        "query_label": "คำค้น SPARQL",
-        "run": "ค้นหา",
-        "example": "ตัวอย่าง",
-        "results": "ผลลัพธ์",
-        "rows": "{n} แถว",
-        "elapsed": "ใช้เวลา {ms} มิลลิวินาที",
-        "truncated": "ผลลัพธ์ถึงขีดจำกัด {n} แถว จึงถูกตัดไว้เพียงเท่านี้ "
-                     "แถวที่เกินไม่ได้ส่งมา เพิ่ม LIMIT/OFFSET หรือเงื่อนไขที่แคบลงเพื่อดูส่วนที่เหลือ",
-        "shown_only": "หน้านี้แสดง {shown} แถวแรกจาก {n} แถว ดาวน์โหลดเพื่อดูทั้งหมด",
-        "no_rows": "ไม่พบผลลัพธ์ (0 แถว)",
-        "ask": "คำตอบ",
-        "true": "ใช่ (true)",
-        "false": "ไม่ใช่ (false)",
-        "error": "คำค้นนี้ทำงานไม่สำเร็จ",
-        "download": "ดาวน์โหลดผลลัพธ์ของคำค้นนี้",
-        "examples": "ตัวอย่างคำค้น",
-        "examples_intro": "เลือกตัวอย่างเพื่อเปิดในช่องคำค้น แล้วกด ค้นหา "
-                          "คำอธิบายอยู่ในหมายเหตุ (#) ของแต่ละคำค้น",
-        "row": "ลำดับ",
-        "table_caption": "ผลลัพธ์ของคำค้น",
-    },
-    "en": {
-        "title": "Query the register with SPARQL",
-        "intro": "Ask questions of all the public data of the licence register in SPARQL 1.1; "
-                 "read the results as a table or download them as a file.",
-        "endpoint": "Programs send their queries to",
-        "default_graph": "The default graph is the union of all public graphs, including the "
-                         "old versions of amended licences (graphs …/version/N): the example "
-                         "queries use GRAPH ?g with a MINUS to count current records only.",
-        "limits": "Limits",
-        "limit_rows": "At most {n} results per query; reaching the cap is always reported.",
-        "limit_time": "A query running longer than {s} seconds is stopped.",
-        "read_only": "Read-only: SPARQL Update is refused.",
-        "no_service": "SERVICE (calling other SPARQL services) is not allowed.",
-        "query_label": "SPARQL query",
-        "run": "Run query",
-        "example": "Example",
-        "results": "Results",
-        "rows": "{n} rows",
-        "elapsed": "answered in {ms} ms",
-        "truncated": "The results reached the cap of {n} rows and were cut there: the rows "
-                     "beyond it were not sent. Add LIMIT/OFFSET or narrow the query to see "
-                     "the rest.",
-        "shown_only": "This page shows the first {shown} of {n} rows; download them to see all.",
-        "no_rows": "No results (0 rows).",
-        "ask": "Answer",
-        "true": "Yes (true)",
-        "false": "No (false)",
-        "error": "The query failed",
-        "download": "Download the results of this query",
-        "examples": "Example queries",
-        "examples_intro": "Pick an example to open it in the editor, then run it; the comments "
-                          "(#) in each query explain it.",
-        "row": "Row",
-        "table_caption": "Query results",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -154,7 +84,7 @@ def local_href(iri: str, base: str) -> str | None:
         return identifiers.iri_to_uri(path)
     graph = _LICENCE_GRAPH.fullmatch(path)
     if graph:
-        href = identifiers.iri_to_uri(f"/doc/licence/{graph[1]}")
+        href = identifiers.iri_to_uri(identifiers.doc_path("licence", graph[1]))
         return href + (f"?version={graph[2]}" if graph[2] else "")
     return None
 
@@ -234,14 +164,12 @@ def render_page(*, query: str, results: dict | None, error: str | None, truncate
     """The query page (HTML) for the endpoint to send; call it inside a request."""
     lang = "en" if lang == "en" else "th"
     other = "th" if lang == "en" else "en"
-    base = current_app.config["REGISTRY"]["BASE_IRI"]
-    words = {**WORDS[lang], "site": SITE_WORDS[lang]["site"],
-             "other_language": SITE_WORDS[lang]["other_language"]}
+    base = current_state().settings.base_iri
     current = _example_by_id(request.args.get("example", ""))
     shown = results is not None or error is not None
     examples = [(e, _page_url({"example": e.id}, lang)) for e in load_examples()]
     return render_template(
-        "sparql.html", lang=lang, other=other, t=words, query=query, error=error,
+        "sparql.html", lang=lang, other=other, t=words(lang, "sparql"), query=query, error=error,
         table=_table(results, base) if results is not None else None,
         truncated=truncated, result_limit=f"{result_limit:,}",
         time_limit=f"{time_limit_s:g}",

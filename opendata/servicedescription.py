@@ -3,12 +3,11 @@ limits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pyoxigraph as ox
 
+from registry.identifiers import sparql_endpoint
 from registry.namespaces import CLC, DCT, Namespace
+from registry.settings import Settings
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -19,18 +18,18 @@ RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_C
                   "SPARQL_Results_TSV", "Turtle", "JSON-LD", "N-Triples", "RDF_XML")
 
 
-def service_description(settings: Mapping[str, Any]) -> list[ox.Triple]:
-    base = settings["BASE_IRI"]
-    service = ox.NamedNode(f"{base}/sparql#service")
-    dataset = ox.NamedNode(f"{base}/sparql#dataset")
-    default_graph = ox.NamedNode(f"{base}/sparql#default-graph")
+def service_description(settings: Settings) -> list[ox.Triple]:
+    endpoint = sparql_endpoint(settings.base_iri)
+    service = ox.NamedNode(f"{endpoint}#service")
+    dataset = ox.NamedNode(f"{endpoint}#dataset")
+    default_graph = ox.NamedNode(f"{endpoint}#default-graph")
 
     def t(s, p, o):
         return ox.Triple(s, p, o)
 
     triples = [
         t(service, RDF_TYPE, SD.Service),
-        t(service, SD.endpoint, ox.NamedNode(f"{base}/sparql")),
+        t(service, SD.endpoint, ox.NamedNode(endpoint)),
         t(service, SD.supportedLanguage, SD.SPARQL11Query),
         t(service, SD.feature, SD.UnionDefaultGraph),
         t(service, SD.defaultDataset, dataset),
@@ -43,9 +42,9 @@ def service_description(settings: Mapping[str, Any]) -> list[ox.Triple]:
         t(service, DCT.description, ox.Literal(
             "Read-only; SERVICE is refused; results are capped (the response says when) and a "
             "query is stopped at the time limit.", language="en")),
-        t(service, CLC.resultLimit, ox.Literal(str(settings["SPARQL_RESULT_LIMIT"]),
+        t(service, CLC.resultLimit, ox.Literal(str(settings.sparql_result_limit),
                                                datatype=ox.NamedNode(XSD + "integer"))),
-        t(service, CLC.queryTimeLimit, ox.Literal(f"{float(settings['SPARQL_TIME_LIMIT']):.1f}",
+        t(service, CLC.queryTimeLimit, ox.Literal(f"{float(settings.sparql_time_limit):.1f}",
                                                   datatype=ox.NamedNode(XSD + "decimal"))),
         t(dataset, RDF_TYPE, SD.Dataset),
         t(dataset, SD.defaultGraph, default_graph),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
@@ -19,7 +20,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from opendata import sparqlresults as fmt
 from opendata.servicedescription import service_description
-from opendata.sparqlexec import Outcome, ProcessExecutor, QueryFailed, RemoteExecutor
+from opendata.sparqlexec import (
+    Outcome,
+    ProcessExecutor,
+    QueryFailed,
+    RemoteExecutor,
+    executor_for,
+)
 from opendata.sparqlguard import (
     MAX_QUERY_CHARS,
     NotAQuery,
@@ -42,8 +49,12 @@ from registry.errors import (
     StoreUnavailable,
     UnsupportedMediaType,
 )
+from registry.identifiers import sparql_endpoint
+from registry.namespaces import sparql_prefixes
 from web import conneg
 from web.conditional import conditional
+from web.page import preferred_language
+from web.state import current_state, state_of
 
 bp = Blueprint("catalogue_sparql", __name__)
 
@@ -142,25 +153,31 @@ def choose_media_type(form: QueryForm | None, accept: str | None, wanted: str | 
 
 # Running it
 
-def executor(app: Flask):
+@dataclass
+class SparqlState:
+    """What /sparql keeps in one web app (`web.state` part)."""
+
+    executor: ProcessExecutor | RemoteExecutor | None = None    # started on first query
+    old_layout: bool | None = None          # private data still in the main store? (asked once)
+    misses_union: bool | None = None        # default graph not the union? (once it can tell)
+
+
+def executor(app: Flask) -> ProcessExecutor | RemoteExecutor:
     """The app's query executor, started on first use (tests that never query start none)."""
+    state = state_of(app)
+    kept = state.part(SparqlState)
     with _executor_lock:
-        found = app.extensions.get("sparql_executor")
+        found = kept.executor
         if found is None:
-            settings = app.config["REGISTRY"]
-            repo = app.extensions["repository"]
-            endpoint = f"{settings['BASE_IRI']}/sparql"    # the base of relative IRIs
-            if settings["STORE_URL"]:
-                found = RemoteExecutor(repo.sparql_query_url, workers=settings["SPARQL_WORKERS"],
-                                       time_limit=settings["SPARQL_TIME_LIMIT"],
-                                       union_parameter=settings["SPARQL_UNION_PARAMETER"],
-                                       base_iri=endpoint)
-            else:
-                found = ProcessExecutor(repo.read_replica, workers=settings["SPARQL_WORKERS"],
-                                        time_limit=settings["SPARQL_TIME_LIMIT"],
-                                        memory_limit_mb=settings["SPARQL_MEMORY_LIMIT_MB"],
-                                        base_iri=endpoint)
-            app.extensions["sparql_executor"] = found
+            settings = state.settings
+            found = executor_for(state.repository.query_access(),
+                                 workers=settings.sparql_workers,
+                                 time_limit=settings.sparql_time_limit,
+                                 memory_limit_mb=settings.sparql_memory_limit_mb,
+                                 union_parameter=settings.sparql_union_parameter,
+                                 # the base of relative IRIs
+                                 base_iri=sparql_endpoint(settings.base_iri))
+            kept.executor = found
         return found
 
 
@@ -172,33 +189,34 @@ _FAILURES = {"bad-query": InvalidQuery, "time-limit": QueryTimeLimit, "busy": Qu
 
 # A store made before private data had a store of its own keeps it in the main store until it is
 # migrated (backup + restore); /sparql must not serve such a store. Both patterns use an index.
-_OLD_LAYOUT = """ASK { { GRAPH ?g { ?key <https://w3id.org/clc/def#keyHash> ?hash } }
-  UNION { GRAPH ?r { ?upload <https://w3id.org/clc/def#report> ?report } } }"""
+_OLD_LAYOUT = sparql_prefixes("clc") + """ASK { { GRAPH ?g { ?key clc:keyHash ?hash } }
+  UNION { GRAPH ?r { ?upload clc:report ?report } } }"""
 
 
 def _old_layout(app: Flask) -> bool:
-    found = app.extensions.get("sparql_old_layout")
+    kept = state_of(app).part(SparqlState)
+    found = kept.old_layout
     if found is None:
-        found = app.extensions["sparql_old_layout"] = app.extensions["repository"].ask(_OLD_LAYOUT)
+        found = kept.old_layout = state_of(app).repository.ask(_OLD_LAYOUT)
     return found
 
 
 def _misses_union(app: Flask) -> bool:
     """Asked once per process, once the store can tell (it holds the catalogue)."""
-    found = app.extensions.get("sparql_misses_union")
+    kept = state_of(app).part(SparqlState)
+    found = kept.misses_union
     if found is None:
         try:
             found = executor(app).misses_union()
         except QueryFailed:
             return False            # the query itself will meet the same trouble and say so
         if found is not None:
-            app.extensions["sparql_misses_union"] = found
+            kept.misses_union = found
     return bool(found)
 
 
 def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
-    settings = current_app.config["REGISTRY"]
-    repo = current_app.extensions["repository"]
+    settings, repo = current_state().settings, current_state().repository
     # Asked first: it is told by the private store, while the replica may be down.
     if repo.replica_behind():
         raise StoreUnavailable("The copy of the register that answers SPARQL queries missed a "
@@ -217,7 +235,7 @@ def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
             "asks this store for it (Oxigraph: union-default-graph), or leave it empty and make "
             "the union the store's default graph (Fuseki: tdb2:unionDefaultGraph true).")
     try:
-        return executor(current_app).run(query, form, media_type, settings["SPARQL_RESULT_LIMIT"])
+        return executor(current_app).run(query, form, media_type, settings.sparql_result_limit)
     except QueryFailed as exc:
         error = _FAILURES[exc.kind]
         headers = {"Retry-After": "5"} if exc.kind == "busy" else None
@@ -238,9 +256,9 @@ def check(query: str) -> QueryForm:
 # Answering
 
 def _limit_headers(response: Response, outcome: Outcome | None) -> Response:
-    settings = current_app.config["REGISTRY"]
-    response.headers["X-Result-Limit"] = str(settings["SPARQL_RESULT_LIMIT"])
-    response.headers["X-Query-Time-Limit"] = f"{settings['SPARQL_TIME_LIMIT']:g}"
+    settings = current_state().settings
+    response.headers["X-Result-Limit"] = str(settings.sparql_result_limit)
+    response.headers["X-Query-Time-Limit"] = f"{settings.sparql_time_limit:g}"
     if outcome is not None:
         response.headers["X-Result-Truncated"] = "true" if outcome.truncated else "false"
         response.headers["X-Result-Count"] = str(outcome.count)
@@ -287,17 +305,12 @@ def _without_query(accept: str | None, wanted: str | None) -> BaseResponse:
     media_type = choose_media_type(None, accept, wanted)
     if media_type == HTML:
         return _page("", None)
-    settings = current_app.config["REGISTRY"]
-    body = fmt.write_triples(service_description(settings), media_type)
+    body = fmt.write_triples(service_description(current_state().settings), media_type)
     content_type = media_type + ("; charset=utf-8" if media_type in _TEXT_TYPES else "")
     return conditional(_limit_headers(Response(body, content_type=content_type), None))
 
 
 # The query page (opendata/querypage.py renders it)
-
-def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "th"
-
 
 def _page(query: str, form: QueryForm | None) -> Response:
     from opendata import querypage
@@ -322,20 +335,14 @@ def _render_page(query: str, status: int, *, results: dict | None = None,
                  outcome: Outcome | None = None, error: str | None = None) -> Response:
     from opendata import querypage
 
-    settings = current_app.config["REGISTRY"]
+    settings = current_state().settings
     html = querypage.render_page(
         query=query, results=results, error=error, truncated=bool(outcome and outcome.truncated),
-        result_limit=settings["SPARQL_RESULT_LIMIT"], time_limit_s=settings["SPARQL_TIME_LIMIT"],
-        elapsed_ms=outcome.elapsed_ms if outcome else None, lang=_lang())
-    return _limit_headers(_html(html, status), None)
-
-
-def _html(html: str, status: int) -> Response:
+        result_limit=settings.sparql_result_limit, time_limit_s=settings.sparql_time_limit,
+        elapsed_ms=outcome.elapsed_ms if outcome else None, lang=preferred_language())
     response = Response(html, status=status, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'")
-    return response
+    response.vary.add("Accept-Language")        # the page's language, unless ?lang= says
+    return _limit_headers(response, None)
 
 
 def as_table(outcome: Outcome, form: QueryForm) -> dict:

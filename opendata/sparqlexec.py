@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 import requests
@@ -29,7 +30,9 @@ from urllib3.util import Timeout
 from opendata import netlock, sparqlworker
 from opendata.sparqlguard import QueryForm
 from opendata.sparqlresults import JSON, NTRIPLES, WrongFormat, write_results
+from registry.namespaces import sparql_prefixes
 from registry.sparqltext import with_base
+from registry.store import QueryAccess
 
 
 @dataclass
@@ -73,7 +76,7 @@ class _Worker:
 
 
 class ProcessExecutor:
-    def __init__(self, replica: Callable[[], str], *, workers: int, time_limit: float,
+    def __init__(self, replica: Callable[[], Path | str | None], *, workers: int, time_limit: float,
                  memory_limit_mb: int, base_iri: str | None = None):
         self.replica = replica
         self.time_limit = time_limit
@@ -144,10 +147,23 @@ class ProcessExecutor:
                 return
 
 
+def executor_for(access: QueryAccess, *, workers: int, time_limit: float, memory_limit_mb: int,
+                 union_parameter: str, base_iri: str) -> ProcessExecutor | RemoteExecutor:
+    """The executor for a store reached as its repository says (`Repository.query_access`):
+    query processes over its checkpoints on this machine, or its remote query endpoint."""
+    if access.endpoint is not None:
+        return RemoteExecutor(access.endpoint, workers=workers, time_limit=time_limit,
+                              union_parameter=union_parameter, base_iri=base_iri)
+    if access.checkpoint is None:       # never: QueryAccess holds one of the two
+        raise ValueError("QueryAccess holds neither an endpoint nor a checkpoint.")
+    return ProcessExecutor(access.checkpoint, workers=workers, time_limit=time_limit,
+                           memory_limit_mb=memory_limit_mb, base_iri=base_iri)
+
+
 # The catalogue's licence types live in a named graph; a default graph that is the union of the
 # graphs shows them too.
-_TYPES_IN_DEFAULT = "ASK { ?type a <http://data.europa.eu/m8g/EvidenceType> }"
-_TYPES_IN_NAMED = "ASK { GRAPH ?g { ?type a <http://data.europa.eu/m8g/EvidenceType> } }"
+_TYPES_IN_DEFAULT = sparql_prefixes("cv") + "ASK { ?type a cv:EvidenceType }"
+_TYPES_IN_NAMED = sparql_prefixes("cv") + "ASK { GRAPH ?g { ?type a cv:EvidenceType } }"
 
 
 class RemoteExecutor:

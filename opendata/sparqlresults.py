@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from registry.csvsafe import neutralise
-from registry.namespaces import ADMS, CLC, CV, DCT, SCHEMA
+from registry.namespaces import prefix_map
 
 Row = Sequence["ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None"]
 
@@ -174,8 +174,7 @@ def write_boolean(value: bool, media_type: str) -> bytes:
     raise ValueError(f"not a results media type: {media_type}")
 
 
-PREFIXES = {name: str(ns) for name, ns in (
-    ("clc", CLC), ("cv", CV), ("schema", SCHEMA), ("dct", DCT), ("adms", ADMS))}
+PREFIXES = prefix_map("clc", "cv", "schema", "dct", "adms")
 
 
 def write_triples(triples: Sequence[ox.Triple], media_type: str) -> bytes:

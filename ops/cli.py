@@ -8,7 +8,9 @@ migrate-base, sync-replica, check-links) in ops/clistore.py.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,12 +25,15 @@ from ops.clibase import (
     public_data_changed,
     settings_of,
 )
-from publishing.csvinput import InvalidCsv
 from registry import identifiers
 from registry.bootstrap import init_store, is_initialised, load_catalogue
+from registry.errors import InvalidUpload, OutOfScope
 from registry.paths import CATALOGUE_DIR
 from registry.store import StoreNotInitialised
 from registry.store.opening import open_repository
+
+if TYPE_CHECKING:       # publishing.service is imported by the commands that use it (start-up)
+    from publishing.service import UnreadableUpload, Upload
 
 __all__ = ["main", "clistore", "REFUSED"]
 
@@ -45,7 +50,7 @@ def init(ctx: click.Context):
 
     repo = open_store(ctx, create=True)
     try:
-        counts = init_store(repo, settings_of(ctx)["BASE_IRI"])
+        counts = init_store(repo, settings_of(ctx).base_iri)
         marked = mark_superseded(repo)
     except ValueError as exc:
         raise Refused(str(exc)) from None
@@ -85,7 +90,7 @@ def mint(ctx: click.Context, issuer: str, type_code: str, number: str):
         identifiers.check_number_pattern(key.number, licence_type.pattern, type_code)
     except identifiers.InvalidNumber as exc:
         raise Refused(f"{exc.en}\n{exc.th}") from None
-    click.echo(identifiers.licence_iri(settings["BASE_IRI"], key))
+    click.echo(identifiers.licence_iri(settings.base_iri, key))
 
 
 def _catalogue_or_bundled(ctx: click.Context, quiet: bool = False):
@@ -97,12 +102,12 @@ def _catalogue_or_bundled(ctx: click.Context, quiet: bool = False):
         repo = open_repository(settings)
     except StoreNotInitialised:
         if not quiet:
-            click.echo(f"Note: no store at {settings['STORE']}; using the bundled catalogue "
+            click.echo(f"Note: no store at {settings.store}; using the bundled catalogue "
                        f"({CATALOGUE_DIR}).", err=True)
         return read_catalogue(CATALOGUE_DIR)
     check_store_base(ctx, repo, record=True)
     try:
-        if not is_initialised(repo, settings["BASE_IRI"]):
+        if not is_initialised(repo, settings.base_iri):
             raise Refused("The store has no catalogue: run `licence-registry init` first.")
         return load_catalogue(repo)
     finally:
@@ -116,22 +121,20 @@ def _read_file(path: str) -> bytes:
         raise Refused(f"Cannot read {path}: {exc.strerror}") from None
 
 
-def _validate_files(files, catalogue, agency: str | None):
-    from publishing.pipeline import validate_csv
-    from registry.validation import ValidationContext
+def _csv_files(files) -> list[Upload]:
+    """The files as one batch of CSV uploads, each read when its turn comes."""
+    from publishing.service import Upload
 
+    return [Upload("text/csv", partial(_read_file, path), name=path) for path in files]
+
+
+def _known_agency(catalogue, agency: str | None) -> None:
     if agency is not None and agency not in catalogue.agencies:
         raise Refused(f"Unknown agency {agency!r}.")
-    ctx = ValidationContext.for_agency(catalogue, agency)
-    reports = {}
-    for path in files:
-        data = _read_file(path)
-        with progress_bar(None, f"checking {Path(path).name}") as bar:
-            try:
-                reports[path] = validate_csv(data, ctx, progress=bar.update)
-            except InvalidCsv as exc:
-                raise Refused(f"{path}: {exc.en}\n{exc.th}") from None
-    return reports
+
+
+def _unreadable(exc: UnreadableUpload) -> Refused:
+    return Refused(f"{exc.name}: {exc.en}\n{exc.th}")
 
 
 def _print_reports(reports, as_json: bool) -> None:
@@ -159,7 +162,16 @@ def validate(ctx: click.Context, files, agency: str | None, as_json: bool):
 
     Exit 1 when any file has a violation; warnings alone do not fail.
     """
-    reports = _validate_files(files, _catalogue_or_bundled(ctx, quiet=as_json), agency)
+    from publishing.service import UnreadableUpload, check
+    from registry.validation import ValidationContext
+
+    catalogue = _catalogue_or_bundled(ctx, quiet=as_json)
+    _known_agency(catalogue, agency)
+    try:
+        reports = check(_csv_files(files), ValidationContext.for_agency(catalogue, agency),
+                        meters=progress_bar)
+    except UnreadableUpload as exc:
+        raise _unreadable(exc) from None
     _print_reports(reports, as_json)
     if not all(r.ok for r in reports.values()):
         ctx.exit(REFUSED)
@@ -177,32 +189,33 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
 
     Any violation in any file refuses the whole batch (exit 1) and nothing is written.
     """
-    from publishing.pipeline import commit
+    from opendata.dumpschedule import subscribe as dumps_follow_commits
+    from publishing.service import DuplicateAcrossUploads, UnreadableUpload, publish
 
     settings = settings_of(ctx)
     repo = open_store(ctx)
     try:
-        if not is_initialised(repo, settings["BASE_IRI"]):
+        if not is_initialised(repo, settings.base_iri):
             raise Refused("The store has no catalogue: run `licence-registry init` first.")
         catalogue = load_catalogue(repo)
-        reports = _validate_files(files, catalogue, agency)
-        _print_reports(reports, as_json)
-        if not all(r.ok for r in reports.values()):
-            raise Refused("Nothing was written: fix the rows above and load again.")
-        records = [rec for r in reports.values() for rec in r.records]
-        if dry_run:
-            click.echo(f"Dry run: {len(records)} licences would be published.", err=as_json)
-            return
-        keys = set()    # SPEC §4.10 across the files of one batch
-        for rec in records:
-            if rec.key in keys:
-                raise Refused(f"Licence {rec.key.path} appears in more than one file.")
-            keys.add(rec.key)
-        with progress_bar(len(records), "publishing", "licence") as bar:
-            result = commit(repo, records, base=settings["BASE_IRI"], catalogue=catalogue,
-                            agency=agency, progress=bar.update,
-                            problems=[p for r in reports.values() for p in r.problems])
-        if as_json:
+        _known_agency(catalogue, agency)
+        dumps_follow_commits()      # the commit (sender None) marks the dumps stale, once
+        try:
+            published = publish(repo, base=settings.base_iri, catalogue=catalogue,
+                                agency=agency, uploads=_csv_files(files), dry_run=dry_run,
+                                sender=None, settings=settings, meters=progress_bar,
+                                on_checked=lambda reports: _print_reports(reports, as_json))
+        except UnreadableUpload as exc:
+            raise _unreadable(exc) from None
+        except DuplicateAcrossUploads as exc:
+            raise Refused(exc.detail) from None
+        except (InvalidUpload, OutOfScope):
+            raise Refused("Nothing was written: fix the rows above and load again.") from None
+        result = published.result
+        if result is None:
+            click.echo(f"Dry run: {published.licences} licences would be published.",
+                       err=as_json)
+        elif as_json:
             click.echo(json.dumps(result.as_json()))
         else:
             click.echo(f"Upload {result.upload_id}: {result.created} created, "
@@ -223,23 +236,23 @@ def agency_key(ctx: click.Context, code: str, revoke: str | None, list_only: boo
     settings = settings_of(ctx)
     repo = open_store(ctx)
     try:
-        if not is_initialised(repo, settings["BASE_IRI"]):
+        if not is_initialised(repo, settings.base_iri):
             raise Refused("The store has no catalogue: run `licence-registry init` first.")
         if code not in load_catalogue(repo).agencies:
             raise Refused(f"Unknown agency {code!r}.")
         if list_only:
-            for listed in list_keys(repo, settings["BASE_IRI"]):
+            for listed in list_keys(repo, settings.base_iri):
                 if listed.agency == code:
                     click.echo(f"{listed.id}  created {listed.created}"
                                f"{'  REVOKED' if listed.revoked else ''}")
             return
         if revoke:
-            found = revoke_key(repo, settings["BASE_IRI"], code, revoke)
+            found = revoke_key(repo, settings.base_iri, code, revoke)
             if found is None:
                 raise Refused(f"Agency {code!r} has no key with id {revoke!r}.")
             click.echo(f"Revoked key {revoke} of {code}.")
             return
-        key, record = issue_key(repo, settings["BASE_IRI"], code)
+        key, record = issue_key(repo, settings.base_iri, code)
         click.echo(key)
         click.echo(f"Key id {record.id} for {code}. Keep the key secret: it is shown only now.",
                    err=True)
@@ -301,7 +314,7 @@ def serve(ctx: click.Context, demo: bool, demo_count: int, host: str, port: int,
 
     Refuses (exit 1) a store minted under another base IRI than --base-iri, before anything
     starts; see migrate-base."""
-    from registry.baseiri import check_in_fresh_process
+    from registry.baseiri import check_in_fresh_process, where
 
     settings = settings_of(ctx)
     problem = check_in_fresh_process(settings)     # the master never opens the store itself
@@ -311,11 +324,10 @@ def serve(ctx: click.Context, demo: bool, demo_count: int, host: str, port: int,
         from ops.demoload import load_demo_into
         from ops.server import in_fresh_process
 
-        in_fresh_process(load_demo_into, dict(settings), demo_count)   # see in_fresh_process
+        in_fresh_process(load_demo_into, settings, demo_count)   # see in_fresh_process
     from ops.server import run
 
-    click.echo(f"Serving on http://{host}:{port}/ (store: "
-               f"{settings['STORE_URL'] or settings['STORE']})")
+    click.echo(f"Serving on http://{host}:{port}/ (store: {where(settings)})")
     run(settings, host=host, port=port, workers=workers, threads=threads,
         access_log=not no_access_log)
 

@@ -11,7 +11,7 @@ import click
 from tqdm import tqdm
 
 from registry.baseiri import BaseIriMismatch, check_base
-from registry.settings import SettingsError, describe_settings, load_settings
+from registry.settings import Settings, SettingsError, describe_settings, load_settings
 from registry.store import StoreError, StoreNotInitialised
 from registry.store.opening import open_repository
 
@@ -24,8 +24,12 @@ class Refused(click.ClickException):
     exit_code = REFUSED
 
 
-def settings_of(ctx: click.Context) -> dict:
-    return ctx.obj["settings"]
+def settings_of(ctx: click.Context) -> Settings:
+    """The settings `main` read (flags over environment over defaults): the context's object."""
+    settings = ctx.find_object(Settings)
+    if settings is None:
+        raise click.UsageError("No settings: run the command through `licence-registry`.")
+    return settings
 
 
 def open_store(ctx: click.Context, create: bool = False, *, check: bool = True):
@@ -78,12 +82,12 @@ def main(ctx: click.Context, store: str | None, store_url: str | None, base_iri:
         settings = load_settings({"STORE": store, "STORE_URL": store_url, "BASE_IRI": base_iri})
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
-    ctx.obj = {"settings": settings}
+    ctx.obj = settings
 
 
 def public_data_changed(ctx: click.Context) -> None:
     """After a commit the dumps' licence state does not show (catalogue, link checks, restore):
     the web service regenerates the dumps at the next look at them."""
-    from opendata.dumps import mark_stale
+    from opendata.dumpschedule import mark_stale
 
     mark_stale(settings_of(ctx))

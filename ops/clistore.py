@@ -36,7 +36,7 @@ def dump(ctx: click.Context, out: str):
 
     from registry.bootstrap import is_public_graph
 
-    base = settings_of(ctx)["BASE_IRI"]
+    base = settings_of(ctx).base_iri
     repo = open_store(ctx)
     opener = gzip.open if out.endswith(".gz") else open
     digest = hashlib.sha256()
@@ -77,18 +77,14 @@ def dumps(ctx: click.Context, dumps_dir: str | None):
     the store is being served, so uploads are not held up. Needs `sort` (coreutils) and room
     for about two copies of the dumps.
     """
-    from opendata.dumps import STAGES, regenerate
-    from opendata.dumps import dumps_dir as default_dumps_dir
-    from registry.store.opening import open_reader
+    from opendata.dumpgen import STAGES, regenerate
+    from opendata.dumpgen import dumps_dir as default_dumps_dir
+    from registry.store.opening import open_checkpoint_reader
 
     settings = settings_of(ctx)
     folder = Path(dumps_dir) if dumps_dir else default_dumps_dir(settings)
-    repo = None
-    if not settings["STORE_URL"]:
-        try:
-            repo = open_reader(settings)   # served: the newest checkpoint, never the store's lock
-        except StoreError:
-            repo = None                    # not served: open the store itself
+    # Served: the newest checkpoint, never the store's lock; else the store itself.
+    repo = open_checkpoint_reader(settings)
     if repo is not None:
         check_store_base(ctx, repo)       # public data only: the catalogue graph's base is checked
     repo = repo or open_store(ctx)
@@ -98,7 +94,7 @@ def dumps(ctx: click.Context, dumps_dir: str | None):
                 bar.set_description(f"dumps: {stage}")
                 bar.update(1)
 
-            manifest = regenerate(repo, settings["BASE_IRI"], folder, progress=step)
+            manifest = regenerate(repo, settings.base_iri, folder, progress=step)
     except (StoreError, OSError, subprocess.CalledProcessError) as exc:
         raise Refused(f"The dumps could not be made (the previous ones are kept): {exc}") from None
     finally:
@@ -131,7 +127,7 @@ def backup(ctx: click.Context, directory: str):
         repo.close()
     sha = hashlib.sha256((folder / "dataset.nq.gz").read_bytes()).hexdigest()
     manifest = {"format": "application/n-quads+gzip", "file": "dataset.nq.gz", "sha256": sha,
-                "quads": count, "base_iri": settings_of(ctx)["BASE_IRI"],
+                "quads": count, "base_iri": settings_of(ctx).base_iri,
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     click.echo(f"Backed up {count} quads to {folder}.")
@@ -169,7 +165,7 @@ def restore(ctx: click.Context, directory: str):
             public.flush()
             private.flush()
             bases = dataset_bases(Path(public.name), Path(private.name))
-            problem = mismatch_message(bases, settings_of(ctx)["BASE_IRI"],
+            problem = mismatch_message(bases, settings_of(ctx).base_iri,
                                        f"backed up in {folder}")
             if problem:
                 own = bases.recorded or bases.catalogues[0]
@@ -178,7 +174,7 @@ def restore(ctx: click.Context, directory: str):
             repo.private.replace_all(Path(private.name))
             repo.replace_all(Path(public.name))
         if bases.recorded is None and bases.catalogues:      # a backup from before bases were
-            record_base(repo, settings_of(ctx)["BASE_IRI"])    # recorded
+            record_base(repo, settings_of(ctx).base_iri)    # recorded
         marked = mark_superseded(repo)           # a backup from before records carried it
         count = repo.quad_count()
         private_count = repo.private.quad_count()
@@ -248,7 +244,7 @@ def migrate_base(ctx: click.Context, old: str, new: str):
                f"{result.fingerprints} record fingerprints recomputed"
                + (f", {result.fingerprints_kept} kept as they were." if result.fingerprints_kept
                   else "."))
-    if settings_of(ctx)["BASE_IRI"] != new:
+    if settings_of(ctx).base_iri != new:
         click.echo(f"Serve it and run commands with --base-iri {new} "
                    f"(or LICENCE_REGISTRY_BASE_IRI={new}).", err=True)
 
@@ -295,7 +291,7 @@ def check_links(ctx: click.Context, agency: str | None):
     from registry.linkchecks import documents_to_check, record_results, recorded_issuers
 
     settings = settings_of(ctx)
-    base = settings["BASE_IRI"]
+    base = settings.base_iri
     repo = open_store(ctx)
     try:
         if not is_initialised(repo, base):

@@ -12,13 +12,16 @@ from collections import defaultdict
 from ops.demo import demo_rows
 from publishing.pipeline import commit
 from registry.bootstrap import init_store, is_initialised, load_catalogue
+from registry.namespaces import sparql_prefixes
+from registry.settings import Settings
 from registry.store import Repository
 from registry.validation import ValidationContext, check_batch
 
 # Any licence, under any base and in any graph (old versions included): one index lookup.
-_ANY_LICENCE = "ASK { GRAPH ?g { ?licence a <https://schema.org/GovernmentPermit> } }"
-_LICENCES = ("SELECT (COUNT(DISTINCT ?licence) AS ?n) "
-             "WHERE { GRAPH ?g { ?licence a <https://schema.org/GovernmentPermit> } }")
+_ANY_LICENCE = sparql_prefixes("schema") + """
+ASK { GRAPH ?g { ?licence a schema:GovernmentPermit } }"""
+_LICENCES = sparql_prefixes("schema") + """
+SELECT (COUNT(DISTINCT ?licence) AS ?n) WHERE { GRAPH ?g { ?licence a schema:GovernmentPermit } }"""
 
 
 def load_demo(repo: Repository, base: str, count: int) -> int:
@@ -42,12 +45,13 @@ def load_demo(repo: Repository, base: str, count: int) -> int:
     return total
 
 
-def load_demo_into(settings: dict, count: int) -> None:
+def load_demo_into(settings: Settings, count: int) -> None:
     """`serve --demo`: open the settings' store and, when it holds no licence, load demo
     licences; else say so in one line and change nothing. Closes the store (own process)."""
+    from registry.baseiri import where as store_named
     from registry.store.opening import open_repository
 
-    where = settings["STORE_URL"] or settings["STORE"]
+    where = store_named(settings)
     repo = open_repository(settings, create=True)
     try:
         if repo.ask(_ANY_LICENCE):
@@ -56,7 +60,7 @@ def load_demo_into(settings: dict, count: int) -> None:
             print(f"Demo data not loaded: the store ({where}) already holds {held} "
                   f"licence{'' if held == 1 else 's'}; serving them as they are.", flush=True)
             return
-        loaded = load_demo(repo, settings["BASE_IRI"], count)
+        loaded = load_demo(repo, settings.base_iri, count)
     finally:
         repo.close()
     print(f"Demo data: {loaded} licences loaded into the empty store ({where}).", flush=True)

@@ -26,9 +26,7 @@ import logging
 import os
 import resource
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from gunicorn.workers.base import Worker
 from waitress import wasyncore
@@ -38,6 +36,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 from ops.frontanswers import FrontErrorTask, FrontTask
+from registry.settings import Settings
 
 # Seconds a connection may see no traffic at all while its answer is being sent (a client that
 # stopped reading); waitress's own inactivity rule. Head and body have their own clocks.
@@ -58,9 +57,9 @@ class Limits:
     body_min_rate: int
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
-        return cls(settings["FRONT_HEADER_TIMEOUT"], settings["FRONT_BODY_TIMEOUT"],
-                   settings["FRONT_BODY_MIN_RATE"])
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(settings.front_header_timeout, settings.front_body_timeout,
+                   settings.front_body_min_rate)
 
 
 class FrontChannel(HTTPChannel):
@@ -129,18 +128,18 @@ class FrontServer(TcpWSGIServer):
         self.del_channel()
 
 
-def adjustments(settings: Mapping[str, Any], *, threads: int, backlog: int,
+def adjustments(settings: Settings, *, threads: int, backlog: int,
                 sockets: list) -> Adjustments:
     """waitress's settings for the register: whole requests within the limits above."""
-    proxy = settings["FRONT_TRUSTED_PROXY"]
+    proxy = settings.front_trusted_proxy
     trusting = {"trusted_proxy": proxy, "trusted_proxy_count": 1,
                 "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}} if proxy else {}
     return Adjustments(
         sockets=sockets, threads=threads, backlog=backlog,
-        connection_limit=settings["FRONT_CONNECTION_LIMIT"],
-        max_request_header_size=settings["FRONT_MAX_HEADER_BYTES"],
+        connection_limit=settings.front_connection_limit,
+        max_request_header_size=settings.front_max_header_bytes,
         # waitress refuses a body of exactly its limit; MAX_UPLOAD_BYTES itself is allowed.
-        max_request_body_size=settings["MAX_UPLOAD_BYTES"] + 1,
+        max_request_body_size=settings.max_upload_bytes + 1,
         channel_timeout=SEND_STALL_TIMEOUT,
         cleanup_interval=SEND_STALL_TIMEOUT // 4,
         recv_bytes=65536,                  # fewer turns of the loop for a large upload
@@ -156,7 +155,7 @@ class FrontWorker(Worker):
 
     def run(self) -> None:
         settings = self.app.settings
-        _raise_descriptor_limit(settings["FRONT_CONNECTION_LIMIT"] + SPARE_DESCRIPTORS, self.log)
+        _raise_descriptor_limit(settings.front_connection_limit + SPARE_DESCRIPTORS, self.log)
         _route_waitress_logs(self.log)
         listeners = [listener.sock for listener in self.sockets]
         adj = adjustments(settings, threads=self.cfg.threads, backlog=self.cfg.backlog,

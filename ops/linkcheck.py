@@ -25,7 +25,7 @@ import datetime as dt
 import ipaddress
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +38,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from registry.linkchecks import REFUSED_PREFIX, CheckResult
+from registry.settings import Settings
 
 MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -98,12 +99,12 @@ class Policy:
     per_host: int = 2
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
-        return cls(connect_timeout=settings["LINKCHECK_CONNECT_TIMEOUT"],
-                   read_timeout=settings["LINKCHECK_READ_TIMEOUT"],
-                   allow_private=settings["LINKCHECK_ALLOW_PRIVATE"],
-                   workers=settings["LINKCHECK_WORKERS"],
-                   per_host=settings["LINKCHECK_PER_HOST"])
+    def from_settings(cls, settings: Settings) -> Policy:
+        return cls(connect_timeout=settings.linkcheck_connect_timeout,
+                   read_timeout=settings.linkcheck_read_timeout,
+                   allow_private=settings.linkcheck_allow_private,
+                   workers=settings.linkcheck_workers,
+                   per_host=settings.linkcheck_per_host)
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -224,7 +225,11 @@ class HostLimiter:
             yield
 
 
-def _now() -> dt.datetime:
+Clock = Callable[[], dt.datetime]
+
+
+def checked_now() -> dt.datetime:
+    """When a check ends (UTC, to the second, as it is recorded): the default clock."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
@@ -239,49 +244,50 @@ def _ask(session, url: str, timeout: tuple[float, float]) -> tuple[int, str | No
 
 
 def check_url(url: str, *, session, policy: Policy, resolve: Resolve = resolve_host,
-              limiter: HostLimiter | None = None) -> CheckResult:
+              limiter: HostLimiter | None = None, clock: Clock = checked_now) -> CheckResult:
     """Check one URL: policy on every hop, redirects by hand, never raises for link problems.
 
     `session` is anything with requests' `head`/`get` (tests inject fakes); `resolve` gives a
-    host's addresses (socket.getaddrinfo by default).
+    host's addresses (socket.getaddrinfo by default); `clock` says when the check ended.
     """
     limiter = limiter or HostLimiter(policy.per_host)
     current = url
     for _hop in range(policy.max_redirects + 1):
         problem = url_problem(current, policy, resolve)
         if problem:
-            return CheckResult(url, problem, _now(), current)
+            return CheckResult(url, problem, clock(), current)
         try:
             with limiter.hold(urlsplit(current).hostname or ""):
                 code, location = _ask(session, current, policy.timeout)
         except RefusedAddress as exc:
-            return CheckResult(url, REFUSED_PREFIX + exc.problem, _now(), current)
+            return CheckResult(url, REFUSED_PREFIX + exc.problem, clock(), current)
         except requests.exceptions.Timeout:
-            return CheckResult(url, TIMEOUT, _now(), current)
+            return CheckResult(url, TIMEOUT, clock(), current)
         except requests.exceptions.SSLError:
-            return CheckResult(url, TLS_ERROR, _now(), current)
+            return CheckResult(url, TLS_ERROR, clock(), current)
         except requests.exceptions.ConnectionError:
-            return CheckResult(url, CONNECTION_ERROR, _now(), current)
+            return CheckResult(url, CONNECTION_ERROR, clock(), current)
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
                 requests.exceptions.MissingSchema, ValueError):
-            return CheckResult(url, INVALID_URL, _now(), current)
+            return CheckResult(url, INVALID_URL, clock(), current)
         except requests.exceptions.RequestException:
-            return CheckResult(url, CONNECTION_ERROR, _now(), current)
+            return CheckResult(url, CONNECTION_ERROR, clock(), current)
         if code in REDIRECT_CODES and location:
             try:
                 current = urljoin(current, location.strip())
             except ValueError:
-                return CheckResult(url, INVALID_URL, _now(), current)
+                return CheckResult(url, INVALID_URL, clock(), current)
             continue
-        return CheckResult(url, str(code), _now(), current)
-    return CheckResult(url, TOO_MANY_REDIRECTS, _now(), current)
+        return CheckResult(url, str(code), clock(), current)
+    return CheckResult(url, TOO_MANY_REDIRECTS, clock(), current)
 
 
 def check_urls(urls: Iterable[str], policy: Policy, *, resolve: Resolve = resolve_host,
                session_factory: Callable[[Policy], Any] = new_session,
-               progress: Callable[[int], Any] | None = None) -> dict[str, CheckResult]:
+               progress: Callable[[int], Any] | None = None,
+               clock: Clock = checked_now) -> dict[str, CheckResult]:
     """Check many URLs with `policy.workers` threads, `policy.per_host` at a time per host;
-    each thread has its own session."""
+    each thread has its own session; `clock` says when each check ended."""
     limiter = HostLimiter(policy.per_host)
     local = threading.local()
     sessions: list[Any] = []
@@ -293,7 +299,8 @@ def check_urls(urls: Iterable[str], policy: Policy, *, resolve: Resolve = resolv
             session = local.session = session_factory(policy)
             with sessions_lock:
                 sessions.append(session)
-        result = check_url(url, session=session, policy=policy, resolve=resolve, limiter=limiter)
+        result = check_url(url, session=session, policy=policy, resolve=resolve, limiter=limiter,
+                           clock=clock)
         if progress:
             progress(1)
         return result

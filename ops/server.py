@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from registry.settings import Settings
+
 
 class RegistryServer(BaseApplication):
-    def __init__(self, settings: Mapping[str, Any], options: Mapping[str, Any]):
-        self.settings = dict(settings)
+    def __init__(self, settings: Settings, options: Mapping[str, Any]):
+        self.settings = settings
         self.options = dict(options)
         super().__init__()
 
@@ -28,14 +29,10 @@ class RegistryServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        from registry.store.opening import open_for_workers
         from web.app import create_app
 
-        repository = None
-        if not self.settings["STORE_URL"]:
-            from registry.store.shared import SharedEmbeddedRepository
-
-            repository = SharedEmbeddedRepository(Path(self.settings["STORE"]))
-        app = create_app(self.settings, repository=repository)
+        app = create_app(self.settings, repository=open_for_workers(self.settings))
         # Start the SPARQL query processes now, not on the first query (they take ~1 s).
         from opendata.sparql import executor
 
@@ -67,12 +64,11 @@ FRONT_WORKER = "ops.frontworker.FrontWorker"
 GTHREAD_WORKER = "gthread"
 
 
-def run(settings: Mapping[str, Any], *, host: str, port: int, workers: int, threads: int,
+def run(settings: Settings, *, host: str, port: int, workers: int, threads: int,
         access_log: bool = True, worker_class: str = FRONT_WORKER) -> None:
-    if not settings["STORE_URL"]:
-        from registry.store.shared import prepare
+    from registry.store.opening import prepare_for_workers
 
-        in_fresh_process(prepare, Path(settings["STORE"]))
+    in_fresh_process(prepare_for_workers, settings)
     RegistryServer(settings, {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                               "worker_class": worker_class,
                               "accesslog": "-" if access_log else None,

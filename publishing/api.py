@@ -7,30 +7,19 @@ change set and answers 200 with the counts and the upload id.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from publishing.csvinput import InvalidCsv
 from publishing.keys import agency_for_key
 from publishing.openapi import openapi
-from publishing.pipeline import commit, validate_upload
-from publishing.ratelimit import TooManyFailures
+from publishing.ratelimit import FailureLimiter, TooManyFailures
+from publishing.service import Published, Upload, publish
 from publishing.uploadformats import ACCEPTED_TYPES
 from publishing.uploads import list_uploads, upload_report
 from registry.bootstrap import load_catalogue
 from registry.csvsafe import safe_csv
-from registry.errors import (
-    InvalidUpload,
-    OutOfScope,
-    TooManyRequests,
-    Unauthorised,
-    UnsupportedMediaType,
-    UploadNotFound,
-)
-from registry.events import licences_committed
-from registry.validation import ValidationContext
+from registry.errors import TooManyRequests, Unauthorised, UploadNotFound
 from web.queryparams import bool_param, int_param
+from web.state import current_state
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_LIST_LIMIT = 1000           # uploads listed in one answer of GET /uploads
@@ -39,15 +28,15 @@ MAX_LIST_LIMIT = 1000           # uploads listed in one answer of GET /uploads
 def authenticate(presented: str) -> str:
     """The agency whose key this is. Raises Unauthorised, or TooManyRequests (with Retry-After)
     once a client has sent too many bad keys; the API and the upload page both come here."""
-    limiter = current_app.extensions["key_failures"]
+    state = current_state()
+    limiter = state.part(FailureLimiter)
     client = request.remote_addr or "unknown"
     try:
         limiter.check(client)
     except TooManyFailures as exc:
         raise TooManyRequests(f"Try again in {exc.retry_after} s.",
                               headers={"Retry-After": str(exc.retry_after)}) from None
-    repo = current_app.extensions["repository"]
-    agency = agency_for_key(repo, current_app.config["REGISTRY"]["BASE_IRI"], presented)
+    agency = agency_for_key(state.repository, state.settings.base_iri, presented)
     if agency is None:
         limiter.failed(client)
         raise Unauthorised("The key is not valid or has been revoked.")
@@ -71,16 +60,16 @@ def openapi_description():
 def uploads():
     """The key's agency's own committed uploads, newest first."""
     agency = _agency()
-    repo = current_app.extensions["repository"]
+    state = current_state()
     return jsonify({"agency": agency, "uploads": list_uploads(
-        repo, current_app.config["REGISTRY"]["BASE_IRI"], agency,
+        state.repository, state.settings.base_iri, agency,
         limit=int_param("limit", default=100, minimum=0, maximum=MAX_LIST_LIMIT))})
 
 
 def _own_upload(upload_id: str) -> tuple[dict, dict]:
     agency = _agency()
-    base = current_app.config["REGISTRY"]["BASE_IRI"]
-    repo = current_app.extensions["repository"]
+    state = current_state()
+    base, repo = state.settings.base_iri, state.repository
     summary = next((u for u in list_uploads(repo, base, agency) if u["upload_id"] == upload_id),
                    None)
     report = upload_report(repo, base, agency, upload_id) if summary else None
@@ -110,47 +99,18 @@ def upload_report_csv(upload_id: str):
 @bp.post("/uploads")
 def upload():
     agency = _agency()
-    return jsonify(process_upload(agency, request.mimetype,
-                                  lambda: request.get_data(cache=False),
-                                  bool_param("dry_run")))
+    # The body is read only once its media type is accepted.
+    body = Upload(request.mimetype, lambda: request.get_data(cache=False))
+    return jsonify(process_upload(agency, body, bool_param("dry_run")).as_json())
 
 
-def process_upload(agency: str, media_type: str, body: bytes | Callable[[], bytes],
-                   dry_run: bool) -> dict:
-    """Check (and unless `dry_run`, commit) one upload by `agency`; the API's 200 body.
-
-    Shared by the API and the upload page. `body` may be a function that reads it, so a body of
-    a refused media type is never read. Raises UnsupportedMediaType, OutOfScope or
-    InvalidUpload (each with the problems) exactly as the API answers them.
-    """
-    settings = current_app.config["REGISTRY"]
-    base = settings["BASE_IRI"]
-    repo = current_app.extensions["repository"]
-    if media_type not in ACCEPTED_TYPES:
-        raise UnsupportedMediaType(
-            f"Content-Type {media_type or '(none)'} is not accepted; send one of "
-            f"{', '.join(ACCEPTED_TYPES)}.", accepted=list(ACCEPTED_TYPES))
-    data = body() if callable(body) else body
-    catalogue = load_catalogue(repo)
-    try:
-        report = validate_upload(media_type, data,
-                                 ValidationContext.for_agency(catalogue, agency, base), base)
-    except InvalidCsv as exc:
-        problem = {"row": exc.row, "field": exc.field, "rule": "csv", "severity": "Violation",
-                   "message": {"th": exc.th, "en": exc.en}}
-        raise InvalidUpload(exc.en, problems=[problem]) from exc
-    problems = [p.as_json() for p in report.problems]
-    if any(p.rule == "issuer-scope" for p in report.violations):
-        raise OutOfScope(f"Agency {agency!r} may publish only for "
-                         f"{', '.join(sorted(catalogue.scope_of(agency)))}; nothing was written.",
-                         problems=problems)
-    if not report.ok:
-        raise InvalidUpload(f"{len(report.violations)} problem(s) in {report.rows} row(s).",
-                                 problems=problems)
-    if dry_run:
-        return {"dry_run": True, "valid": True, "rows": report.rows,
-                "licences": len(report.records), "problems": problems}
-    result = commit(repo, report.records, base=base, catalogue=catalogue, agency=agency,
-                    problems=report.problems)
-    licences_committed.send(current_app._get_current_object(), settings=settings)  # type: ignore[attr-defined]
-    return {"dry_run": False, **result.as_json(), "rows": report.rows, "problems": problems}
+def process_upload(agency: str, upload: Upload, dry_run: bool) -> Published:
+    """`publish()` one upload by `agency` into this app's store; the API and the upload page
+    both come here. The commit signal's sender is this app. Raises what `publish` raises
+    (UnsupportedMediaType, OutOfScope, InvalidUpload, each with the problems), which the API
+    answers as they are."""
+    settings, repo = current_state().settings, current_state().repository
+    return publish(repo, base=settings.base_iri, catalogue=lambda: load_catalogue(repo),
+                   agency=agency, uploads=upload, dry_run=dry_run,
+                   sender=current_app._get_current_object(),  # type: ignore[attr-defined]
+                   settings=settings)

@@ -18,10 +18,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from publishing.formatbase import InvalidUploadFormat
-from registry.paths import DATA_DIR
+from registry.paths import UPLOAD_SCHEMA
 from registry.records import COLUMNS
 
-SCHEMA_PATH = DATA_DIR / "schemas" / "licence-upload.json"
+SCHEMA_PATH = UPLOAD_SCHEMA
 MAX_REPORTED = 20            # schema errors listed in one refusal
 MAX_NUMBER_CHARS = 100       # a longer JSON number is refused (see parse_json)
 

@@ -17,17 +17,16 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from registry import identifiers
-from registry.bootstrap import graph_iri
+from registry.namespaces import CLC, DCT, RDF, XSD
 from registry.store import ChangeSet, Repository
 
 KEY_PREFIX = "clc_"
-_CLC = "https://w3id.org/clc/def#"
-_XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
-_KEY = ox.NamedNode(_CLC + "apiKey")
-_HASH = ox.NamedNode(_CLC + "keyHash")
-_FOR = ox.NamedNode(_CLC + "keyFor")
-_CREATED = ox.NamedNode("http://purl.org/dc/terms/created")
-_REVOKED = ox.NamedNode(_CLC + "revoked")
+_XSD_DATETIME = XSD.dateTime
+_KEY = CLC.apiKey
+_HASH = CLC.keyHash
+_FOR = CLC.keyFor
+_CREATED = DCT.created
+_REVOKED = CLC.revoked
 
 
 def hash_key(key: str) -> str:
@@ -44,14 +43,14 @@ class KeyRecord:
 
 
 def _private(base: str) -> str:
-    return graph_iri(base, "private")
+    return identifiers.graph_iri(base, "private")
 
 
 def list_keys(repo: Repository, base: str) -> list[KeyRecord]:
     rows = repo.private.select(
         f"""SELECT ?g ?agency ?hash ?created ?revoked WHERE {{ GRAPH ?g {{
               ?k <{_FOR.value}> ?a ; <{_HASH.value}> ?hash ; <{_CREATED.value}> ?created .
-              ?a <http://purl.org/dc/terms/identifier> ?agency .
+              ?a {DCT.identifier} ?agency .
               OPTIONAL {{ ?k <{_REVOKED.value}> ?revoked }} }} }}""",
         {"g": ox.NamedNode(_private(base))})
     return [KeyRecord(r["hash"].value[:12], r["agency"].value, r["hash"].value,
@@ -62,20 +61,18 @@ def _write(repo: Repository, base: str, keys: list[KeyRecord]) -> None:
     graph = ox.NamedNode(_private(base))
     quads = []
     for key in keys:
-        node = ox.NamedNode(f"{base}/id/key/{key.hash}")
+        node = ox.NamedNode(identifiers.api_key_iri(base, key.hash))
         agency = ox.NamedNode(identifiers.agency_iri(base, key.agency))
         quads += [
-            ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), _KEY,
-                    graph),
+            ox.Quad(node, RDF.type, _KEY, graph),
             ox.Quad(node, _HASH, ox.Literal(key.hash), graph),
             ox.Quad(node, _FOR, agency, graph),
-            ox.Quad(agency, ox.NamedNode("http://purl.org/dc/terms/identifier"),
-                    ox.Literal(key.agency), graph),
+            ox.Quad(agency, DCT.identifier, ox.Literal(key.agency), graph),
             ox.Quad(node, _CREATED, ox.Literal(key.created, datatype=_XSD_DATETIME), graph),
         ]
         if key.revoked:
-            quads.append(ox.Quad(node, _REVOKED, ox.Literal("true", datatype=ox.NamedNode(
-                "http://www.w3.org/2001/XMLSchema#boolean")), graph))
+            quads.append(ox.Quad(node, _REVOKED, ox.Literal("true", datatype=XSD.boolean),
+                                 graph))
     repo.private.apply(ChangeSet.from_quads(quads, replace=[graph.value]))
 
 

@@ -20,12 +20,13 @@ import pyoxigraph as ox
 from publishing.uploadformats import read_upload
 from registry import identifiers, rdfmap
 from registry.model import Catalogue
+from registry.namespaces import sparql_prefixes
 from registry.problems import WARNING, Problem
 from registry.records import LicenceRecord
 from registry.store import ChangeSet, Repository
 from registry.validation import ValidationContext, check_batch
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]        # a meter's update; what it returns is ignored
 
 
 @dataclass
@@ -132,11 +133,6 @@ class PayloadFiles:
             path.unlink(missing_ok=True)
 
 
-def report_graph_iri(base: str, upload_id: str) -> str:
-    """The private graph holding an upload's report (problems may quote what agencies sent)."""
-    return f"{base}/graph/private/upload/{upload_id}"
-
-
 REPORT = "https://w3id.org/clc/def#report"
 
 
@@ -145,16 +141,10 @@ def _report_change(base: str, upload_iri: str, upload_id: str,
     """The upload's report, a change set for the private store."""
     report = {"problems": [p.as_json() for p in problems[:REPORT_LIMIT]],
               "more_problems": max(0, len(problems) - REPORT_LIMIT)}
-    graph = report_graph_iri(base, upload_id)
+    graph = identifiers.upload_report_graph_iri(base, upload_id)
     quad = ox.Quad(ox.NamedNode(upload_iri), ox.NamedNode(REPORT),
                    ox.Literal(json.dumps(report, ensure_ascii=False)), ox.NamedNode(graph))
     return ChangeSet.from_quads([quad], replace=[graph])
-
-
-def upload_graph_iri(base: str, upload_id: str) -> str:
-    """Each upload's `prov:Activity` has its own graph, so a change set writes only new or
-    replaced graphs (see ChangeSet)."""
-    return f"{base}/graph/upload/{upload_id}"
 
 
 def new_upload_id(now: dt.datetime) -> str:
@@ -162,9 +152,7 @@ def new_upload_id(now: dt.datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
-_STATE_QUERY = """
-PREFIX clc: <https://w3id.org/clc/def#>
-PREFIX adms: <http://www.w3.org/ns/adms#>
+_STATE_QUERY = sparql_prefixes("clc", "adms") + """
 SELECT ?g ?version ?digest ?status WHERE {
   #VALUES_G#
   GRAPH ?g { ?licence clc:version ?version ; clc:recordDigest ?digest ; adms:status ?status }
@@ -192,7 +180,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
     now = now or dt.datetime.now(dt.UTC)
     timestamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     upload_id = new_upload_id(now)
-    upload_iri = f"{base}/id/upload/{upload_id}"
+    upload_iri = identifiers.upload_iri(base, upload_id)
     result = CommitResult(upload_id)
     with repo.writing():
         graphs = [identifiers.licence_graph_iri(base, r.key) for r in records]
@@ -224,7 +212,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                            upload_iri)
             result.updated = len(updated)
             payload.add([_upload_lines(base, upload_iri, agency, timestamp, result).rstrip("\n")])
-            replace.append(upload_graph_iri(base, upload_id))
+            replace.append(identifiers.upload_graph_iri(base, upload_id))
             payload.close()
             repo.private.apply(_report_change(base, upload_iri, upload_id, problems or []))
             repo.apply(ChangeSet(replace=replace, payload=[*payload.paths]))
@@ -262,7 +250,7 @@ def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
 
 def _upload_lines(base: str, upload_iri: str, agency: str, timestamp: str,
                   result: CommitResult) -> str:
-    graph = ox.NamedNode(upload_graph_iri(base, result.upload_id))
+    graph = ox.NamedNode(identifiers.upload_graph_iri(base, result.upload_id))
     subject = ox.NamedNode(upload_iri)
     prov = "http://www.w3.org/ns/prov#"
     clc = "https://w3id.org/clc/def#"

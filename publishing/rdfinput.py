@@ -39,9 +39,9 @@ import pyoxigraph as ox
 from publishing.formatbase import InvalidUploadFormat
 from publishing.jsoninput import parse_json
 from publishing.rdfrows import RdfIndex
-from registry.paths import VOCAB_DIR
+from registry.paths import JSONLD_CONTEXT
 
-CONTEXT_PATH = VOCAB_DIR / "context.jsonld"
+CONTEXT_PATH = JSONLD_CONTEXT
 CONTEXT_ROUTE = "/contexts/licence.jsonld"
 # Relative IRIs in JSON-LD are resolved against this (a reserved, never-resolving name) and
 # then refused: pyld would otherwise resolve them against http://example.org/base/.

@@ -54,11 +54,11 @@ class RdfIndex:
         self.permits: dict = {}                  # record subjects, in document order
         self.references: dict[str, None] = {}    # licence IRIs used as subjects or graph names
         self.graphs: dict[ox.NamedNode, None] = {}
-        self.licence_prefix = f"{base}/id/licence/"
-        self.graph_prefix = f"{base}/graph/licence/"
-        self.type_prefix = f"{base}/id/licence-type/"
-        self.agency_prefix = f"{base}/id/agency/"
-        self.juristic_prefix = f"{base}/id/juristic-person/"
+        self.licence_prefix = identifiers.licence_iri_prefix(base)
+        self.graph_prefix = identifiers.licence_graph_prefix(base)
+        self.type_prefix = identifiers.licence_type_iri(base, "")
+        self.agency_prefix = identifiers.agency_iri(base, "")
+        self.juristic_prefix = identifiers.juristic_person_iri(base, "")
 
     @classmethod
     def build(cls, quads: Iterable[ox.Quad], base: str) -> RdfIndex:

@@ -10,6 +10,9 @@ that browsers and JSON-LD processors elsewhere can use them.
 
 from __future__ import annotations
 
+from importlib.resources import as_file
+from importlib.resources.abc import Traversable
+
 from flask import Blueprint, send_file
 
 from publishing.jsoninput import SCHEMA_PATH
@@ -20,8 +23,9 @@ bp = Blueprint("schemas", __name__)
 MAX_AGE = 3600
 
 
-def _send(path, mimetype: str):
-    return send_file(path, mimetype=mimetype, max_age=MAX_AGE, conditional=True, etag=True)
+def _send(resource: Traversable, mimetype: str):
+    with as_file(resource) as path:         # send_file opens it before the block ends
+        return send_file(path, mimetype=mimetype, max_age=MAX_AGE, conditional=True, etag=True)
 
 
 @bp.get("/schemas/licence-upload.json")

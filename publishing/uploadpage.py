@@ -2,10 +2,11 @@
 saved from Excel, read every problem next to its row in Thai or English, fix, then publish.
 
 Server-rendered, no script: one form POSTs multipart (`key`, `file`, `action`, `lang`) to
-`/upload`, which runs the API's own `process_upload` and renders the outcome. The key travels
-only in the POST body (a hidden field after sign-in), never in a URL or a cookie. After a check
-the file's bytes travel back in a hidden field (small files only), so switching language can
-re-check the same file and "Publish this file" publishes exactly what was checked.
+`/upload`, which runs the API's own `process_upload` (publishing/service.py `publish`) and
+renders the outcome. The key travels only in the POST body (a hidden field after sign-in),
+never in a URL or a cookie. After a check the file's bytes travel back in a hidden field (small
+files only), so switching language can re-check the same file and "Publish this file"
+publishes exactly what was checked.
 """
 
 from __future__ import annotations
@@ -15,162 +16,41 @@ import binascii
 import csv
 import datetime as dt
 import io
+from importlib.resources import as_file
 
-from flask import Blueprint, current_app, make_response, render_template, request, send_file
+from flask import Blueprint, make_response, render_template, request, send_file
 
 from publishing.api import authenticate, process_upload
 from publishing.csvinput import InvalidCsv, decode_upload
+from publishing.service import Upload
 from publishing.uploads import list_uploads
 from registry.bootstrap import load_catalogue
 from registry.dates import THAILAND
 from registry.errors import InvalidUpload, OutOfScope, RegistryError, TooManyRequests, Unauthorised
 from registry.paths import TEMPLATE_CSV
 from registry.records import COLUMNS, column_for_header
+from web.messages import message, words
+from web.page import LANGUAGES, preferred_language
+from web.state import current_state
 
 bp = Blueprint("uploadpage", __name__, template_folder="templates")
 
-LANGUAGES = ("th", "en")                 # Thai first: the default when the browser says nothing
 CARRY_LIMIT = 256 * 1024                 # files up to this size come back in the page (base64
                                          # must stay under Flask's 500 kB form-field limit)
 MAX_ROW_GROUPS = 200                     # rows with problems shown in full; the rest counted
 HISTORY_LIMIT = 20
 
-CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
-
-TEXT = {
-    "th": {
-        "catalogue": "แคตตาล็อกใบอนุญาตกลาง",
-        "title": "ส่งข้อมูลใบอนุญาต",
-        "language": "ภาษา",
-        "sign_in_heading": "เข้าสู่ระบบด้วยรหัสหน่วยงาน",
-        "key_label": "รหัสหน่วยงาน (API key)",
-        "key_help": "รหัสที่ได้รับจากผู้ดูแลแคตตาล็อก ขึ้นต้นด้วย clc_",
-        "sign_in": "เข้าสู่ระบบ",
-        "no_key": "กรุณากรอกรหัสหน่วยงาน",
-        "bad_key": "รหัสหน่วยงานไม่ถูกต้อง หรือถูกยกเลิกแล้ว กรุณาตรวจสอบแล้วลองอีกครั้ง",
-        "too_many": "ใส่รหัสหน่วยงานผิดหลายครั้งเกินไป กรุณารอสักครู่แล้วลองใหม่",
-        "signed_in_as": "เข้าสู่ระบบในนาม",
-        "sign_out": "ออกจากระบบ",
-        "upload_heading": "ส่งไฟล์ใบอนุญาต",
-        "steps": ["ตรวจสอบไฟล์ก่อน (ยังไม่บันทึกข้อมูล)",
-                  "ถ้าพบปัญหา แก้ไขแถวนั้นใน Excel บันทึก แล้วเลือกไฟล์ใหม่และตรวจสอบอีกครั้ง",
-                  "เมื่อไม่มีปัญหา กด “เผยแพร่”"],
-        "file_label": "ไฟล์ใบอนุญาต (CSV UTF-8)",
-        "file_help": "ใน Excel เลือก “บันทึกเป็น” → “CSV UTF-8 (คั่นด้วยจุลภาค)” "
-                     "ใช้คอลัมน์ตามแบบฟอร์ม",
-        "template": "ดาวน์โหลดแบบฟอร์ม licences.csv",
-        "dry_run": "ตรวจสอบ (ยังไม่บันทึก)",
-        "publish": "เผยแพร่",
-        "no_file": "กรุณาเลือกไฟล์ CSV",
-        "xlsx": "ไฟล์นี้เป็นสมุดงาน Excel (.xlsx) ให้เปิดใน Excel แล้ว “บันทึกเป็น” → "
-                "“CSV UTF-8 (คั่นด้วยจุลภาค)” ก่อน",
-        "file_named": "ไฟล์",
-        "problems_heading": "พบปัญหา {n} รายการ ใน {rows} แถว — ยังไม่ได้บันทึกข้อมูลใด ๆ",
-        "file_problems_heading": "ไฟล์มีปัญหา {n} รายการ — ยังไม่ได้บันทึกข้อมูลใด ๆ",
-        "out_of_scope": "ไฟล์มีใบอนุญาตของหน่วยงานที่หน่วยงานของท่านไม่มีสิทธิ์เผยแพร่ "
-                        "— ยังไม่ได้บันทึกข้อมูลใด ๆ",
-        "fix_hint": "แก้ไขแถวเหล่านี้ในไฟล์ บันทึก แล้วเลือกไฟล์ใหม่เพื่อตรวจสอบอีกครั้ง",
-        "more_rows": "แสดง {shown} แถวแรก จากทั้งหมด {total} แถวที่มีปัญหา",
-        "row_n": "แถวที่ {n}",
-        "whole_file": "ทั้งไฟล์",
-        "col_field": "คอลัมน์",
-        "col_rule": "กฎ",
-        "col_message": "ปัญหา",
-        "Violation": "ต้องแก้ไข",
-        "Warning": "คำเตือน",
-        "other_language": "English",
-        "row_in_file": "แถวนี้ในไฟล์ของท่าน",
-        "dry_ok": "ไฟล์ถูกต้อง: {rows} แถว ใบอนุญาต {licences} รายการ — ยังไม่ได้บันทึก",
-        "warnings": "คำเตือน {n} รายการ (ไม่ขัดขวางการเผยแพร่ แต่โปรดตรวจสอบ)",
-        "publish_this": "เผยแพร่ไฟล์นี้",
-        "choose_again": "ไฟล์มีขนาดใหญ่ ให้เลือกไฟล์เดิมอีกครั้งแล้วกด “เผยแพร่”",
-        "published": "เผยแพร่แล้ว",
-        "created": "ใหม่",
-        "updated": "ปรับปรุง",
-        "unchanged": "ไม่เปลี่ยนแปลง",
-        "upload_id": "รหัสการส่ง",
-        "history_heading": "ประวัติการส่งข้อมูลของหน่วยงาน",
-        "history_empty": "ยังไม่มีการส่งข้อมูล",
-        "time": "เวลา (เวลาประเทศไทย)",
-    },
-    "en": {
-        "catalogue": "Central Licence Catalogue",
-        "title": "Publish licences",
-        "language": "Language",
-        "sign_in_heading": "Sign in with your agency key",
-        "key_label": "Agency key",
-        "key_help": "The key the catalogue administrators gave your agency; it starts with clc_.",
-        "sign_in": "Sign in",
-        "no_key": "Enter your agency key.",
-        "bad_key": "This key is not valid or has been revoked. Check it and try again.",
-        "too_many": "Too many wrong keys. Please wait a minute and try again.",
-        "signed_in_as": "Signed in as",
-        "sign_out": "Sign out",
-        "upload_heading": "Send a licence file",
-        "steps": ["Check the file first (nothing is saved).",
-                  "If there are problems, fix those rows in Excel, save, choose the file again "
-                  "and check again.",
-                  "When there are no problems, press “Publish”."],
-        "file_label": "Licence file (CSV UTF-8)",
-        "file_help": "In Excel choose “Save As” → “CSV UTF-8 (Comma delimited)”. "
-                     "Use the template's columns.",
-        "template": "Download the licences.csv template",
-        "dry_run": "Check (dry run)",
-        "publish": "Publish",
-        "no_file": "Choose a CSV file.",
-        "xlsx": "This is an Excel workbook (.xlsx). Open it in Excel and “Save As” → "
-                "“CSV UTF-8 (Comma delimited)” first.",
-        "file_named": "File",
-        "problems_heading": "{n} problem(s) in {rows} row(s) — nothing was saved.",
-        "file_problems_heading": "{n} problem(s) with the file — nothing was saved.",
-        "out_of_scope": "The file has licences of an issuer your agency may not publish for "
-                        "— nothing was saved.",
-        "fix_hint": "Fix these rows in the file, save it, choose it again and check again.",
-        "more_rows": "Showing the first {shown} of {total} rows with problems.",
-        "row_n": "Row {n}",
-        "whole_file": "Whole file",
-        "col_field": "Column",
-        "col_rule": "Rule",
-        "col_message": "Problem",
-        "Violation": "Must fix",
-        "Warning": "Warning",
-        "other_language": "ภาษาไทย",
-        "row_in_file": "This row in your file",
-        "dry_ok": "The file is valid: {rows} row(s), {licences} licence(s) — nothing saved yet.",
-        "warnings": "{n} warning(s) (these do not stop publishing, but please check them)",
-        "publish_this": "Publish this file",
-        "choose_again": "The file is large: choose it again and press “Publish”.",
-        "published": "Published",
-        "created": "New",
-        "updated": "Updated",
-        "unchanged": "Unchanged",
-        "upload_id": "Upload id",
-        "history_heading": "Your agency's uploads",
-        "history_empty": "No uploads yet.",
-        "time": "Time (Thailand)",
-    },
-}
-
-
-def _lang() -> str:
-    chosen = request.form.get("lang") or request.args.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES, default="th")
-
 
 def _page(status: int = 200, **context):
-    lang = context.setdefault("lang", _lang())
+    lang = context.setdefault("lang", preferred_language(form=True))   # the form's switch too
     context.setdefault("key", "")
     response = make_response(render_template(
-        "upload.html", t=TEXT[lang], other=("en" if lang == "th" else "th"),
-        languages=LANGUAGES, columns=COLUMNS, **context), status)
-    headers = response.headers
-    headers["Content-Security-Policy"] = CSP
+        "upload.html", t=words(lang, "upload"), other=("en" if lang == "th" else "th"),
+        languages={code: message("common.language_name", code) for code in LANGUAGES},
+        columns=COLUMNS, **context), status)
+    headers = response.headers                      # CSP and nosniff: web/security.py
     headers["Cache-Control"] = "no-store"           # a signed-in page holds the key
     headers["Referrer-Policy"] = "no-referrer"
-    headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     return response
 
@@ -196,15 +76,15 @@ def icon():
 
 @bp.get("/upload/template.csv")
 def template():
-    return send_file(TEMPLATE_CSV, mimetype="text/csv", as_attachment=True,
-                     download_name="licences.csv", max_age=3600)
+    with as_file(TEMPLATE_CSV) as path:      # send_file opens it before the block ends
+        return send_file(path, mimetype="text/csv", as_attachment=True,
+                         download_name="licences.csv", max_age=3600)
 
 
 @bp.post("/upload")
 def submit():
-    settings = current_app.config["REGISTRY"]
-    base = settings["BASE_IRI"]
-    repo = current_app.extensions["repository"]
+    state = current_state()
+    base, repo = state.settings.base_iri, state.repository
     key = request.form.get("key", "").strip()
     if not key:
         return _page(401, error="no_key")
@@ -262,7 +142,7 @@ def _run(agency: str, data: bytes | None, filename: str, dry_run: bool) -> tuple
     if data.startswith(b"PK\x03\x04"):
         return 422, {**outcome, "error": "xlsx"}
     try:
-        result = process_upload(agency, "text/csv", data, dry_run)
+        published = process_upload(agency, Upload("text/csv", data), dry_run)
     except (InvalidUpload, OutOfScope) as exc:
         problems = exc.extra.get("problems", [])
         outcome.update(_problem_view(problems, data), refused=exc.code)
@@ -271,11 +151,11 @@ def _run(agency: str, data: bytes | None, filename: str, dry_run: bool) -> tuple
         return exc.status, {**outcome, "error_detail": exc.detail}
     else:
         status = 200
-        outcome["result"] = result
-        if not dry_run:
-            outcome["published"] = result["upload_id"]
+        outcome["result"] = published.as_json()
+        if published.result is not None:
+            outcome["published"] = published.result.upload_id
             return status, outcome
-        outcome.update(_problem_view(result["problems"], data))
+        outcome.update(_problem_view(published.problems, data))
     if len(data) <= CARRY_LIMIT:
         outcome["content"] = base64.b64encode(data).decode("ascii")
     return status, outcome

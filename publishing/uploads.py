@@ -12,13 +12,11 @@ import json
 
 import pyoxigraph as ox
 
-from publishing.pipeline import REPORT, report_graph_iri, upload_graph_iri
+from publishing.pipeline import REPORT
 from registry import identifiers
+from registry.namespaces import sparql_prefixes
 
-_QUERY = """
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX clc: <https://w3id.org/clc/def#>
+_QUERY = sparql_prefixes("prov", "dct", "clc") + """
 SELECT ?agency ?upload ?id ?ended ?created ?updated ?unchanged WHERE {
   GRAPH ?g {
     ?upload a prov:Activity ; prov:wasAssociatedWith ?agency ; prov:endedAtTime ?ended ;
@@ -36,7 +34,7 @@ def list_uploads(repo, base: str, agency: str, limit: int | None = None) -> list
     text, UTC), `created`, `updated`, `unchanged`. At most `limit` when given.
 
     Times have whole seconds; uploads ending in the same second come in upload-id order."""
-    query = _QUERY.replace("?prefix", str(ox.Literal(f"{base}/graph/upload/")))
+    query = _QUERY.replace("?prefix", str(ox.Literal(identifiers.upload_graph_iri(base, ""))))
     if limit is not None:
         query += f"LIMIT {int(limit)}\n"
     rows = repo.select(query, {"agency": ox.NamedNode(identifiers.agency_iri(base, agency))})
@@ -54,9 +52,10 @@ def upload_report(repo, base: str, agency: str, upload_id: str) -> dict | None:
 
     Whose upload it is comes from its activity in the main store; the report itself is in the
     private store (a report without an activity, left by a crash, is never shown)."""
-    upload = f"{base}/id/upload/{upload_id}"
-    owners = repo.objects(upload, _PROV_AGENT, upload_graph_iri(base, upload_id))
+    upload = identifiers.upload_iri(base, upload_id)
+    owners = repo.objects(upload, _PROV_AGENT, identifiers.upload_graph_iri(base, upload_id))
     if ox.NamedNode(identifiers.agency_iri(base, agency)) not in owners:
         return None
-    reports = repo.private.objects(upload, REPORT, report_graph_iri(base, upload_id))
+    reports = repo.private.objects(upload, REPORT,
+                                   identifiers.upload_report_graph_iri(base, upload_id))
     return json.loads(reports[0].value) if reports else None

@@ -13,7 +13,7 @@ with the data it describes). It is a literal, not an IRI, so it names the base a
 IRI minted under it.
 
 A store made before the base was recorded still says which base it was minted under: its
-catalogue graph is `{BASE}/graph/catalogue` (bootstrap.graph_iri). The first command that
+catalogue graph is `{BASE}/graph/catalogue` (identifiers.graph_iri). The first command that
 finds one catalogue under the configured base records it. Readers without the private store
 (`dumps` on a served store) check the catalogue graph alone, the base of the public data.
 """
@@ -21,24 +21,26 @@ finds one catalogue under the configured base records it. Readers without the pr
 from __future__ import annotations
 
 import mmap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
+from registry.identifiers import graph_iri
+from registry.namespaces import sparql_prefixes
+from registry.settings import Settings
 from registry.store import ChangeSet, Repository, StoreError
 from registry.store.privacy import BOOKKEEPING_PREFIX
 
 RECORD_GRAPH = BOOKKEEPING_PREFIX + "base-iri"
 _STORE = ox.NamedNode(BOOKKEEPING_PREFIX + "store")
 _MINTED_UNDER = ox.NamedNode(BOOKKEEPING_PREFIX + "minted-under")
-_CATALOGUE_SUFFIX = "/graph/catalogue"
+_CATALOGUE_SUFFIX = graph_iri("", "catalogue")          # what follows the base
 # The catalogue graph is the one holding licence types: found through the type index, cheap on
 # any size of store (and on a remote one, one small query).
-_CATALOGUE_GRAPHS = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { "
-                     "?type a <http://data.europa.eu/m8g/EvidenceType> } }")
+_CATALOGUE_GRAPHS = sparql_prefixes("cv") + """
+SELECT DISTINCT ?g WHERE { GRAPH ?g { ?type a cv:EvidenceType } }"""
 
 
 class BaseIriMismatch(StoreError):
@@ -126,9 +128,9 @@ def record_base(repo: Repository, base: str) -> None:
     repo.private.apply(record_change(base))
 
 
-def where(settings: Mapping[str, Any]) -> str:
+def where(settings: Settings) -> str:
     """The store the settings name, as an operator would recognise it."""
-    return settings.get("STORE_URL") or str(settings.get("STORE", "?"))
+    return settings.store_url or settings.store
 
 
 def mismatch_message(bases: StoreBases, configured: str, store: str) -> str | None:
@@ -165,12 +167,12 @@ def mismatch_message(bases: StoreBases, configured: str, store: str) -> str | No
             f"base: {fixes}")
 
 
-def check_base(repo: Repository, settings: Mapping[str, Any], *, record: bool = False) -> None:
+def check_base(repo: Repository, settings: Settings, *, record: bool = False) -> None:
     """Raise BaseIriMismatch unless the store can be used under the configured BASE_IRI.
 
     `record`: a store made before the base was recorded, whose catalogue is under the
     configured base, gets its record now (first use). Store errors propagate."""
-    configured = settings["BASE_IRI"]
+    configured = settings.base_iri
     bases = store_bases(repo)
     problem = mismatch_message(bases, configured, where(settings))
     if problem:
@@ -179,7 +181,7 @@ def check_base(repo: Repository, settings: Mapping[str, Any], *, record: bool = 
         record_base(repo, configured)
 
 
-def check_in_fresh_process(settings: Mapping[str, Any]) -> str | None:
+def check_in_fresh_process(settings: Settings) -> str | None:
     """`check_base` (recording a first use) in a new spawned process, for the gunicorn master,
     which must never open the embedded store itself (server.in_fresh_process says why). The
     refusal's message, or None. A store that cannot be opened here is left to the start-up
@@ -188,10 +190,10 @@ def check_in_fresh_process(settings: Mapping[str, Any]) -> str | None:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_problem_of, dict(settings)).result()
+        return pool.submit(_problem_of, settings).result()
 
 
-def _problem_of(settings: dict) -> str | None:
+def _problem_of(settings: Settings) -> str | None:
     from registry.store.opening import open_repository
 
     try:

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import pyoxigraph as ox
 
+from registry.identifiers import graph_iri
 from registry.model import Catalogue, catalogue_quads, read_catalogue
-from registry.paths import CATALOGUE_DIR, SHAPES_DIR, VOCAB_DIR
+from registry.paths import CATALOGUE_DIR, SHAPES_DIR, VOCAB_DIR, turtle_files
 from registry.store import ChangeSet, Repository
 from registry.store.privacy import is_private_graph
-
-
-def graph_iri(base: str, name: str) -> str:
-    """`{BASE}/graph/{name}`: catalogue, vocab, shapes, uploads, private."""
-    return f"{base}/graph/{name}"
-
 
 PRIVATE = "private"
 
@@ -30,15 +25,16 @@ def is_public_graph(base: str, graph: str) -> bool:
     return not is_private_graph(graph)
 
 
-def _turtle_quads(folder: Path, graph: ox.NamedNode) -> list[ox.Quad]:
+def _turtle_quads(folder: Traversable, graph: ox.NamedNode) -> list[ox.Quad]:
     quads: list[ox.Quad] = []
-    for path in sorted(folder.glob("*.ttl")):
+    for resource in turtle_files(folder):
         quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
-                     for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+                     for t in ox.parse(resource.read_bytes(), format=ox.RdfFormat.TURTLE))
     return quads
 
 
-def init_store(repo: Repository, base: str, catalogue_dir: Path = CATALOGUE_DIR) -> dict[str, int]:
+def init_store(repo: Repository, base: str,
+               catalogue_dir: Traversable = CATALOGUE_DIR) -> dict[str, int]:
     """Replace the vocabulary, shapes and catalogue graphs in one change set; counts per graph.
 
     Running it again after editing `data/catalogue/` updates the catalogue; licences stay.

@@ -2,12 +2,11 @@
 
 Every error the web service returns — ours or Werkzeug's — is
 `{"error": {"status": 404, "code": "licence-not-found", "title": "...", "detail": "..."}}`.
+The web layer answers them (web/errors.py: this shape, or a page for a browser); the front
+answers its own refusals in it too (ops/frontanswers.py). Nothing here knows about Flask.
 """
 
 from __future__ import annotations
-
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
 
 
 class RegistryError(Exception):
@@ -130,19 +129,3 @@ class QueryBusy(RegistryError):
 def error_body(status: int, code: str, title: str, detail: str, **extra) -> dict:
     return {"error": {"status": status, "code": code, "title": title, "detail": detail, **extra}}
 
-
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(RegistryError)
-    def registry_error(exc: RegistryError):
-        body = error_body(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
-        return jsonify(body), exc.status, exc.headers
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "-")
-        response = jsonify(error_body(exc.code or 500, code, exc.name, exc.description or ""))
-        response.status_code = exc.code or 500
-        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-            if exc.get_response().headers.get(header):
-                response.headers[header] = exc.get_response().headers[header]
-        return response

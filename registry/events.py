@@ -8,6 +8,6 @@ from blinker import Namespace
 _signals = Namespace()
 
 # Sent after licences were committed to the store. Sender: the Flask app that committed them,
-# or None outside the web service (`licence-registry load`). Keyword `settings`: the settings
-# mapping in force.
+# or None outside the web service (`licence-registry load`). Keyword `settings`: the
+# registry.settings.Settings in force.
 licences_committed = _signals.signal("licences-committed")

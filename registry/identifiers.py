@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -149,27 +150,71 @@ class LicenceKey:
         return f"{self.issuer}/{self.type}/{self.number}"
 
 
+def licence_iri_prefix(base: str) -> str:
+    """What every licence IRI starts with."""
+    return f"{base}/id/licence/"
+
+
 def licence_iri(base: str, key: LicenceKey) -> str:
     """The licence IRI (Unicode form: Thai characters stay as they are)."""
-    return f"{base}/id/licence/{key.path}"
+    return licence_iri_prefix(base) + key.path
+
+
+def licence_part_iri(licence: str, part: str) -> str:
+    """A node of a licence's record, named by a fragment of the licence IRI: `identifier`,
+    `holder` (a natural person, never identified by their ID), `premises`, `document`,
+    `checksum` (of the document)."""
+    return f"{licence}#{part}"
 
 
 def licence_graph_iri(base: str, key: LicenceKey) -> str:
     """The named graph that holds a licence's current record."""
-    return f"{base}/graph/licence/{key.path}"
+    return licence_graph_prefix(base) + key.path
 
 
 def licence_version_graph_iri(base: str, key: LicenceKey, version: int) -> str:
     """The immutable named graph of one past version of a licence."""
-    return f"{base}/graph/licence/{key.path}/version/{version}"
+    return f"{licence_graph_iri(base, key)}/version/{version}"
 
 
-def licence_type_iri(base: str, type_code: str) -> str:
-    return f"{base}/id/licence-type/{type_code}"
+def _minted_under(path: str) -> Callable[[str, str], str]:
+    """The minting function `(base, tail) → {base}/{path}/{tail}`."""
+    def mint(base: str, tail: str) -> str:
+        return f"{base}/{path}/{tail}"
+    return mint
 
 
-def agency_iri(base: str, issuer: str) -> str:
-    return f"{base}/id/agency/{issuer}"
+# The register's other IRIs: every IRI under the base is minted in this module. Each function
+# takes (base, tail); an empty tail gives the prefix that a reader strips.
+licence_type_iri = _minted_under("id/licence-type")        # by type code
+agency_iri = _minted_under("id/agency")                    # by issuer code
+juristic_person_iri = _minted_under("id/juristic-person")  # a licence holder, by 13-digit ID
+upload_iri = _minted_under("id/upload")                    # a prov:Activity, by upload id
+api_key_iri = _minted_under("id/key")                      # by the key's hash (private data)
+# Named graphs: `{BASE}/graph/{name}` (catalogue, vocab, shapes, private); one per upload for
+# its prov:Activity and counts (so a change set writes only new or replaced graphs: see
+# ChangeSet); one per upload for its report, private (its problems may quote what agencies
+# sent); one per issuer for the link checks of its documents.
+graph_iri = _minted_under("graph")
+upload_graph_iri = _minted_under("graph/upload")
+upload_report_graph_iri = _minted_under("graph/private/upload")
+link_check_graph_iri = _minted_under("graph/link-checks")
+
+
+def licence_graph_prefix(base: str) -> str:
+    """What every licence graph IRI (current record or past version) starts with."""
+    return graph_iri(base, "licence/")
+
+
+def doc_path(kind: str, tail: str) -> str:
+    """The page (`/doc/…`, a path under the base) of what `/id/{kind}/{tail}` names: `licence`
+    (tail: the key's path), `licence-type` or `agency` (tail: the code)."""
+    return f"/doc/{kind}/{tail}"
+
+
+def sparql_endpoint(base: str) -> str:
+    """The public SPARQL endpoint (also the base of a query's relative IRIs)."""
+    return f"{base}/sparql"
 
 
 def licence_key(issuer: str, type_code: str, printed_number: str) -> LicenceKey:
@@ -199,7 +244,7 @@ def parse_licence_path(path: str) -> LicenceKey:
 
 def parse_licence_iri(base: str, iri: str) -> LicenceKey:
     """The key of a licence IRI under `base`, in Unicode or URI form."""
-    prefix = f"{base}/id/licence/"
+    prefix = licence_iri_prefix(base)
     uri_prefix = iri_to_uri(prefix)
     if iri.startswith(prefix):
         return parse_licence_path(iri[len(prefix):])

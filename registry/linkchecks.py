@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from registry import identifiers
+from registry.history import current_record
 from registry.namespaces import CLC, XSD, sparql_prefixes
 from registry.store import ChangeSet, Repository, Term
 
@@ -55,17 +56,15 @@ class Target:
 
     @property
     def document(self) -> str:
-        return f"{self.licence}#document"
+        return identifiers.licence_part_iri(self.licence, "document")
 
 
-def link_check_graph(base: str, issuer: str) -> str:
-    return f"{base}/graph/link-checks/{issuer}"
-
-
-_DOCUMENTS = sparql_prefixes("clc", "schema", "dct") + """
-SELECT ?l ?g ?a ?u ?access WHERE { GRAPH ?g {
-  ?l schema:issuedBy ?a ; clc:document ?d . ?d schema:url ?u .
-  OPTIONAL { ?d dct:accessRights ?access } } }"""
+_DOCUMENTS = sparql_prefixes("clc", "schema", "dct") + f"""
+SELECT ?l ?g ?a ?u ?access WHERE {{
+  GRAPH ?g {{ ?l schema:issuedBy ?a ; clc:document ?d . ?d schema:url ?u .
+             OPTIONAL {{ ?d dct:accessRights ?access }} }}
+  {current_record("?g")}
+}}"""
 
 
 def documents_to_check(repo: Repository, base: str, issuer: str | None = None) -> list[Target]:
@@ -77,8 +76,6 @@ def documents_to_check(repo: Repository, base: str, issuer: str | None = None) -
             key = identifiers.parse_licence_iri(base, row["l"].value)
         except (identifiers.InvalidCode, identifiers.InvalidNumber):
             continue
-        if row["g"].value != identifiers.licence_graph_iri(base, key):
-            continue                                          # a past version's graph
         access = row.get("access")
         targets.append(Target(row["l"].value, key.issuer, row["u"].value,
                               access is not None and access.value.endswith("/restricted")))
@@ -94,7 +91,7 @@ SELECT ?g ?d ?r WHERE { #VALUES_G# GRAPH ?g { ?d clc:lastReachable ?r } }"""
 
 def recorded_issuers(repo: Repository, base: str) -> set[str]:
     """Issuers that have a link-check graph."""
-    prefix = link_check_graph(base, "")
+    prefix = identifiers.link_check_graph_iri(base, "")
     return {row["g"].value[len(prefix):] for row in repo.select(_RECORDED)
             if row["g"].value.startswith(prefix)}
 
@@ -119,7 +116,7 @@ def result_quads(base: str, checked: Iterable[tuple[Target, CheckResult]],
     kept when the document is not reachable now."""
     quads = []
     for target, result in checked:
-        graph = ox.NamedNode(link_check_graph(base, target.issuer))
+        graph = ox.NamedNode(identifiers.link_check_graph_iri(base, target.issuer))
         document = ox.NamedNode(target.document)
         quads.append(ox.Quad(document, CLC.lastChecked, _datetime(result.checked), graph))
         if result.reachable(target.restricted):
@@ -134,8 +131,8 @@ def record_results(repo: Repository, base: str, targets: list[Target],
                    results: Mapping[str, CheckResult], issuers: Iterable[str]) -> Summary:
     """Replace the link-check graphs of `issuers` (every issuer the run covered, even those
     with nothing left to check) in one change set, keeping earlier lastReachable times."""
-    graphs = sorted({link_check_graph(base, i) for i in issuers}
-                    | {link_check_graph(base, t.issuer) for t in targets})
+    graphs = sorted({identifiers.link_check_graph_iri(base, i) for i in issuers}
+                    | {identifiers.link_check_graph_iri(base, t.issuer) for t in targets})
     checked = [(t, results[t.url]) for t in targets if t.url in results]
     summary = Summary(checked=len(checked))
     for target, result in checked:
@@ -178,8 +175,9 @@ def _parse_time(literal: Term | None) -> dt.datetime | None:
 def link_check_of(repo: Repository, base: str, key: identifiers.LicenceKey) -> LinkCheck:
     """The last recorded check of the licence's document (one query; empty when never)."""
     row = repo.one(_ONE, {
-        "g": ox.NamedNode(link_check_graph(base, key.issuer)),
-        "d": ox.NamedNode(identifiers.licence_iri(base, key) + "#document")})
+        "g": ox.NamedNode(identifiers.link_check_graph_iri(base, key.issuer)),
+        "d": ox.NamedNode(identifiers.licence_part_iri(identifiers.licence_iri(base, key),
+                                                       "document"))})
     if row is None:
         return LinkCheck()
     return LinkCheck(_parse_time(row["checked"]), _parse_time(row.get("reachable")),

@@ -7,9 +7,10 @@ trusts. Both directions live here so the mapping is written once.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import pyoxigraph as ox
 
@@ -30,6 +31,7 @@ from registry.namespaces import (
     SKOS,
     XSD,
     lit,
+    sparql_prefixes,
     th_en,
 )
 
@@ -91,11 +93,16 @@ def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(";") if c.strip()]
 
 
-def read_catalogue(folder: Path) -> Catalogue:
+def _csv_text(resource: Traversable) -> io.TextIOWrapper:
+    """A CSV file opened as the csv module wants it (newline=""), BOM or not."""
+    return io.TextIOWrapper(resource.open("rb"), encoding="utf-8-sig", newline="")
+
+
+def read_catalogue(folder: Traversable) -> Catalogue:
     """Read and cross-check `agencies.csv` and `licence-types.csv`."""
     agencies: dict[str, Agency] = {}
     agency_file = folder / "agencies.csv"
-    with agency_file.open(encoding="utf-8-sig", newline="") as handle:
+    with _csv_text(agency_file) as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             where = f"{agency_file.name} row {line}"
             try:
@@ -111,7 +118,7 @@ def read_catalogue(folder: Path) -> Catalogue:
                 raise CatalogueError(f"{where}: {exc}") from None
     types: dict[str, LicenceType] = {}
     type_file = folder / "licence-types.csv"
-    with type_file.open(encoding="utf-8-sig", newline="") as handle:
+    with _csv_text(type_file) as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             where = f"{type_file.name} row {line}"
             try:
@@ -213,11 +220,7 @@ def catalogue_quads(catalogue: Catalogue, base: str, graph: ox.NamedNode | ox.De
     return out
 
 
-_TYPES_QUERY = """
-PREFIX cv: <http://data.europa.eu/m8g/>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX clc: <https://w3id.org/clc/def#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+_TYPES_QUERY = sparql_prefixes("cv", "dct", "clc", "skos") + """
 SELECT ?code ?title_th ?title_en ?pattern ?example ?phase ?level ?bcg ?public ?years
        (GROUP_CONCAT(?authority; separator=";") AS ?authorities)
 WHERE { GRAPH ?g {
@@ -234,12 +237,7 @@ WHERE { GRAPH ?g {
 GROUP BY ?code ?title_th ?title_en ?pattern ?example ?phase ?level ?bcg ?public ?years
 """
 
-_AGENCIES_QUERY = """
-PREFIX cv: <http://data.europa.eu/m8g/>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX clc: <https://w3id.org/clc/def#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX org: <http://www.w3.org/ns/org#>
+_AGENCIES_QUERY = sparql_prefixes("cv", "dct", "clc", "skos", "org") + """
 SELECT ?code ?label_th ?label_en ?level ?tier ?parent
        (GROUP_CONCAT(?scope; separator=";") AS ?scopes)
 WHERE { GRAPH ?g {

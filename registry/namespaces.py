@@ -63,7 +63,13 @@ PREFIXES = {
 
 
 def sparql_prefixes(*names: str) -> str:
+    """The PREFIX block of a query: every query's prefixes come from PREFIXES, through here."""
     return "".join(f"PREFIX {n}: <{PREFIXES[n]}>\n" for n in names)
+
+
+def prefix_map(*names: str) -> dict[str, str]:
+    """{prefix: namespace IRI} for a Turtle or RDF/XML serialiser: these names, or all."""
+    return {n: str(PREFIXES[n]) for n in (names or PREFIXES)}
 
 
 def lit(text: str) -> ox.Literal:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import pyoxigraph as ox
 
-from registry.paths import SHAPES_DIR
+from registry.paths import SHAPES_DIR, turtle_files
 
 VIOLATION = "Violation"
 WARNING = "Warning"
@@ -28,12 +28,12 @@ class RuleText:
 
 
 @lru_cache(maxsize=1)
-def rule_texts(shapes_dir: Path = SHAPES_DIR) -> dict[str, RuleText]:
+def rule_texts(shapes_dir: Traversable = SHAPES_DIR) -> dict[str, RuleText]:
     """rule code → its messages and severity, read from the shapes (variants `code--x` fold)."""
     messages: dict[str, dict[str, str]] = {}
     severities: dict[str, str] = {}
-    for path in sorted(shapes_dir.glob("*.ttl")):
-        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+    for resource in turtle_files(shapes_dir):
+        for quad in ox.parse(resource.read_bytes(), format=ox.RdfFormat.TURTLE):
             subject = quad.subject
             if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(_SHAPE_NS):
                 continue

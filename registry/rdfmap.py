@@ -43,11 +43,12 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
     L = f"<{iri}>"
     g = f" <{identifiers.licence_graph_iri(base, key)}> ."
     agency = f"<{identifiers.agency_iri(base, key.issuer)}>"
+    number = f"<{identifiers.licence_part_iri(iri, 'identifier')}>"
     out = [
         f"{L} {_T['TYPE']} {_T['EVIDENCE']}{g}",
         f"{L} {_T['TYPE']} {_T['GOVERNMENT_PERMIT']}{g}",
-        f"{L} {_T['IDENTIFIER']} <{iri}#identifier>{g}",
-        f"<{iri}#identifier> {_T['NOTATION']} {_literal(rec.printed_number)}{g}",
+        f"{L} {_T['IDENTIFIER']} {number}{g}",
+        f"{number} {_T['NOTATION']} {_literal(rec.printed_number)}{g}",
         f"{L} {_T['DCT_IDENTIFIER']} {_literal(key.number)}{g}",
         f"{L} {_T['CONFORMS_TO']} <{identifiers.licence_type_iri(base, key.type)}>{g}",
         f"{L} {_T['ISSUED_BY']} {agency}{g}",
@@ -61,14 +62,14 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
         add(f"{L} {_T['STATUS_REASON']} {_literal(rec.status_reason, 'th')}{g}")
     name_predicate: str | None
     if rec.holder_type == "juristic":
-        H = f"<{base}/id/juristic-person/{rec.holder_id}>"
+        H = f"<{identifiers.juristic_person_iri(base, rec.holder_id)}>"
         add(f"{L} {_T['SUBJECT']} {H}{g}")
         add(f"{H} {_T['TYPE']} {_T['LEGAL_ENTITY']}{g}")
         add(f"{H} {_T['DCT_IDENTIFIER']} {_literal(rec.holder_id)}{g}")
         name_predicate = _T["LEGAL_NAME"]
     else:
         # A natural person: never identified by their ID; named only on public registers.
-        H = f"<{iri}#holder>"
+        H = f"<{identifiers.licence_part_iri(iri, 'holder')}>"
         add(f"{L} {_T['SUBJECT']} {H}{g}")
         add(f"{H} {_T['TYPE']} {_T['NATURAL_PERSON']}{g}")
         name_predicate = _T["NAME"] if public_register else None
@@ -78,7 +79,7 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
         if rec.holder_name_en:
             add(f"{H} {name_predicate} {_literal(rec.holder_name_en, 'en')}{g}")
     if rec.premises_address or rec.province:
-        P = f"<{iri}#premises>"
+        P = f"<{identifiers.licence_part_iri(iri, 'premises')}>"
         add(f"{L} {_T['ADDRESS']} {P}{g}")
         if rec.premises_address:
             add(f"{P} {_T['FULL_ADDRESS']} {_literal(rec.premises_address, 'th')}{g}")
@@ -91,7 +92,7 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
     # licence from the copy its holder has.
     if (rec.document_url or rec.document_login_url or rec.document_sha256
             or rec.document_media_type):
-        D = f"<{iri}#document>"
+        D = f"<{identifiers.licence_part_iri(iri, 'document')}>"
         add(f"{L} {_T['DOCUMENT']} {D}{g}")
         if rec.document_url:
             add(f"{D} {_T['URL']} <{rec.document_url}>{g}")
@@ -101,7 +102,7 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
         if rec.document_login_url:
             add(f"{D} {_T['LOGIN']} <{rec.document_login_url}>{g}")
         if rec.document_sha256:
-            C = f"<{iri}#checksum>"
+            C = f"<{identifiers.licence_part_iri(iri, 'checksum')}>"
             add(f"{D} {_T['CHECKSUM']} {C}{g}")
             add(f"{C} {_T['ALGORITHM']} {_T['SHA256']}{g}")
             value = _literal(rec.document_sha256, datatype="hexBinary")

@@ -1,10 +1,13 @@
 """Every setting, declared once with its default and help, read once and checked at start-up.
 
 Environment variables are `LICENCE_REGISTRY_{NAME}`; command-line flags override them.
+`load_settings` returns a frozen, typed `Settings`: the attribute of setting `BASE_IRI` is
+`settings.base_iri`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -190,9 +193,76 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The checked value of every setting in SETTINGS (same order; attribute = lowercase name).
+
+    Made by `load_settings`; derive a changed copy with `replace`, which checks the new values
+    the same way. Pickles, so a spawned child process can be handed it."""
+
+    base_iri: str
+    store: str
+    store_url: str
+    store_query_url: str
+    store_update_url: str
+    store_gsp_url: str
+    private_store_url: str
+    store_timeout: float
+    redirect_allow: str
+    dumps_dir: str
+    max_upload_bytes: int
+    front_header_timeout: float
+    front_body_timeout: float
+    front_body_min_rate: int
+    front_max_header_bytes: int
+    front_connection_limit: int
+    front_trusted_proxy: str
+    sparql_store_url: str
+    sparql_union_parameter: str
+    sparql_time_limit: float
+    sparql_result_limit: int
+    sparql_workers: int
+    sparql_memory_limit_mb: int
+    linkcheck_connect_timeout: float
+    linkcheck_read_timeout: float
+    linkcheck_workers: int
+    linkcheck_per_host: int
+    linkcheck_allow_private: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """{SETTING_NAME: value}, in the order of SETTINGS."""
+        return {s.name: getattr(self, s.name.lower()) for s in SETTINGS}
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some attributes changed (`settings.replace(store_url="")`), each new
+        value checked like a flag's. Raises SettingsError as `load_settings` does."""
+        checked = {}
+        for attribute, raw in changes.items():
+            setting = _BY_NAME.get(attribute.upper())
+            if setting is None or attribute != attribute.lower():
+                raise SettingsError(f"Unknown setting attribute: {attribute}.")
+            checked[attribute] = _parse(setting, raw, "replace")
+        derived = dataclasses.replace(self, **checked)
+        _check_stores(derived)
+        return derived
+
+
+# The class spells out each setting's type for the type checker; it must list exactly the table.
+if [f.name for f in dataclasses.fields(Settings)] != [s.name.lower() for s in SETTINGS]:
+    raise RuntimeError("Settings' attributes do not match the SETTINGS table")
+
+
+def _parse(setting: Setting, raw: Any, source: str) -> Any:
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise SettingsError(f"Setting {setting.name} = {raw!r} (from {source}) {exc}.") from None
+
+
 def load_settings(overrides: Mapping[str, Any] | None = None,
-                  environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Defaults ← environment ← overrides (flags, test config), each checked.
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults ← environment ← overrides (flags, test config: {SETTING_NAME: value}), each
+    checked.
 
     Raises SettingsError naming the setting, the bad value and what it must be.
     """
@@ -210,26 +280,23 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
             raw, source = environ[ENV_PREFIX + setting.name], f"${ENV_PREFIX}{setting.name}"
         if overrides.get(setting.name) is not None:
             raw, source = overrides[setting.name], "option"
-        try:
-            values[setting.name] = setting.parse(raw)
-        except ValueError as exc:
-            raise SettingsError(
-                f"Setting {setting.name} = {raw!r} (from {source}) {exc}.") from None
-    _check_stores(values)
-    return values
+        values[setting.name.lower()] = _parse(setting, raw, source)
+    settings = Settings(**values)
+    _check_stores(settings)
+    return settings
 
 
-def _check_stores(values: Mapping[str, Any]) -> None:
+def _check_stores(settings: Settings) -> None:
     """A remote main store needs a separate remote private store: the public SPARQL endpoint
     reads the union of every graph in the main store, so private data must not be in it."""
-    if values["STORE_URL"] and not values["PRIVATE_STORE_URL"]:
+    if settings.store_url and not settings.private_store_url:
         raise SettingsError(
-            f"STORE_URL is set ({values['STORE_URL']}) but PRIVATE_STORE_URL is not: set it to a "
+            f"STORE_URL is set ({settings.store_url}) but PRIVATE_STORE_URL is not: set it to a "
             "second store for private data (agency key hashes, upload reports, the write lease), "
             "because the public SPARQL endpoint reads the whole main store.")
-    if values["STORE_URL"] and values["PRIVATE_STORE_URL"] == values["STORE_URL"]:
+    if settings.store_url and settings.private_store_url == settings.store_url:
         raise SettingsError(
-            f"PRIVATE_STORE_URL is the same store as STORE_URL ({values['STORE_URL']}): private "
+            f"PRIVATE_STORE_URL is the same store as STORE_URL ({settings.store_url}): private "
             "data must be in a store of its own, because the public SPARQL endpoint reads the "
             "whole main store.")
 

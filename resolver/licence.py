@@ -138,7 +138,7 @@ def view_from_triples(iri: str, key: identifiers.LicenceKey, triples: list[ox.Tr
                     view.province = a.object.value
         elif p == _CLC + "document":
             view.document = _document(by_subject.get(o.value, []), by_subject)
-    for t in by_subject.get(f"{iri}#identifier", []):
+    for t in by_subject.get(identifiers.licence_part_iri(iri, "identifier"), []):
         if t.predicate.value.endswith("#notation") and not isinstance(t.object, ox.Triple):
             view.printed_number = t.object.value
     return view

@@ -74,5 +74,6 @@ def document_type(repo: Repository, base: str, key: identifiers.LicenceKey) -> s
     graph = identifiers.licence_graph_iri(base, key)
     if not repo.existing_graphs([graph]):
         return None
-    found = repo.objects(identifiers.licence_iri(base, key) + "#document", _DCT_FORMAT, graph)
+    document = identifiers.licence_part_iri(identifiers.licence_iri(base, key), "document")
+    found = repo.objects(document, _DCT_FORMAT, graph)
     return found[0].value if found else ""

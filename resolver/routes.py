@@ -14,7 +14,6 @@ from urllib.parse import quote
 from flask import (
     Blueprint,
     Response,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -25,6 +24,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from registry import identifiers
 from registry.dates import thai_today
 from registry.errors import BadRequest, LicenceNotFound, NoDocument, NotAcceptable
+from registry.settings import Settings
+from registry.store import Repository
 from registry.validation import is_https_url
 from resolver.licence import LicenceView, load_licence
 from resolver.lookup import close_matches, licences_by_checksum, licences_by_number
@@ -33,7 +34,8 @@ from web import conneg
 from web.conditional import client_has, conditional
 from web.page import page_context, preferred_language
 from web.queryparams import int_param
-from web.rdfresponse import PAGE_CSP, document_headers, negotiate_request, serialise_triples
+from web.rdfresponse import document_headers, negotiate_request, serialise_triples
+from web.state import current_state
 
 bp = Blueprint("resolver", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/resolver")
@@ -44,12 +46,12 @@ RDF_FORMATS = {
 }
 
 
-def _settings():
-    return current_app.config["REGISTRY"]
+def _settings() -> Settings:
+    return current_state().settings
 
 
-def _repo():
-    return current_app.extensions["repository"]
+def _repo() -> Repository:
+    return current_state().repository
 
 
 def _key_or_404(rest: str) -> identifiers.LicenceKey:
@@ -73,7 +75,7 @@ def _canonical_redirect(kind: str, key: identifiers.LicenceKey, rest: str
 
 def _safe_target(url: str) -> str | None:
     """A stored document URL we may redirect to: https (or an allowed test origin) only."""
-    allowed = _settings().get("REDIRECT_ALLOW", "")
+    allowed = _settings().redirect_allow
     if is_https_url(url):
         return url
     if allowed and any(url.startswith(prefix) for prefix in allowed.split()):
@@ -82,14 +84,12 @@ def _safe_target(url: str) -> str | None:
 
 
 def _not_found(key: identifiers.LicenceKey | None, rest: str, wanted: str | None):
-    suggestions = close_matches(_repo(), _settings()["BASE_IRI"], key) if key else []
+    suggestions = close_matches(_repo(), _settings().base_iri, key) if key else []
     lang = preferred_language()
     if wanted == conneg.HTML or wanted is None:
         body = render_template("not_found.html", rest=rest, suggestions=suggestions,
                                **page_context(lang))
-        response = make_response(body, 404)
-        response.headers["Content-Security-Policy"] = PAGE_CSP
-        return document_headers(response)
+        return document_headers(make_response(body, 404))
     raise LicenceNotFound(f"No licence {rest[:200]!r} in the register.",
                           suggestions=[s["iri"] for s in suggestions])
 
@@ -99,7 +99,7 @@ def identify(rest: str):
     key = _key_or_404(rest)
     if (moved := _canonical_redirect("id", key, rest)) is not None:
         return moved
-    document_type = lookup_document_type(_repo(), _settings()["BASE_IRI"], key)
+    document_type = lookup_document_type(_repo(), _settings().base_iri, key)
     offers = (*conneg.DOCUMENT_TYPES, document_type) if document_type else conneg.DOCUMENT_TYPES
     wanted = negotiate_request(offers)
     if document_type is None:
@@ -107,7 +107,7 @@ def identify(rest: str):
     if wanted is None:
         raise NotAcceptable(f"Available: {', '.join(offers)}.")
     if document_type and wanted == document_type:
-        licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
+        licence = load_licence(_repo(), _settings().base_iri, key)
         target = _safe_target(licence.document.target) if licence and licence.document else None
         if target:
             return document_headers(redirect(target, 303))
@@ -116,7 +116,7 @@ def identify(rest: str):
 
 def doc_location(key: identifiers.LicenceKey, query_string: bytes) -> str:
     """Where /id/ sends everyone who does not ask for the file: /doc/ (query kept)."""
-    target = identifiers.iri_to_uri(f"/doc/licence/{key.path}")
+    target = identifiers.iri_to_uri(identifiers.doc_path("licence", key.path))
     return target + "?" + query_string.decode("latin-1") if query_string else target
 
 
@@ -136,7 +136,7 @@ def describe(rest: str):
         return moved
     wanted = negotiate_request(conneg.DOCUMENT_TYPES)
     version, on = _version_args()
-    licence = load_licence(_repo(), _settings()["BASE_IRI"], key, version=version, on=on)
+    licence = load_licence(_repo(), _settings().base_iri, key, version=version, on=on)
     if licence is None:
         return _not_found(key, rest, wanted)
     if wanted is None:
@@ -150,7 +150,6 @@ def describe(rest: str):
     elif wanted == conneg.HTML:
         response = make_response(render_template(
             "licence.html", licence=licence, today=thai_today(), **page_context(lang)))
-        response.headers["Content-Security-Policy"] = PAGE_CSP
     else:
         response = Response(_serialise(licence, wanted), mimetype=wanted)
     return conditional(document_headers(response), etag)
@@ -165,7 +164,7 @@ def file(rest: str):
     key = _key_or_404(rest)
     if (moved := _canonical_redirect("file", key, rest)) is not None:
         return moved
-    licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
+    licence = load_licence(_repo(), _settings().base_iri, key)
     if licence is None:
         return _not_found(key, rest, negotiate_request(conneg.DOCUMENT_TYPES))
     target = _safe_target(licence.document.target) if licence.document else None
@@ -185,9 +184,9 @@ def qr(rest: str):
     key = _key_or_404(rest)
     if (moved := _canonical_redirect("qr", key, rest)) is not None:
         return moved
-    if lookup_document_type(_repo(), _settings()["BASE_IRI"], key) is None:     # exists?
+    if lookup_document_type(_repo(), _settings().base_iri, key) is None:     # exists?
         raise LicenceNotFound(f"No licence {key.path} in the register.")
-    iri = identifiers.iri_to_uri(identifiers.licence_iri(_settings()["BASE_IRI"], key))
+    iri = identifiers.iri_to_uri(identifiers.licence_iri(_settings().base_iri, key))
     code = segno.make(iri, error="m")
     out = io.BytesIO()
     if request.args.get("format", "svg") == "png":
@@ -209,7 +208,7 @@ def resolve():
         canonical = identifiers.canonical_number(number)
     except identifiers.InvalidNumber as exc:
         raise BadRequest(exc.en, message={"th": exc.th, "en": exc.en}) from None
-    found = licences_by_number(_repo(), _settings()["BASE_IRI"], canonical)
+    found = licences_by_number(_repo(), _settings().base_iri, canonical)
     if not found:
         raise LicenceNotFound(f"No licence numbered {canonical!r} in the register.")
     if len(found) == 1:
@@ -219,7 +218,6 @@ def resolve():
         response = make_response(render_template(
             "choices.html", number=canonical, choices=found,
             **page_context(preferred_language())), 300)
-        response.headers["Content-Security-Policy"] = PAGE_CSP
     else:
         from flask import jsonify
         response = jsonify({"number": canonical, "candidates": found})
@@ -240,19 +238,19 @@ def verify():
         sha = (request.args.get("sha256") or "").lower()
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise BadRequest("sha256 must be 64 hexadecimal characters.")
-    matches = licences_by_checksum(_repo(), _settings()["BASE_IRI"], sha)
+    matches = licences_by_checksum(_repo(), _settings().base_iri, sha)
     today = thai_today()
     from flask import jsonify
 
     results = []
     for key in matches:
-        licence = load_licence(_repo(), _settings()["BASE_IRI"], key)
+        licence = load_licence(_repo(), _settings().base_iri, key)
         if licence is not None:
             until = licence.valid_until
             results.append({"licence": licence.iri,
                             "effective_status": licence.effective_status(today),
                             "valid_until": until.isoformat() if until else None,
-                            "record": f"/doc/licence/{quote(key.path)}"})
+                            "record": quote(identifiers.doc_path("licence", key.path))})
     response = jsonify({"sha256": sha, "matches": results, "checked": today.isoformat()})
     if not results:
         response.status_code = 404

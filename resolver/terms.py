@@ -6,7 +6,6 @@ import pyoxigraph as ox
 from flask import (
     Blueprint,
     Response,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -18,6 +17,7 @@ from registry.errors import LicenceNotFound, NotAcceptable
 from web import conneg
 from web.conditional import conditional
 from web.page import page_context, preferred_language
+from web.state import current_state
 
 bp = Blueprint("catalogue_terms", __name__, template_folder="templates")
 
@@ -29,12 +29,14 @@ _DESCRIBE = """SELECT ?g ?term ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o }
 
 
 def _triples(kind: str, code: str) -> list[ox.Triple]:
-    base = current_app.config["REGISTRY"]["BASE_IRI"]
+    state = current_state()
+    base = state.settings.base_iri
     term = ox.NamedNode(KINDS[kind](base, code))
-    rows = current_app.extensions["repository"].select(
-        _DESCRIBE, {"term": term, "g": ox.NamedNode(
-            f"{base}/graph/catalogue")})
-    return [ox.Triple(r["s"], r["p"], r["o"]) for r in rows]
+    rows = state.repository.select(
+        _DESCRIBE, {"term": term, "g": ox.NamedNode(identifiers.graph_iri(base, "catalogue"))})
+    # The FILTER makes ?s an IRI, and a predicate always is one; the checks tell the types.
+    return [ox.Triple(s, p, r["o"]) for r in rows
+            if isinstance(s := r["s"], ox.NamedNode) and isinstance(p := r["p"], ox.NamedNode)]
 
 
 def _code_or_404(kind: str, code: str) -> str:
@@ -47,7 +49,7 @@ def _code_or_404(kind: str, code: str) -> str:
 @bp.get("/id/<any('licence-type', 'agency'):kind>/<code>")
 def identify(kind: str, code: str):
     _code_or_404(kind, code)
-    target = f"/doc/{kind}/{code}"
+    target = identifiers.doc_path(kind, code)
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
     response = redirect(target, 303)
@@ -57,7 +59,7 @@ def identify(kind: str, code: str):
 
 @bp.get("/doc/<any('licence-type', 'agency'):kind>/<code>")
 def describe(kind: str, code: str):
-    from web.rdfresponse import PAGE_CSP, document_headers, negotiate_request, serialise_triples
+    from web.rdfresponse import document_headers, negotiate_request, serialise_triples
 
     code = _code_or_404(kind, code)
     triples = _triples(kind, code)
@@ -70,7 +72,7 @@ def describe(kind: str, code: str):
         return conditional(document_headers(Response(serialise_triples(triples, wanted),
                                                     mimetype=wanted)))
     lang = preferred_language()
-    context = page_context(lang)
+    context = page_context(lang, "lists", "term")     # the lists' column names, and more
     catalogue = context["catalogue"]
     if kind == "agency":
         item = catalogue.agencies.get(code)
@@ -83,5 +85,4 @@ def describe(kind: str, code: str):
     response = make_response(render_template("catalogue_term.html", kind=kind, item=item,
                                              code=code, related=related, triples=triples,
                                              **context))
-    response.headers["Content-Security-Policy"] = PAGE_CSP
     return conditional(document_headers(response))

@@ -3,78 +3,58 @@ runner."""
 
 from __future__ import annotations
 
+import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
-from ops.demo import demo_rows
 from publishing.keys import issue_key
-from publishing.pipeline import commit
-from registry import identifiers
 from registry.bootstrap import init_store, load_catalogue
 from registry.store.embedded import EmbeddedRepository
-from registry.store.remote import RemoteRepository
-from registry.validation import ValidationContext, check_batch
 from web.app import create_app
 
-BASE = "http://127.0.0.1:8000"
+from .support import serial
+from .support.publish import Publisher
+from .support.sharedstores import copy_of_store, resolver_licences
+from .support.stores import BASE, initialised_store, remote_repository, serve_oxigraph
+
+# Where test stores go when nobody chose: tmpfs, when it has room (see pytest_configure).
+MEMORY_TEMP_ROOT = Path("/dev/shm")
+MEMORY_TEMP_ROOM = 4 << 30
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def pytest_configure(config: pytest.Config) -> None:
+    """Test stores in memory: the embedded store syncs each change set to disk, and on an ext4
+    disk those waits were a third of the suite's time (issue 11). Only when nobody chose where
+    temporary files go (--basetemp, PYTEST_DEBUG_TEMPROOT, TMPDIR) and /dev/shm has room; xdist
+    workers and servers the tests start inherit the choice."""
+    config.addinivalue_line("markers", serial.MARKER_HELP)
+    if config.option.basetemp or any(os.environ.get(name) for name in
+                                     ("PYTEST_DEBUG_TEMPROOT", "TMPDIR")):
+        return
+    try:
+        room = shutil.disk_usage(MEMORY_TEMP_ROOT).free
+    except OSError:
+        return
+    if room >= MEMORY_TEMP_ROOM and os.access(MEMORY_TEMP_ROOT, os.W_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_TEMP_ROOT)
 
 
-def _oxigraph_binary() -> str:
-    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-    if not Path(found).exists():
-        pytest.fail("The `oxigraph` server is not installed: pip install oxigraph")
-    return found
-
-
-def _serve_oxigraph(location: Path, *extra: str, low_priority: bool = False,
-                    memory_limit_mb: int | None = None):
-    """Start a real `oxigraph serve` on loopback (`extra` arguments); its URL and process.
-    As docs/sparql.md advises for the SPARQL replica: `low_priority` runs it at nice 19;
-    `memory_limit_mb` caps its memory, starts it again whenever it stops and keeps it on one CPU
-    (tests/supervise.py; oxigraph's timeout stops neither a growing sort nor a counted cross
-    product: the cap ends the first, the one CPU bounds what the second can take)."""
-    port = _free_port()
-    command = [_oxigraph_binary(), "serve", "--location", str(location),
-               "--bind", f"127.0.0.1:{port}", *extra]
-    if memory_limit_mb:
-        command = [sys.executable, str(Path(__file__).with_name("supervise.py")),
-                   "--data-mb", str(memory_limit_mb), "--nice", "19" if low_priority else "0",
-                   "--one-cpu", "--", *command]
-    elif low_priority:
-        command = ["nice", "-n", "19", *command]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-            return url, process
-        except requests.ConnectionError:
-            if process.poll() is not None:
-                pytest.fail(f"oxigraph serve exited: {process.stderr.read().decode()}")
-            time.sleep(0.1)
-    process.kill()
-    pytest.fail("oxigraph serve did not start within 30 s")
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """A `serial` test runs with no other test running, its fixtures' setup and teardown
+    included (tests/support/serial.py)."""
+    folder = serial.lock_folder(item.config.option.basetemp)
+    with serial.taking_turns(folder, alone=item.get_closest_marker(serial.MARKER) is not None):
+        return (yield)
 
 
 @pytest.fixture(scope="session")
 def oxigraph_servers(tmp_path_factory):
     """Two real `oxigraph serve` for the whole session, the main store and the private one
     (PRIVATE_STORE_URL); tests empty them before use."""
-    started = [_serve_oxigraph(tmp_path_factory.mktemp(name))
+    started = [serve_oxigraph(tmp_path_factory.mktemp(name))
                for name in ("oxigraph", "oxigraph-private")]
     yield tuple(url for url, _ in started)
     for _, process in started:
@@ -94,28 +74,14 @@ def private_oxigraph_server(oxigraph_servers):
     return oxigraph_servers[1]
 
 
-def empty_remote_store(url: str) -> None:
-    requests.post(url + "/update", data="DROP SILENT ALL",
-                  headers={"Content-Type": "application/sparql-update"}, timeout=30
-                  ).raise_for_status()
-
-
-def _remote(url: str, private_url: str) -> RemoteRepository:
-    """The main remote repository with its private one, both emptied."""
-    for store in (url, private_url):
-        empty_remote_store(store)
-    return RemoteRepository.at(url, 120, private=RemoteRepository.at(private_url, 120,
-                                                                     holds_private=True))
-
-
 @pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.remote)])
 def empty_repo(request, tmp_path):
     """An empty store of each kind: the same tests run against both."""
     if request.param == "embedded":
         repo = EmbeddedRepository(tmp_path / "store", create=True)
     else:
-        repo = _remote(request.getfixturevalue("oxigraph_server"),
-                       request.getfixturevalue("private_oxigraph_server"))
+        repo = remote_repository(request.getfixturevalue("oxigraph_server"),
+                                 request.getfixturevalue("private_oxigraph_server"))
     yield repo
     repo.close()
 
@@ -127,10 +93,17 @@ def repo(empty_repo):
     return empty_repo
 
 
+@pytest.fixture(scope="session")
+def initialised_template(tmp_path_factory) -> Path:
+    """An initialised embedded store, closed, that store fixtures copy (copy_of_store)."""
+    path = tmp_path_factory.mktemp("initialised-template") / "store"
+    initialised_store(path).close()
+    return path
+
+
 @pytest.fixture
-def embedded_repo(tmp_path):
-    repo = EmbeddedRepository(tmp_path / "store", create=True)
-    init_store(repo, BASE)
+def embedded_repo(tmp_path, initialised_template):
+    repo = copy_of_store(initialised_template, tmp_path / "store")
     yield repo
     repo.close()
 
@@ -161,43 +134,59 @@ def diw_key(embedded_repo):
     return key
 
 
+@pytest.fixture(scope="session")
+def publish(tmp_path_factory):
+    """Publish licence rows as an agency does, through the publish service:
+    `publish(repo, rows, agency="diw")` checks them in the agency's scope, commits them all (a
+    refusal fails the test) and gives back a tests.support.publish.PublishedRows (records,
+    warnings, commit counts). Session-scoped, so module-scoped fixtures can publish too."""
+    return Publisher(tmp_path_factory.mktemp("remote-store-dumps"))
+
+
 @pytest.fixture
-def licences(embedded_repo):
+def licences(embedded_repo, publish):
     """(Shared by the resolver tests; modules with a `licences` of their own override it.)
 
     A public-document licence, a restricted one, a revoked one, one without a document,
-    one with a Thai number, and two sharing a number."""
-    catalogue = load_catalogue(embedded_repo)
-    rows = list(demo_rows(catalogue, 400, agency="diw"))
+    one with a Thai number, and two sharing a number (tests.support.sharedstores)."""
+    return resolver_licences(embedded_repo, publish)
 
-    def pick(wanted):
-        return next(r for r in rows if wanted(r))
 
-    public = pick(lambda r: r["document_access"] == "public" and r["document_url"]
-                  and r["status"] == "active" and "/" in r["licence_number"])
-    restricted = pick(lambda r: r["document_access"] == "restricted")
-    revoked = dict(pick(lambda r: r is not public and r is not restricted and r["document_url"]),
-                   status="revoked", status_reason="ฝ่าฝืนเงื่อนไขใบอนุญาต")
-    bare = dict(pick(lambda r: r not in (public, restricted)
-                     and r["licence_number"] != revoked["licence_number"]),
-                document_url="", document_sha256="", document_media_type="",
-                document_access="", document_login_url="")
-    thai_type = catalogue.types["factory-operation"]
-    thai = dict(public, licence_type="factory-operation", licence_number="จ3-106-12/2560",
-                issuer="diw")
-    assert thai_type.pattern.fullmatch("จ3-106-12/2560")
-    number = identifiers.canonical_number(public["licence_number"])
-    twin_type = next(t.code for t in sorted(catalogue.types.values(), key=lambda t: t.code)
-                     if t.code != public["licence_type"] and public["issuer"] in t.authorities
-                     and t.pattern.fullmatch(number))
-    twin = dict(public, licence_type=twin_type)       # the same number on another licence type
-    batch = [public, restricted, revoked, bare, thai, twin]
-    records, problems = check_batch(enumerate(batch, start=2), ValidationContext(catalogue))
-    assert len(records) == len(batch), problems
-    commit(embedded_repo, records, base=BASE, catalogue=catalogue, agency="diw")
-    names = ["public", "restricted", "revoked", "bare", "thai", "twin"]
-    keys = {name: r.key for name, r in zip(names, records, strict=True)}
-    return keys, {"public": public, "restricted": restricted, "revoked": revoked, "twin": twin}
+# Modules whose tests only read take these instead (overriding embedded_repo, app, client or
+# licences with a module-scoped fixture that returns them): made once for the module, not once
+# a test.
+@pytest.fixture(scope="module")
+def module_repo(tmp_path_factory, initialised_template):
+    """An initialised store shared by one module's tests."""
+    repo = copy_of_store(initialised_template, tmp_path_factory.mktemp("module") / "store")
+    yield repo
+    repo.close()
+
+
+@pytest.fixture(scope="module", params=["embedded",
+                                        pytest.param("remote", marks=pytest.mark.remote)])
+def module_repo_of_each_kind(request, tmp_path_factory, initialised_template):
+    """An initialised store of each kind shared by one module's tests (see `repo`)."""
+    if request.param == "embedded":
+        repo = copy_of_store(initialised_template, tmp_path_factory.mktemp("module") / "store")
+    else:
+        repo = remote_repository(request.getfixturevalue("oxigraph_server"),
+                                 request.getfixturevalue("private_oxigraph_server"))
+        init_store(repo, BASE)
+    yield repo
+    repo.close()
+
+
+@pytest.fixture(scope="module")
+def module_app(module_repo):
+    """The app over module_repo."""
+    return create_app({"STORE": str(module_repo.path), "BASE_IRI": BASE}, repository=module_repo)
+
+
+@pytest.fixture(scope="module")
+def module_licences(module_repo, publish):
+    """The resolver tests' licences (see `licences`), published once in module_repo."""
+    return resolver_licences(module_repo, publish)
 
 
 @pytest.fixture

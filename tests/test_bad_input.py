@@ -12,7 +12,7 @@ import pytest
 
 from publishing.keys import issue_key
 
-from .conftest import BASE
+from .support.stores import BASE
 
 HEADER = "licence_number,licence_type,issuer,holder_name\n"
 HUGE_NUMBER = "1" * 5000               # past Python's 4,300-digit limit on int()
@@ -162,18 +162,12 @@ def test_turtle_part_of_a_licence_that_is_not_a_node(strict_client, diw_key, sta
 
 
 @pytest.fixture
-def licence_path(embedded_repo):
+def licence_path(embedded_repo, catalogue, publish):
     """The /doc/ path of one published licence."""
     from ops.demo import demo_rows
-    from publishing.pipeline import commit
-    from registry.bootstrap import load_catalogue
-    from registry.validation import ValidationContext, check_batch
 
-    catalogue = load_catalogue(embedded_repo)
-    records, _ = check_batch(enumerate(demo_rows(catalogue, 1, agency="diw"), start=2),
-                             ValidationContext(catalogue))
-    commit(embedded_repo, records, base=BASE, catalogue=catalogue, agency="diw")
-    return "/doc/licence/" + records[0].key.path
+    published = publish(embedded_repo, demo_rows(catalogue, 1, agency="diw"))
+    return "/doc/licence/" + published.keys[0].path
 
 
 @pytest.mark.parametrize("at, status", [("9999-12-31", 200), ("0001-01-01", 404)])

@@ -27,12 +27,13 @@ from ops.demo import demo_rows, rows_to_csv
 from ops.rebase import migrate
 from registry import identifiers
 from registry.baseiri import RECORD_GRAPH, BaseIriMismatch
+from registry.settings import Settings, load_settings
 from registry.store import ChangeSet
 from registry.store.embedded import EmbeddedRepository
 from registry.store.opening import open_repository
 from web.app import create_app
 
-from .conftest import BASE, _free_port, empty_remote_store
+from .support.stores import BASE, empty_remote_store, free_port
 
 OLD = BASE
 NEW = "https://licences.example.go.th/register"
@@ -66,19 +67,16 @@ class Register:
                                catch_exceptions=False)
 
     def open(self):
-        settings = {"STORE": self.store_args[-1], "STORE_URL": "", "PRIVATE_STORE_URL": ""}
         if self.store_args[0] == "--store-url":
-            settings = {**_remote_settings(self.store_args[1], self.cli.env)}
-        return open_repository(settings)
+            return open_repository(_remote_settings(self.store_args[1], self.cli.env))
+        return open_repository(load_settings({"STORE": self.store_args[-1]}, environ={}))
 
     def licence_path(self, row: dict) -> str:
         key = identifiers.licence_key(row["issuer"], row["licence_type"], row["licence_number"])
         return identifiers.iri_to_uri(key.path)
 
 
-def _remote_settings(url: str, env: dict[str, str]) -> dict:
-    from registry.settings import load_settings
-
+def _remote_settings(url: str, env: dict[str, str]) -> Settings:
     return load_settings({"STORE_URL": url,
                           "PRIVATE_STORE_URL": env["LICENCE_REGISTRY_PRIVATE_STORE_URL"]})
 
@@ -277,7 +275,7 @@ class _client:
 def test_serve_refuses_before_it_starts(embedded):
     """The web service never starts on a mismatched store: exit 1 naming both, and nothing
     ever answers on the port."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "ops.cli", *embedded.store_args, "--base-iri", NEW, "serve",
          "--port", str(port), "--workers", "1", "--no-access-log"],

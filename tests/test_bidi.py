@@ -39,9 +39,10 @@ from registry.hiddentext import (
 )
 from registry.problems import WARNING, rule_texts
 from registry.validation import FREE_TEXT_COLUMNS, ValidationContext, check_batch, check_row
+from web.state import state_of
 
-from .conftest import BASE
-from .htmltree import Node, parse
+from .support.htmltree import Node, parse
+from .support.stores import BASE
 
 RLO, PDF, RLI, ZWSP = "\u202e", "\u202c", "\u2067", "\u200b"
 LRM, RLM, ALM = "\u200e", "\u200f", "\u061c"
@@ -235,12 +236,11 @@ def test_licence_page_isolates_and_flags_every_spoofed_value(client, spoofed, la
     assert_no_unisolated_hidden_text(tree)
 
 
-def test_licence_page_flags_nothing_clean(client, app, embedded_repo):
+def test_licence_page_flags_nothing_clean(client, app, embedded_repo, publish):
     catalogue = load_catalogue(embedded_repo)
     row = next(r for r in demo_rows(catalogue, 60, agency="diw") if r["holder_type"] == "juristic")
-    records, _ = check_batch([(2, row)], ValidationContext(catalogue))
-    commit(embedded_repo, records, base=BASE, catalogue=catalogue, agency="diw")
-    tree = page(client, f"/doc/licence/{quote(records[0].key.path)}")
+    key, = publish(embedded_repo, [row], "diw").keys
+    tree = page(client, f"/doc/licence/{quote(key.path)}")
     assert tree.find("span", "hidden-chars") is None
     for value in (row["holder_name"], row["holder_name_en"], row["premises_address"]):
         if value:
@@ -263,7 +263,7 @@ def spoof_catalogue(app, embedded_repo, agency_code: str, type_code: str):
         legal_basis_th=f"พ.ร.บ.{LRM}โรงงาน", legal_basis_en=f"Factory {RLM}Act")
     spoofed = dataclasses.replace(catalogue, agencies={**catalogue.agencies, agency_code: agency},
                                   types={**catalogue.types, type_code: licence_type})
-    app.extensions["catalogue"] = spoofed
+    state_of(app).catalogue = spoofed
     return agency, licence_type
 
 
@@ -306,7 +306,7 @@ def test_catalogue_lists_isolate_and_flag(client, spoofed_terms, path):
         assert_no_unisolated_hidden_text(tree)
 
 
-def test_several_licences_choice_page_isolates(client, app, embedded_repo):
+def test_several_licences_choice_page_isolates(client, app, embedded_repo, publish):
     """/resolve with a number two licences share: the choices name type and agency."""
     catalogue = load_catalogue(embedded_repo)
     rows = [r for r in demo_rows(catalogue, 200, agency="diw") if r["holder_type"] == "juristic"]
@@ -315,9 +315,7 @@ def test_several_licences_choice_page_isolates(client, app, embedded_repo):
                 and r["issuer"] == first["issuer"]
                 and catalogue.types[r["licence_type"]].pattern.fullmatch(first["licence_number"]))
     twin = dict(twin, licence_number=first["licence_number"])
-    records, problems = check_batch([(2, first), (3, twin)], ValidationContext(catalogue))
-    assert len(records) == 2, problems
-    commit(embedded_repo, records, base=BASE, catalogue=catalogue, agency="diw")
+    publish(embedded_repo, [first, twin], "diw")
     agency, licence_type = spoof_catalogue(app, embedded_repo, first["issuer"],
                                            first["licence_type"])
     response = client.get("/resolve", query_string={"number": first["licence_number"]},
@@ -329,12 +327,10 @@ def test_several_licences_choice_page_isolates(client, app, embedded_repo):
     assert_no_unisolated_hidden_text(tree)
 
 
-def test_not_found_page_isolates_the_path_and_suggestions(client, app, embedded_repo):
+def test_not_found_page_isolates_the_path_and_suggestions(client, app, embedded_repo, publish):
     catalogue = load_catalogue(embedded_repo)
     row = next(r for r in demo_rows(catalogue, 60, agency="diw") if r["holder_type"] == "juristic")
-    records, _ = check_batch([(2, row)], ValidationContext(catalogue))
-    commit(embedded_repo, records, base=BASE, catalogue=catalogue, agency="diw")
-    key = records[0].key
+    key, = publish(embedded_repo, [row], "diw").keys
     near = key.number[:-1] + ("1" if key.number[-1] != "1" else "2")
     missing = identifiers.LicenceKey(key.issuer, key.type, near)
     tree = page(client, f"/doc/licence/{quote(missing.path)}", status=404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -10,7 +11,7 @@ import rdflib
 from pyld import jsonld
 
 from publishing.csvinput import read_csv
-from registry.paths import SHAPES_DIR, TEMPLATE_CSV, VOCAB_DIR
+from registry.paths import SHAPES_DIR, TEMPLATE_CSV, VOCAB_DIR, turtle_files
 from registry.problems import rule_texts
 from registry.records import COLUMNS
 from registry.validation import ValidationContext, check_batch
@@ -50,13 +51,16 @@ def test_every_rule_has_thai_and_english_messages():
 
 @pytest.mark.parametrize("folder", [VOCAB_DIR, SHAPES_DIR])
 def test_turtle_parses_with_both_libraries(folder):
-    for path in folder.glob("*.ttl"):
-        assert len(rdflib.Graph().parse(path, format="turtle")) == \
-            len(list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)))
+    resources = turtle_files(folder)
+    assert resources
+    for resource in resources:
+        text = resource.read_bytes()
+        assert len(rdflib.Graph().parse(data=text, format="turtle")) == \
+            len(list(ox.parse(text, format=ox.RdfFormat.TURTLE)))
 
 
 def test_own_terms_have_thai_and_english_labels():
-    graph = rdflib.Graph().parse(VOCAB_DIR / "clc.ttl", format="turtle")
+    graph = rdflib.Graph().parse(data=(VOCAB_DIR / "clc.ttl").read_bytes(), format="turtle")
     clc = "https://w3id.org/clc/def#"
     terms = {s for s in graph.subjects() if str(s).startswith(clc) and str(s) != clc}
     assert len(terms) >= 15
@@ -91,7 +95,8 @@ def test_template_has_the_spec_columns_and_passes(catalogue):
 
 def test_published_bad_rows_match_the_code(catalogue):
     from ops.demo import bad_rows_csv
-    from registry.paths import DATA_DIR
 
-    published = (DATA_DIR / "demo" / "bad-licences.csv").read_text(encoding="utf-8")
+    # The repository's example file, not package data (pyproject.toml does not ship data/demo/).
+    demo = Path(__file__).resolve().parent.parent / "data" / "demo" / "bad-licences.csv"
+    published = demo.read_text(encoding="utf-8")
     assert published == bad_rows_csv(catalogue), "regenerate: licence-registry demo-data --bad"

@@ -8,12 +8,8 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from ops.demo import demo_rows
-from publishing.pipeline import commit
-from registry.bootstrap import load_catalogue
-from registry.validation import ValidationContext, check_batch
-
-from .conftest import BASE
+from .support.builders import rows_of
+from .support.stores import BASE
 
 CV = rdflib.Namespace("http://data.europa.eu/m8g/")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
@@ -21,23 +17,15 @@ RDF_FORMATS = [("ttl", "text/turtle", "turtle"), ("jsonld", "application/ld+json
                ("nt", "application/n-triples", "nt"), ("rdf", "application/rdf+xml", "xml")]
 
 
-def publish(repo, rows, agency):
-    catalogue = load_catalogue(repo)
-    records, problems = check_batch(enumerate(rows, start=2), ValidationContext(catalogue))
-    assert len(records) == len(rows), problems
-    return commit(repo, records, base=BASE, catalogue=catalogue, agency=agency)
-
-
-def rows_of(catalogue, issuer, count, seed=1):
-    """`count` demo licences whose issuer is `issuer`."""
-    rows = [r for r in demo_rows(catalogue, 40 * count, seed=seed, agency=issuer)
-            if r["issuer"] == issuer]
-    assert len(rows) >= count
-    return rows[:count]
+# Most tests here only read a store with no licences: they share one app (tests/conftest.py).
+# The two that publish licences take the function-scoped `app` over a store of their own.
+@pytest.fixture(scope="module")
+def client(module_app):
+    return module_app.test_client()
 
 
 @pytest.fixture
-def two_agencies(embedded_repo, catalogue):
+def two_agencies(embedded_repo, catalogue, publish):
     """5 licences of diw (one of them amended: two versions) and 3 of fda."""
     diw = rows_of(catalogue, "diw", 5)
     publish(embedded_repo, diw, "diw")
@@ -114,12 +102,15 @@ def test_filters(client, catalogue, path, query, keep):
     ("/agencies/?level=national", "level", ["central", "regional", "local"]),
 ])
 def test_bad_filters_are_400_naming_the_parameter(client, catalogue, url, parameter, allowed):
-    response = client.get(url, headers={"Accept": "text/html"})
+    response = client.get(url)
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert (error["status"], error["code"], error["parameter"]) == (400, "bad-request", parameter)
     assert error["allowed"] == (allowed or sorted(catalogue.agencies))
     assert parameter in error["detail"]
+    page = client.get(url, headers={"Accept": "text/html"})      # a browser: the error page
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert error["detail"] in page.get_data(as_text=True).replace("&#39;", "'")
 
 
 def test_unknown_format_is_400(client):
@@ -150,7 +141,8 @@ def test_rdf_variants_parse(client, catalogue, path, key, media_type, rdflib_for
             assert {t.language for t in graph.objects(term, SKOS.prefLabel)} == {"th", "en"}
 
 
-def test_licence_counts_per_agency(client, catalogue, two_agencies):
+def test_licence_counts_per_agency(app, catalogue, two_agencies):
+    client = app.test_client()
     html = client.get("/agencies/").get_data(as_text=True)
     shown = counts(html)
     assert shown == {code: two_agencies.get(code, 0) for code in catalogue.agencies}
@@ -163,8 +155,9 @@ def test_licence_counts_per_agency(client, catalogue, two_agencies):
     assert set(only_regional.values()) == {0} and "diw" not in only_regional
 
 
-def test_counts_are_cached_until_an_upload_changes_them(app, client, embedded_repo, catalogue,
-                                                       two_agencies):
+def test_counts_are_cached_until_an_upload_changes_them(app, embedded_repo, catalogue,
+                                                       two_agencies, publish):
+    client = app.test_client()
     ran = []
     select = embedded_repo.select
 
@@ -196,12 +189,12 @@ def test_pages_are_bilingual_and_script_free(client, path):
         thai.get_data(as_text=True)
     assert ("<h1>Licence types</h1>" if path == "/catalogue/" else "<h1>Agencies</h1>") in \
         english.get_data(as_text=True)
-    for response in (thai, english):
+    for response, other in ((thai, "en"), (english, "th")):
         page = response.get_data(as_text=True)
         assert "script-src 'none'" in response.headers["Content-Security-Policy"]
         assert "<script" not in page and "http://" not in page.split("<main>", 1)[1].replace(
             BASE, "")                                           # every asset from this server
-        assert 'hreflang="en"' in page or 'hreflang="th"' in page
+        assert f'hreflang="{other}"' in page             # the switch to the other language
         assert client.get(re.search(r'href="(/static/catalogue/[^"]+)"', page)[1]).status_code \
             == 200
 

@@ -8,7 +8,7 @@ import pytest
 from registry.sparqltext import with_inline_data
 from web.app import create_app
 
-from .conftest import BASE
+from .support.stores import BASE
 
 
 @pytest.mark.parametrize("path, words", [

@@ -9,8 +9,8 @@ from publishing.keys import issue_key
 from registry.history import versions
 from registry.identifiers import LicenceKey, canonical_number
 
-from .conftest import BASE
-from .test_upload_api import licence_count, post
+from .support.builders import post_upload
+from .support.stores import BASE, licence_count
 
 
 def test_four_agencies_at_once_and_two_amending_the_same_licences(app, embedded_repo, catalogue):
@@ -19,7 +19,7 @@ def test_four_agencies_at_once_and_two_amending_the_same_licences(app, embedded_
     # diw may publish for its provincial office too: both amend the same licences at once.
     shared = [r for r in demo_rows(catalogue, 400, agency="chiangmai-industry")
               if r["issuer"] == "chiangmai-industry" and r["status"] == "active"][:40]
-    first = post(app.test_client(), rows_to_csv(shared), keys["chiangmai-industry"])
+    first = post_upload(app.test_client(), rows_to_csv(shared), keys["chiangmai-industry"])
     assert first.status_code == 200, first.get_json()
 
     bodies = {a: rows_to_csv(demo_rows(catalogue, 150, seed=len(a), agency=a)) for a in agencies}
@@ -30,7 +30,7 @@ def test_four_agencies_at_once_and_two_amending_the_same_licences(app, embedded_
     answers: dict[str, list[int]] = {}
 
     def send(agency: str, body: str, key: str):
-        response = post(app.test_client(), body, key)       # a client per thread
+        response = post_upload(app.test_client(), body, key)       # a client per thread
         answers.setdefault(agency, []).append(response.status_code)
 
     jobs = [(a, bodies[a], keys[a]) for a in agencies]

@@ -9,37 +9,27 @@ from __future__ import annotations
 
 import pytest
 
-from opendata.dumps import dumps_dir, regenerate
+from opendata.dumpgen import dumps_dir, regenerate
 from ops.demo import demo_rows
-from publishing.pipeline import commit
-from registry import identifiers
-from registry.bootstrap import load_catalogue
-from registry.validation import ValidationContext, check_batch
-from web.app import create_app
+from web.state import state_of
 
-from .conftest import BASE
+from .support.builders import app_over, licence_path
+from .support.stores import BASE, initialised_store
 
 TURTLE = {"Accept": "text/turtle"}
 HTML = {"Accept": "text/html"}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, catalogue, publish):
     """An app over a store with three diw licences, its dumps generated; and a licence path."""
-    from registry.bootstrap import init_store
-    from registry.store.embedded import EmbeddedRepository
-
     folder = tmp_path_factory.mktemp("conditional")
-    repo = EmbeddedRepository(folder / "store", create=True)
-    init_store(repo, BASE)
-    catalogue = load_catalogue(repo)
+    repo = initialised_store(folder / "store")
     rows = [r for r in demo_rows(catalogue, 120, agency="diw") if r["issuer"] == "diw"][:3]
-    records, problems = check_batch(enumerate(rows, start=2), ValidationContext(catalogue))
-    assert len(records) == len(rows), problems
-    commit(repo, records, base=BASE, catalogue=catalogue, agency="diw")
-    app = create_app({"STORE": str(folder / "store"), "BASE_IRI": BASE}, repository=repo)
-    regenerate(repo, BASE, dumps_dir(app.config["REGISTRY"]))
-    licence = identifiers.iri_to_uri(f"/doc/licence/{records[0].key.path}")
+    keys = publish(repo, rows, "diw").keys
+    app = app_over(repo)
+    regenerate(repo, BASE, dumps_dir(state_of(app).settings))
+    licence = licence_path("doc", keys[0])
     qr = licence.replace("/doc/", "/qr/", 1)
     yield app, {"licence": licence, "qr": qr, "type": rows[0]["licence_type"]}
     repo.close()

@@ -8,26 +8,23 @@ import pytest
 
 from ops.demo import demo_rows, rows_to_csv
 from publishing.keys import issue_key
-from publishing.pipeline import commit
-from registry.bootstrap import init_store, load_catalogue
-from registry.store.embedded import EmbeddedRepository
-from registry.validation import ValidationContext, check_batch
 
-from .conftest import BASE
-from .crash_harness import full_run, killed_run, state
+from .support.crash_harness import full_run, killed_run, state
+from .support.stores import BASE, initialised_store
+
+# The kills are timed from an upload's duration: a machine loaded by other tests in some runs
+# and not others would move them.
+pytestmark = pytest.mark.serial
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
+def template(tmp_path_factory, catalogue, publish):
     """A store with 300 licences of diw and a key; the upload amends 100 and adds 2,000."""
     work = tmp_path_factory.mktemp("crash")
     store = work / "template"
-    repo = EmbeddedRepository(store, create=True)
-    init_store(repo, BASE)
-    catalogue = load_catalogue(repo)
+    repo = initialised_store(store)
     rows = list(demo_rows(catalogue, 2300, agency="diw"))
-    records, _ = check_batch(enumerate(rows[:300], start=2), ValidationContext(catalogue))
-    commit(repo, records, base=BASE, catalogue=catalogue, agency="diw")
+    publish(repo, rows[:300], "diw")
     key, _ = issue_key(repo, BASE, "diw")
     repo.close()
     amended = [dict(r, status="suspended", status_reason="ตรวจพบการฝ่าฝืน") for r in rows[:100]]

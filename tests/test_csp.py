@@ -1,6 +1,7 @@
-"""Every HTML response carries a Content-Security-Policy that forbids scripts, and every response
-`X-Content-Type-Options: nosniff` (issue 10, item 7): found by walking every GET route of the
-app's URL map with sample values, good and bad, as a browser and as other clients ask."""
+"""Every HTML response carries the one Content-Security-Policy, which forbids scripts, and every
+response `X-Content-Type-Options: nosniff` (issue 10, item 7; one policy, set once: issue 11):
+found by walking every GET route of the app's URL map with sample values, good and bad, as a
+browser and as other clients ask."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from opendata.dumps import dumps_dir, regenerate
+from opendata.dumpgen import dumps_dir, regenerate
 from ops.demoload import load_demo
 from web.app import create_app
-from web.security import DEFAULT_CSP
+from web.security import PAGE_CSP
+from web.state import state_of
 
-from .conftest import BASE
+from .support.stores import BASE
 
 # Sample values per (endpoint, argument): at least one that is found and one that is not.
 SAMPLES = {
@@ -47,8 +49,6 @@ CLIENTS = [
     {},
     {"Accept": "application/json"},
 ]
-# Pages with a policy of their own, each no looser about scripts than the default.
-SCRIPT_FREE = ("script-src 'none'", "default-src 'none'")
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +58,13 @@ def walked_app(tmp_path_factory):
     repo = EmbeddedRepository(tmp_path_factory.mktemp("csp") / "store", create=True)
     load_demo(repo, BASE, 5)
     app = create_app({"STORE": str(repo.path), "BASE_IRI": BASE}, repository=repo)
-    regenerate(repo, BASE, dumps_dir(app.config["REGISTRY"]))
+    regenerate(repo, BASE, dumps_dir(state_of(app).settings))
     yield app
     repo.close()
 
 
 def _a_licence(app) -> tuple[str, str]:
-    row = app.extensions["repository"].select(
+    row = state_of(app).repository.select(
         "SELECT ?l ?n WHERE { GRAPH ?g { ?l a <https://schema.org/GovernmentPermit> ; "
         "<http://purl.org/dc/terms/identifier> ?n } } LIMIT 1")[0]
     return urlsplit(row["l"].value).path.removeprefix("/id/licence/"), row["n"].value
@@ -111,7 +111,7 @@ def test_every_html_response_carries_a_csp(walked_app):
         assert response.headers.get("X-Content-Type-Options") == "nosniff", (path, headers)
         if response.mimetype in ("text/html", "image/svg+xml"):
             policy = response.headers.get("Content-Security-Policy")
-            assert policy, (path, headers, response.status_code)
+            assert policy == PAGE_CSP, (path, headers, response.status_code, policy)
             assert _script_free(policy), (path, policy)
             assert "frame-ancestors 'none'" in policy, (path, policy)
             assert "base-uri 'none'" in policy, (path, policy)
@@ -119,17 +119,13 @@ def test_every_html_response_carries_a_csp(walked_app):
     assert {"/", "/upload", "/dumps/", "/catalogue/", "/sparql"} <= html_seen
 
 
-def test_the_home_page_gets_the_default_policy(client):
-    response = client.get("/")
-    assert response.mimetype == "text/html"
-    assert response.headers["Content-Security-Policy"] == DEFAULT_CSP
+@pytest.mark.parametrize("path", ["/", "/upload", "/sparql", "/dumps/", "/catalogue/",
+                                  "/no-such-page"])
+def test_every_page_gets_the_one_policy(client, path):
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.mimetype == "text/html", path
+    assert response.headers["Content-Security-Policy"] == PAGE_CSP
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-
-
-def test_a_page_with_its_own_policy_keeps_it(client):
-    from publishing.uploadpage import CSP as UPLOAD_CSP
-
-    assert client.get("/upload").headers["Content-Security-Policy"] == UPLOAD_CSP
 
 
 def test_the_fast_path_redirect_is_nosniff_too(walked_app):

@@ -10,12 +10,13 @@ from ops.demoload import load_demo_into
 from publishing.keys import issue_key
 from publishing.ratelimit import FailureLimiter
 from registry.bootstrap import init_store
-from registry.settings import load_settings
+from registry.settings import Settings, load_settings
 from registry.store.opening import open_repository
 from web.app import create_app
+from web.state import state_of
 
-from .conftest import BASE
-from .realserver import RealServer
+from .support.realserver import RealServer
+from .support.stores import BASE
 
 PERMITS = ("SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a "
            "<https://schema.org/GovernmentPermit> } }")
@@ -25,7 +26,7 @@ def _count(repo) -> int:
     return int(repo.select(PERMITS)[0]["n"].value)
 
 
-def _agency_upload(settings: dict, catalogue) -> tuple[bytes, str]:
+def _agency_upload(settings: Settings, catalogue) -> tuple[bytes, str]:
     """An agency publishes, through the API, one licence that the demo data also holds, with
     its own holder name; the store's export afterwards and the licence's path."""
     row = dict(next(iter(demo_rows(catalogue, 10))), holder_name="บริษัท ของหน่วยงานจริง จำกัด",
@@ -49,7 +50,7 @@ def test_demo_data_goes_only_into_a_store_without_licences(tmp_path, catalogue, 
     settings = load_settings({"STORE": str(tmp_path / "store"), "BASE_IRI": BASE}, environ={})
     before, _ = _agency_upload(settings, catalogue)
 
-    load_demo_into(dict(settings), 50)
+    load_demo_into(settings, 50)
 
     said = capsys.readouterr().out.strip().splitlines()
     assert len(said) == 1 and "not loaded" in said[0] and "1 licence" in said[0], said
@@ -63,7 +64,7 @@ def test_demo_data_goes_only_into_a_store_without_licences(tmp_path, catalogue, 
 
 def test_demo_data_fills_an_empty_store(tmp_path, capsys):
     settings = load_settings({"STORE": str(tmp_path / "store"), "BASE_IRI": BASE}, environ={})
-    load_demo_into(dict(settings), 12)
+    load_demo_into(settings, 12)
     assert "12 licences" in capsys.readouterr().out
     repo = open_repository(settings)
     try:
@@ -98,7 +99,7 @@ class Clock:
 def keyed(app, embedded_repo):
     """The app with a failure limiter on an injected clock, and a valid key of `diw`."""
     clock = Clock()
-    app.extensions["key_failures"] = FailureLimiter(max_failures=5, window=60, clock=clock)
+    state_of(app).install(FailureLimiter(max_failures=5, window=60, clock=clock))
     key, _ = issue_key(embedded_repo, BASE, "diw")
     return app.test_client(), key, clock
 

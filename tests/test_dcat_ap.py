@@ -16,15 +16,12 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from opendata.dumps import dumps_dir, regenerate
+from opendata.dumpgen import dumps_dir, regenerate
 from ops.demo import demo_rows
-from publishing.pipeline import commit
-from registry.bootstrap import init_store, load_catalogue
-from registry.store.embedded import EmbeddedRepository
-from registry.validation import ValidationContext, check_batch
-from web.app import create_app
+from web.state import state_of
 
-from .conftest import BASE
+from .support.builders import app_over
+from .support.stores import BASE, initialised_store
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors" / "dcat-ap-3.0.0"
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -53,18 +50,14 @@ def shapes(*names: str) -> rdflib.Graph:
 
 
 @pytest.fixture(scope="module")
-def catalogue_ttl(tmp_path_factory) -> bytes:
+def catalogue_ttl(tmp_path_factory, catalogue, publish) -> bytes:
     folder = tmp_path_factory.mktemp("dcat-ap")
-    repo = EmbeddedRepository(folder / "store", create=True)
-    init_store(repo, BASE)
-    catalogue = load_catalogue(repo)
+    repo = initialised_store(folder / "store")
     for agency in ("diw", "fda"):
         rows = [r for r in demo_rows(catalogue, 150, agency=agency) if r["issuer"] == agency][:2]
-        records, problems = check_batch(enumerate(rows, start=2), ValidationContext(catalogue))
-        assert len(records) == len(rows), problems
-        commit(repo, records, base=BASE, catalogue=catalogue, agency=agency)
-    app = create_app({"STORE": str(folder / "store"), "BASE_IRI": BASE}, repository=repo)
-    regenerate(repo, BASE, dumps_dir(app.config["REGISTRY"]))
+        publish(repo, rows, agency)
+    app = app_over(repo)
+    regenerate(repo, BASE, dumps_dir(state_of(app).settings))
     response = app.test_client().get("/catalogue.ttl")
     repo.close()
     assert response.status_code == 200 and response.mimetype == "text/turtle"

@@ -15,23 +15,25 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from opendata import dumps
-from opendata.dumps import FORMATS, current_manifest, dumps_dir, regenerate
+from opendata import dumpgen, dumpschedule
+from opendata.dumpgen import FORMATS, current_manifest, dumps_dir, regenerate
+from opendata.dumpschedule import DumpsState
 from ops.demo import rows_to_csv
 from publishing.keys import issue_key
 from registry import identifiers
-from registry.linkchecks import link_check_graph
+from registry.identifiers import link_check_graph_iri as link_check_graph
 from registry.settings import load_settings
 from registry.store import ChangeSet, StoreError
+from web.state import state_of
 
-from .conftest import BASE
-from .test_catalogue_pages import publish, rows_of
+from .support.builders import rows_of
+from .support.stores import BASE
 
 RDFLIB_FORMATS = {"licences.nt.gz": "nt", "licences.ttl": "turtle", "licences.jsonld": "json-ld"}
 OX_FORMATS = {"licences.nt.gz": ox.RdfFormat.N_TRIPLES, "licences.ttl": ox.RdfFormat.TURTLE,
               "licences.jsonld": ox.RdfFormat.JSON_LD}
 
-# The union of the public graphs, computed independently of opendata/dumps.py: SPARQL over
+# The union of the public graphs, computed independently of opendata/dumpgen.py: SPARQL over
 # every named graph but the private ones and the store's bookkeeping (the prefixes are
 # serialised literals: a remote store's VALUES block would bind them only after the FILTER).
 PUBLIC_UNION = """
@@ -62,7 +64,7 @@ def reloaded(name: str, data: bytes) -> rdflib.Graph:
 
 
 @pytest.fixture
-def source(repo, catalogue):
+def source(repo, catalogue, publish):
     """Licences of two agencies (one amended), an agency key (private data) and its hash."""
     publish(repo, rows_of(catalogue, "diw", 4), "diw")
     publish(repo, [dict(rows_of(catalogue, "diw", 1)[0], status="suspended",
@@ -127,12 +129,12 @@ def test_the_filter_keeps_only_public_named_graphs(tmp_path):
                 ox.DefaultGraph()),
     ]
     out = io.BytesIO()
-    dumps._public_triples(io.BytesIO(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)), BASE, out)
+    dumpgen._public_triples(io.BytesIO(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)), BASE, out)
     assert out.getvalue().decode().splitlines() == ['<http://x/public> <http://x/p> "yes" .']
 
 
 def test_a_generation_replaces_the_last_whole_and_a_failed_one_changes_nothing(
-        embedded_repo, catalogue, tmp_path, monkeypatch):
+        embedded_repo, catalogue, tmp_path, monkeypatch, publish):
     folder = tmp_path / "dumps"
     folder.mkdir()
     (folder / "operator-notes").mkdir()                 # DUMPS_DIR may hold other things
@@ -141,7 +143,7 @@ def test_a_generation_replaces_the_last_whole_and_a_failed_one_changes_nothing(
     second = regenerate(embedded_repo, BASE, folder)
     assert second["triples"] > first["triples"]
     assert second["store_state"] != first["store_state"]
-    generations = [p for p in folder.iterdir() if dumps.GENERATION.fullmatch(p.name)]
+    generations = [p for p in folder.iterdir() if dumpgen.GENERATION.fullmatch(p.name)]
     assert [p.name for p in generations] == [(folder / "CURRENT").read_text()]
     assert (folder / "operator-notes").is_dir()
 
@@ -153,36 +155,36 @@ def test_a_generation_replaces_the_last_whole_and_a_failed_one_changes_nothing(
     with pytest.raises(StoreError):
         regenerate(embedded_repo, BASE, folder)
     assert current_manifest(folder)["files"] == second["files"]
-    assert not [p for p in folder.iterdir() if p.name.startswith(dumps.WORK_PREFIX)]
+    assert not [p for p in folder.iterdir() if p.name.startswith(dumpgen.WORK_PREFIX)]
 
 
 def test_generation_is_single_flight(embedded_repo, tmp_path):
     folder = tmp_path / "dumps"
     folder.mkdir()
-    with dumps._exclusive(folder / dumps.LOCK, wait=False) as held:
+    with dumpgen.generation_lock(folder, wait=False) as held:
         assert held
-        assert dumps.is_generating(folder)
+        assert dumpgen.is_generating(folder)
         assert regenerate(embedded_repo, BASE, folder, wait=False) is None
-    assert not dumps.is_generating(folder)
+    assert not dumpgen.is_generating(folder)
     assert regenerate(embedded_repo, BASE, folder, wait=False) is not None
 
 
 def test_a_request_while_generating_marks_a_rerun(app, embedded_repo, catalogue):
-    settings = app.config["REGISTRY"]
+    settings = state_of(app).settings
     folder = dumps_dir(settings)
     folder.mkdir(parents=True)
-    with dumps._exclusive(folder / dumps.LOCK, wait=False):
-        assert dumps.request_regeneration(app) is False         # no second generator
-        assert (folder / dumps.PENDING).exists()
-        assert "dumps_process" not in app.extensions
+    with dumpgen.generation_lock(folder, wait=False):
+        assert dumpschedule.request_regeneration(app) is False         # no second generator
+        assert (folder / dumpgen.PENDING).exists()
+        assert state_of(app).part(DumpsState).process is None
     embedded_repo.read_replica()                                # what the child reads
-    dumps.run_pending(settings, folder)                         # the child's loop, in-process
-    assert not (folder / dumps.PENDING).exists()
-    assert current_manifest(folder)["store_state"] == dumps.licence_state(embedded_repo)
+    dumpschedule.run_pending(settings, folder)                  # the child's loop, in-process
+    assert not (folder / dumpgen.PENDING).exists()
+    assert current_manifest(folder)["store_state"] == dumpgen.licence_state(embedded_repo)
 
 
 def generate_for(app, repo) -> dict:
-    return regenerate(repo, BASE, dumps_dir(app.config["REGISTRY"]))
+    return regenerate(repo, BASE, dumps_dir(state_of(app).settings))
 
 
 def test_listing_in_json_and_html(app, client, embedded_repo, source_embedded):
@@ -206,7 +208,7 @@ def test_listing_in_json_and_html(app, client, embedded_repo, source_embedded):
             assert entry["sha256"] in html and f'href="/dumps/{entry["file"]}"' in html
     assert client.get("/dumps/?format=xml").status_code == 400
     assert client.get("/dumps/", headers={"Accept": "image/png"}).status_code == 406
-    assert "dumps_process" not in app.extensions               # current: nothing regenerated
+    assert state_of(app).part(DumpsState).process is None      # current: nothing regenerated
 
 
 def test_download_with_checksum_and_conditional_requests(app, client, embedded_repo,
@@ -319,7 +321,7 @@ DCAT_AP_MANDATORY = """
 
 
 @pytest.fixture
-def source_embedded(embedded_repo, catalogue):
+def source_embedded(embedded_repo, catalogue, publish):
     publish(embedded_repo, rows_of(catalogue, "diw", 3), "diw")
     publish(embedded_repo, rows_of(catalogue, "fda", 2), "fda")
     return embedded_repo
@@ -329,7 +331,7 @@ def wait_for_manifest(client, deadline: float, differs_from: str | None) -> dict
     while time.monotonic() < deadline:
         body = client.get("/dumps/?format=json").get_json()
         if body["generated"] and body["files"] and not body["regenerating"]:
-            manifest = current_manifest(dumps_dir(client.application.config["REGISTRY"]))
+            manifest = current_manifest(dumps_dir(state_of(client.application).settings))
             if manifest and manifest["store_state"] != differs_from:
                 return manifest
         time.sleep(0.2)
@@ -343,9 +345,9 @@ def test_an_upload_through_the_api_regenerates_the_dumps(app, client, embedded_r
     response = client.post("/api/v1/uploads", data=rows_to_csv(rows).encode(),
                            headers={"Content-Type": "text/csv", "Authorization": f"Bearer {key}"})
     assert response.status_code == 200, response.get_json()
-    assert app.extensions["dumps_process"].name == "licence-registry-dumps"
+    assert state_of(app).part(DumpsState).process.name == "licence-registry-dumps"
     manifest = wait_for_manifest(client, time.monotonic() + 90, first["store_state"])
-    assert manifest["store_state"] == dumps.licence_state(embedded_repo)
+    assert manifest["store_state"] == dumpgen.licence_state(embedded_repo)
     assert manifest["triples"] > first["triples"]
     folder = Path(manifest["directory"])
     text = gzip.decompress((folder / "licences.nt.gz").read_bytes()).decode()
@@ -354,11 +356,11 @@ def test_an_upload_through_the_api_regenerates_the_dumps(app, client, embedded_r
                                          row["licence_number"])
         assert f"<{identifiers.licence_iri(BASE, key_of)}> " in text
     assert key not in text
-    app.extensions["dumps_process"].join(30)
-    assert app.extensions["dumps_process"].exitcode == 0
+    state_of(app).part(DumpsState).process.join(30)
+    assert state_of(app).part(DumpsState).process.exitcode == 0
 
 
-def test_dumps_are_regenerated_when_stale(app, client, embedded_repo, catalogue):
+def test_dumps_are_regenerated_when_stale(app, client, embedded_repo, catalogue, publish):
     """Made before licences loaded by another process: the listing asks for new ones."""
     first = generate_for(app, embedded_repo)
     publish(embedded_repo, rows_of(catalogue, "diw", 2), "diw")     # not through the web service
@@ -367,34 +369,34 @@ def test_dumps_are_regenerated_when_stale(app, client, embedded_repo, catalogue)
 
 
 def test_a_change_the_licence_state_does_not_show_is_dumped_once_marked(
-        app, client, embedded_repo, catalogue):
+        app, client, embedded_repo, catalogue, publish):
     """Link checks, `init` and `restore` change public data without an upload: the command
     marks the dumps stale and the next look at them regenerates them."""
     publish(embedded_repo, rows_of(catalogue, "diw", 2), "diw")
     first = generate_for(app, embedded_repo)
     client.get("/dumps/?format=json")
-    assert app.extensions.get("dumps_process") is None       # up to date: nothing started
+    assert state_of(app).part(DumpsState).process is None       # up to date: nothing started
     graph = ox.NamedNode(link_check_graph(BASE, "diw"))
     checked = ox.Quad(ox.NamedNode(BASE + "/id/doc-x"), ox.NamedNode(
         "https://w3id.org/clc/def#linkStatus"), ox.Literal("200"), graph)
     embedded_repo.apply(ChangeSet.from_quads([checked], replace=[graph.value]))
-    assert dumps.licence_state(embedded_repo) == first["store_state"]
-    dumps.mark_stale(app.config["REGISTRY"])
+    assert dumpgen.licence_state(embedded_repo) == first["store_state"]
+    dumpschedule.mark_stale(state_of(app).settings)
     deadline = time.monotonic() + 90
     while True:
         client.get("/dumps/?format=json")
-        manifest = current_manifest(dumps_dir(app.config["REGISTRY"]))
+        manifest = current_manifest(dumps_dir(state_of(app).settings))
         if manifest["directory"] != first["directory"]:
             break
         assert time.monotonic() < deadline, "the marked dumps were not regenerated"
         time.sleep(0.2)
     text = gzip.decompress((Path(manifest["directory"]) / "licences.nt.gz").read_bytes())
     assert f"<{BASE}/id/doc-x> <https://w3id.org/clc/def#linkStatus> \"200\"".encode() in text
-    app.extensions["dumps_process"].join(30)
+    state_of(app).part(DumpsState).process.join(30)
 
 
 def test_cli_commands_that_change_public_data_mark_the_dumps_stale(runner):
-    pending = runner.store / "dumps" / dumps.PENDING
+    pending = runner.store / "dumps" / dumpgen.PENDING
     assert runner.invoke("init").exit_code == 0
     assert pending.exists()
     pending.unlink()

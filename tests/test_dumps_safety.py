@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from opendata import dumps
-from opendata.dumps import current_manifest, dumps_dir, regenerate
+from opendata import dumpgen, dumpviews
+from opendata.dumpgen import current_manifest, dumps_dir, regenerate
+from opendata.dumpschedule import DumpsState
 from registry.settings import load_settings
 from web.app import create_app
+from web.state import state_of
 
-from .conftest import BASE
-from .realserver import RealServer
+from .support.realserver import RealServer
+from .support.stores import BASE
 
 DEADLINE_SECONDS = 120
 
@@ -25,10 +27,10 @@ DEADLINE_SECONDS = 120
 def test_settings_resolve_relative_paths_once(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = load_settings({"STORE": "var/store", "DUMPS_DIR": "out/dumps"}, environ={})
-    assert settings["STORE"] == str(tmp_path / "var" / "store")
-    assert settings["DUMPS_DIR"] == str(tmp_path / "out" / "dumps")
-    assert load_settings({}, environ={})["STORE"] == str(tmp_path / "var" / "store")
-    assert load_settings({}, environ={})["DUMPS_DIR"] == ""          # still "STORE/dumps"
+    assert settings.store == str(tmp_path / "var" / "store")
+    assert settings.dumps_dir == str(tmp_path / "out" / "dumps")
+    assert load_settings({}, environ={}).store == str(tmp_path / "var" / "store")
+    assert load_settings({}, environ={}).dumps_dir == ""          # still "STORE/dumps"
     monkeypatch.chdir("/")                     # a later change of directory changes nothing
     assert dumps_dir(settings) == tmp_path / "out" / "dumps"
 
@@ -36,9 +38,9 @@ def test_settings_resolve_relative_paths_once(tmp_path, monkeypatch):
 def test_a_store_given_by_a_relative_path_serves_its_dumps(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = create_app({"STORE": "store", "BASE_IRI": BASE})
-    repo = app.extensions["repository"]
+    repo = state_of(app).repository
     try:
-        manifest = regenerate(repo, BASE, dumps_dir(app.config["REGISTRY"]))
+        manifest = regenerate(repo, BASE, dumps_dir(state_of(app).settings))
         client = app.test_client()
         assert "licences.nt.gz" in client.get("/dumps/?format=json").get_data(as_text=True)
         for entry in manifest["files"]:
@@ -68,7 +70,7 @@ def test_make_demo_with_the_default_relative_store_serves_the_dumps(tmp_path):
             response = requests.get(server.url + entry["url"], timeout=30)
             assert response.status_code == 200, (response.text, server.output())
             assert hashlib.sha256(response.content).hexdigest() == entry["sha256"]
-    assert (tmp_path / "var" / "store" / "dumps" / dumps.CURRENT).exists()
+    assert (tmp_path / "var" / "store" / "dumps" / dumpgen.CURRENT).exists()
 
 
 def _corrupt_one_byte(path: Path) -> None:
@@ -82,7 +84,7 @@ def _corrupt_one_byte(path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["licences.nt.gz", "licences.ttl", "licences.jsonld"])
 def test_a_damaged_dump_is_refused_then_regenerated(app, client, embedded_repo, name):
-    folder = dumps_dir(app.config["REGISTRY"])
+    folder = dumps_dir(state_of(app).settings)
     manifest = regenerate(embedded_repo, BASE, folder)
     advertised = next(f["sha256"] for f in manifest["files"] if f["file"] == name)
     _corrupt_one_byte(Path(manifest["directory"]) / name)
@@ -102,7 +104,7 @@ def test_a_damaged_dump_is_refused_then_regenerated(app, client, embedded_repo, 
     assert client.get(f"/dumps/{name}", headers={"If-None-Match": f'"{advertised}"'}
                       ).status_code == 503
 
-    process = app.extensions.get("dumps_process")
+    process = state_of(app).part(DumpsState).process
     assert process is not None, "no regeneration was started"
     process.join(DEADLINE_SECONDS)
     assert process.exitcode == 0
@@ -115,7 +117,7 @@ def test_a_damaged_dump_is_refused_then_regenerated(app, client, embedded_repo, 
 
 
 def test_a_dump_damaged_after_it_was_first_served_is_refused(app, client, embedded_repo):
-    folder = dumps_dir(app.config["REGISTRY"])
+    folder = dumps_dir(state_of(app).settings)
     manifest = regenerate(embedded_repo, BASE, folder)
     path = Path(manifest["directory"]) / "licences.ttl"
     assert client.get("/dumps/licences.ttl").status_code == 200       # verified and cached
@@ -128,10 +130,10 @@ def test_a_dump_damaged_after_it_was_first_served_is_refused(app, client, embedd
 
 
 def test_an_intact_dump_is_hashed_once_per_file(app, client, embedded_repo, monkeypatch):
-    manifest = regenerate(embedded_repo, BASE, dumps_dir(app.config["REGISTRY"]))
+    manifest = regenerate(embedded_repo, BASE, dumps_dir(state_of(app).settings))
     hashed: list[Path] = []
-    real = dumps.sha256_file
-    monkeypatch.setattr(dumps, "sha256_file", lambda path: hashed.append(path) or real(path))
+    real = dumpgen.sha256_file
+    monkeypatch.setattr(dumpviews, "sha256_file", lambda path: hashed.append(path) or real(path))
     for _ in range(3):
         for entry in manifest["files"]:
             assert client.get(f"/dumps/{entry['file']}").status_code == 200

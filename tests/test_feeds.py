@@ -13,14 +13,12 @@ from icalendar import Calendar
 
 from opendata import feeds
 from ops.demo import demo_rows
-from publishing.pipeline import commit
 from registry import identifiers
 from registry.bootstrap import load_catalogue
 from registry.thaiid import with_check_digit
-from registry.validation import ValidationContext, check_batch
 from web.app import create_app
 
-from .conftest import BASE
+from .support.stores import BASE
 
 A = "{http://www.w3.org/2005/Atom}"
 HOLDER = with_check_digit("010555601234")
@@ -74,24 +72,34 @@ class Register:
         return self.rows[name]["valid_until"]
 
 
-def _publish(repo, catalogue, rows):
+def _publish(publish, repo, rows):
+    """Each issuer publishes its own rows."""
     by_issuer = defaultdict(list)
     for row in rows:
         by_issuer[row["issuer"]].append(row)
     for issuer, group in sorted(by_issuer.items()):
-        records, problems = check_batch(list(enumerate(group, start=2)),
-                                        ValidationContext(catalogue))
-        assert not [p for p in problems if p.severity == "Violation"], problems
-        commit(repo, records, base=BASE, catalogue=catalogue, agency=issuer)
+        publish(repo, group, issuer)
 
 
 def _iri(row) -> str:
     return identifiers.mint(BASE, row["issuer"], row["licence_type"], row["licence_number"])
 
 
-@pytest.fixture
-def register(repo, monkeypatch) -> Register:
+# The tests here only read: one register of each store kind, and one app for the bad requests,
+# for the whole module (tests/conftest.py).
+@pytest.fixture(scope="module")
+def client(module_app):
+    return module_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def register(module_repo_of_each_kind, publish):
     """Licences loaded through the real pipeline, dated relative to a fixed 'today'."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield _register(module_repo_of_each_kind, monkeypatch, publish)
+
+
+def _register(repo, monkeypatch, publish) -> Register:
     today = feeds.thai_today()
     monkeypatch.setattr(feeds, "thai_today", lambda: today)
     catalogue = load_catalogue(repo)
@@ -119,10 +127,10 @@ def register(repo, monkeypatch) -> Register:
             else next(mine)
         rows[name] = dated(base_row, days, status, holder)
     first = {name: dated(next(mine), before) for name, (before, *_) in AMENDED.items()}
-    _publish(repo, catalogue, [*rows.values(), *first.values()])
+    _publish(publish, repo, [*rows.values(), *first.values()])
     for name, (_, after, status, _) in AMENDED.items():
         rows[name] = dated(first[name], after, status)
-    _publish(repo, catalogue, [rows[name] for name in AMENDED])
+    _publish(publish, repo, [rows[name] for name in AMENDED])
 
     client = create_app({"BASE_IRI": BASE}, repository=repo).test_client()
     return Register(client, today, issuer, {n: _iri(r) for n, r in rows.items()}, rows,

@@ -25,20 +25,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict
 
+from opendata.dumpschedule import DumpsState
+from opendata.sparql import SparqlState
 from ops.demo import demo_rows
-from publishing.keys import issue_key
-from publishing.pipeline import commit
 from publishing.ratelimit import FailureLimiter
 from publishing.rdfinput import project_context
 from publishing.uploads import list_uploads
 from registry import identifiers
-from registry.bootstrap import init_store, load_catalogue
+from registry.bootstrap import load_catalogue
 from registry.records import COLUMNS
-from registry.store.embedded import EmbeddedRepository
-from registry.validation import ValidationContext, check_batch
 from web.app import create_app
+from web.state import state_of
 
-from .conftest import BASE
+from .support.builders import agency_key
+from .support.stores import BASE, initialised_store
 
 EXAMPLES = int(os.environ.get("CLC_FUZZ_EXAMPLES", "50"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -94,15 +94,12 @@ class World:
         return self.scratch if method == "POST" else self.app
 
 
-def _build(folder, licences: int):
-    repo = EmbeddedRepository(folder, create=True)
-    init_store(repo, BASE)
+def _build(publish, folder, licences: int):
+    repo = initialised_store(folder)
     catalogue = load_catalogue(repo)
     rows = [r for r in demo_rows(catalogue, 40, agency="diw")][:licences]
-    records, _ = check_batch(enumerate(rows, start=2), ValidationContext(catalogue))
-    if records:
-        commit(repo, records, base=BASE, catalogue=catalogue, agency="diw")
-    key, _ = issue_key(repo, BASE, "diw")
+    records = publish(repo, rows, "diw").records if rows else []
+    key = agency_key(repo, "diw")
     app = create_app({"STORE": str(folder), "BASE_IRI": BASE, "SPARQL_WORKERS": 1},
                      repository=repo)
     app.config["PROPAGATE_EXCEPTIONS"] = True
@@ -114,10 +111,10 @@ def _build(folder, licences: int):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    app, repo, key, records, rows = _build(tmp_path_factory.mktemp("fuzz") / "store", 4)
+def world(tmp_path_factory, publish):
+    app, repo, key, records, rows = _build(publish, tmp_path_factory.mktemp("fuzz") / "store", 4)
     scratch_folder = tmp_path_factory.mktemp("scratch") / "store"
-    scratch, scratch_repo, scratch_key, _, _ = _build(scratch_folder, 0)
+    scratch, scratch_repo, scratch_key, _, _ = _build(publish, scratch_folder, 0)
     seeds = {"rest": [r.key.path for r in records],
              "upload_id": [u["upload_id"] for u in list_uploads(repo, BASE, "diw")],
              "kind": ["agency", "licence-type"], "code": ["diw", "factory-operation"]}
@@ -127,10 +124,12 @@ def world(tmp_path_factory):
     made.read_by = _discover(made)
     yield made
     for each, store in ((app, repo), (scratch, scratch_repo)):
-        if "sparql_executor" in each.extensions:
-            each.extensions["sparql_executor"].close()
-        if "dumps_process" in each.extensions:          # a fuzzed POST that published
-            each.extensions["dumps_process"].join(60)
+        executor = state_of(each).part(SparqlState).executor
+        if executor is not None:
+            executor.close()
+        dumps = state_of(each).part(DumpsState).process
+        if dumps is not None:                           # a fuzzed POST that published
+            dumps.join(60)
         store.close()
 
 
@@ -506,7 +505,7 @@ def assert_not_500(response, what: str) -> None:
 
 def send(world: World, method: str, call: Call):
     app = world.app_for(method)
-    app.extensions["key_failures"] = FailureLimiter()    # fuzzed keys must not lock out the rest
+    state_of(app).install(FailureLimiter())    # fuzzed keys must not lock out the rest
     # As a WSGI server passes them: the path's bytes (percent-decoded, maybe not UTF-8) and the
     # query string as sent, both carried as latin-1.
     environ = {"PATH_INFO": unquote_to_bytes(call.path).decode("latin-1"),
@@ -556,7 +555,7 @@ def test_no_upload_page_file_answers_500(world):
     @FUZZ
     @given(body=upload_bodies("text/csv", base_rows))
     def fuzz(body):
-        world.app.extensions["key_failures"] = FailureLimiter()
+        state_of(world.app).install(FailureLimiter())
         response = world.app.test_client().post("/upload", data={
             "key": world.key, "action": "dry-run", "file": (io.BytesIO(body), "l.csv")})
         assert response.status_code < 500, (body[:300], response.status_code)
@@ -564,5 +563,5 @@ def test_no_upload_page_file_answers_500(world):
 
 
 def _base_rows(world: World) -> list[dict]:
-    catalogue = load_catalogue(world.app.extensions["repository"])
+    catalogue = load_catalogue(state_of(world.app).repository)
     return [dict(r) for r in demo_rows(catalogue, 5, agency="diw")]

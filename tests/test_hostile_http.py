@@ -11,8 +11,8 @@ from publishing.keys import issue_key
 from registry.bootstrap import init_store
 from registry.store.embedded import EmbeddedRepository
 
-from .conftest import BASE
-from .crash_harness import Server
+from .support.crash_harness import Server
+from .support.stores import BASE
 
 
 @pytest.fixture(scope="module")

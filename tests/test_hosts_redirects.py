@@ -12,9 +12,10 @@ import pytest
 from ops.demoload import load_demo
 from web.app import create_app
 from web.security import trusted_hosts
+from web.state import state_of
 
-from .conftest import BASE
-from .realserver import RealServer, raw_request
+from .support.realserver import RealServer, raw_request
+from .support.stores import BASE
 
 HOSTILE_HOSTS = [
     "evil.example", "evil.example:8000", "EVIL.example", "127.0.0.1.evil.example",
@@ -49,7 +50,7 @@ def loaded_app(tmp_path_factory):
 
 
 def _licence_paths(app) -> list[str]:
-    rows = app.extensions["repository"].select(
+    rows = state_of(app).repository.select(
         "SELECT ?l WHERE { GRAPH ?g { ?l a <https://schema.org/GovernmentPermit> } } LIMIT 2")
     return [urlsplit(r["l"].value).path for r in rows]
 
@@ -128,9 +129,9 @@ def test_a_public_base_answers_only_its_own_host_and_loopback(tmp_path):
         for host in ("localhost", "127.0.0.1:8000"):
             moved = client.get("/dumps", headers={"Host": host})
             assert moved.status_code == 308, host
-            assert urlsplit(moved.headers["Location"]).hostname in ("localhost", "127.0.0.1")
+            assert urlsplit(moved.headers["Location"]).hostname == host.split(":")[0], host
     finally:
-        app.extensions["repository"].close()
+        state_of(app).repository.close()
 
 
 def _status_and_locations(answer: bytes) -> tuple[int, list[str]]:

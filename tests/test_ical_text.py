@@ -16,14 +16,12 @@ from icalendar.parser import unescape_backslash
 from opendata import feeds
 from opendata.feeds import Expiring, Feed, FeedQuery
 from ops.demo import demo_rows
-from publishing.pipeline import commit
 from registry import identifiers
 from registry.bootstrap import load_catalogue
 from registry.thaiid import with_check_digit
-from registry.validation import ValidationContext, check_batch
 from web.app import create_app
 
-from .conftest import BASE
+from .support.stores import BASE
 
 NASTY = "A; B, C\\D\nE"                  # every character TEXT must escape
 NASTY_TH = "กรม ก; ข, ค\\ง\nจ"
@@ -137,7 +135,7 @@ def test_every_text_property_is_escaped_and_reads_back(nasty_feed):
     assert library_values(data) == expected
 
 
-def test_a_holder_name_with_separators_reaches_the_calendar_intact(repo, catalogue):
+def test_a_holder_name_with_separators_reaches_the_calendar_intact(repo, catalogue, publish):
     """Through the route: a juristic person named with `;`, `,`, `\\` and a line break."""
     loaded = load_catalogue(repo)
     holder = with_check_digit("010555609999")
@@ -147,9 +145,7 @@ def test_a_holder_name_with_separators_reaches_the_calendar_intact(repo, catalog
                holder_name=NASTY_TH + " จำกัด", holder_name_en=NASTY + " Co., Ltd.",
                issued=(today - dt.timedelta(days=300)).isoformat(),
                valid_until=(today + dt.timedelta(days=20)).isoformat())
-    records, problems = check_batch([(2, row)], ValidationContext(loaded))
-    assert records, problems
-    commit(repo, records, base=BASE, catalogue=loaded, agency="diw")
+    publish(repo, [row], "diw")
     client = create_app({"BASE_IRI": BASE}, repository=repo).test_client()
     response = client.get("/feeds/expiring", query_string={"holder": holder, "format": "ics"})
     assert response.status_code == 200 and response.mimetype == "text/calendar"

@@ -15,7 +15,7 @@ from pyld import jsonld
 from publishing.rdfinput import _RELATIVE_BASE, prepare_for_rdf, read_jsonld
 from publishing.uploadformats import InvalidUploadFormat
 
-from .conftest import BASE
+from .support.stores import BASE
 
 EX = "http://ex.example/"
 

@@ -9,6 +9,8 @@ tests-only setting; https itself is covered by the policy tests (TLS needs no te
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import socketserver
 import threading
 import time
@@ -19,6 +21,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
+from ops import linkcheck
 from ops.cli import main
 from ops.demo import demo_rows
 from ops.linkcheck import (
@@ -31,17 +34,15 @@ from ops.linkcheck import (
     resolve_host,
     url_problem,
 )
-from publishing.pipeline import commit
 from registry import identifiers
-from registry.bootstrap import init_store, load_catalogue
-from registry.linkchecks import CheckResult, link_check_graph
+from registry.identifiers import link_check_graph_iri as link_check_graph
+from registry.linkchecks import CheckResult
 from registry.settings import SettingsError, load_settings
 from registry.store import ChangeSet
 from registry.store.embedded import EmbeddedRepository
-from registry.validation import ValidationContext, check_batch
 from web.app import create_app
 
-from .conftest import BASE
+from .support.stores import BASE, initialised_store
 
 CLC = "https://w3id.org/clc/def#"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -145,7 +146,9 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
 @pytest.fixture
 def server():
     httpd = _Server()
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for the loop to look at its flag: every poll_interval (0.5 s by default)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     yield httpd
     httpd.shutdown()
@@ -223,9 +226,9 @@ def test_url_policy(url, allow_private, status):
 
 
 def test_allow_private_setting_is_off_by_default():
-    assert load_settings(environ={})["LINKCHECK_ALLOW_PRIVATE"] is False
+    assert load_settings(environ={}).linkcheck_allow_private is False
     on = load_settings(environ={"LICENCE_REGISTRY_LINKCHECK_ALLOW_PRIVATE": "yes"})
-    assert on["LINKCHECK_ALLOW_PRIVATE"] is True
+    assert on.linkcheck_allow_private is True
     assert Policy.from_settings(load_settings(environ={})).timeout == (5.0, 10.0)
     with pytest.raises(SettingsError, match="LINKCHECK_ALLOW_PRIVATE"):
         load_settings(environ={"LICENCE_REGISTRY_LINKCHECK_ALLOW_PRIVATE": "maybe"})
@@ -357,20 +360,15 @@ def test_politeness_per_host(server):
 # --------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def store(tmp_path, server):
+def store(tmp_path, server, catalogue, publish):
     """A store with two diw and two dot licences whose documents are on the loopback server."""
     path = tmp_path / "store"
-    repo = EmbeddedRepository(path, create=True)
-    init_store(repo, BASE)
-    catalogue = load_catalogue(repo)
+    repo = initialised_store(path)
     keys = {}
     for agency in ("diw", "dot"):
         rows = [r for r in demo_rows(catalogue, 300, agency=agency)
                 if r["issuer"] == agency and r["document_url"]][:2]
-        records, problems = check_batch(enumerate(rows, start=2), ValidationContext(catalogue))
-        assert len(records) == 2, problems
-        commit(repo, records, base=BASE, catalogue=catalogue, agency=agency)
-        keys[agency] = [r.key for r in records]
+        keys[agency] = publish(repo, rows, agency).keys
     paths = {keys["diw"][0]: "/toggle.pdf", keys["diw"][1]: "/missing.pdf",
              keys["dot"][0]: "/ok.pdf", keys["dot"][1]: "/no-head.pdf"}
     for key, url_path in paths.items():
@@ -429,7 +427,11 @@ def test_check_links_records_per_issuer_and_the_page_shows_it(store, server, mon
     dot_before = _checks(path)[dot_graph]
     assert {d["linkStatus"] for d in dot_before.values()} == {"200"}
 
-    time.sleep(1.1)                                        # a later second
+    def a_minute_later() -> dt.datetime:                  # the command's next run, on a clock
+        return linkcheck.checked_now() + dt.timedelta(minutes=1)
+
+    monkeypatch.setattr(linkcheck, "check_urls",
+                        functools.partial(linkcheck.check_urls, clock=a_minute_later))
     server.state["up"] = False
     third = _run(path, "--agency", "diw")
     assert "0 reachable, 2 unreachable" in third.output

@@ -10,7 +10,7 @@ from ops.demo import demo_rows, rows_to_csv, sample_number
 from registry.store.embedded import EmbeddedRepository
 from web.app import create_app
 
-from .conftest import BASE
+from .support.stores import BASE
 
 
 def _natural_rows(catalogue):

@@ -12,7 +12,6 @@ import pytest
 
 from ops.demo import demo_rows
 from publishing.keys import agency_for_key, issue_key, list_keys, revoke_key
-from publishing.pipeline import commit
 from publishing.uploads import upload_report
 from registry.bootstrap import init_store, is_public_graph, load_catalogue
 from registry.settings import SettingsError, load_settings
@@ -20,9 +19,8 @@ from registry.store import ChangeSet, StoreError
 from registry.store.embedded import EmbeddedRepository
 from registry.store.privacy import is_private_graph
 from registry.store.shared import SharedEmbeddedRepository, prepare
-from registry.validation import ValidationContext, check_batch
 
-from .conftest import BASE
+from .support.stores import BASE
 
 ALL_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 PUBLIC = f"{BASE}/graph/licence/diw/x/1"
@@ -38,23 +36,22 @@ def quad(graph: str, value: str = "v") -> ox.Quad:
     return ox.Quad(ox.NamedNode("http://x/s"), P, ox.Literal(value), ox.NamedNode(graph))
 
 
-def upload_with_warnings(repo, agency: str = "diw"):
-    """Commit three licences whose Buddhist-Era dates are accepted with a warning each."""
+def upload_with_warnings(publish, repo, agency: str = "diw"):
+    """Publish three licences whose Buddhist-Era dates are accepted with a warning each; the
+    commit's counts."""
     catalogue = load_catalogue(repo)
     rows = [dict(r, issued="01/02/2566", valid_until="")
             for r in demo_rows(catalogue, 3, agency=agency)]
-    records, problems = check_batch(enumerate(rows, start=2),
-                                    ValidationContext.for_agency(catalogue, agency))
-    assert records and problems and all(p.severity == "Warning" for p in problems)
-    return commit(repo, records, base=BASE, catalogue=catalogue, agency=agency,
-                  problems=problems)
+    published = publish(repo, rows, agency)
+    assert published.problems and all(p.severity == "Warning" for p in published.problems)
+    return published.result
 
 
-def test_keys_and_reports_never_reach_the_main_store(repo):
+def test_keys_and_reports_never_reach_the_main_store(repo, publish):
     key, _ = issue_key(repo, BASE, "diw")
     _, dot = issue_key(repo, BASE, "dot")
     assert revoke_key(repo, BASE, "dot", dot.id) is not None
-    result = upload_with_warnings(repo)
+    result = upload_with_warnings(publish, repo)
 
     main = graph_names(repo)
     assert f"{BASE}/graph/upload/{result.upload_id}" in main         # the public activity
@@ -134,9 +131,9 @@ def test_one_rule_decides_what_is_private(iri, private):
 @pytest.mark.remote
 def test_the_remote_write_lease_is_kept_in_the_private_store(oxigraph_server,
                                                              private_oxigraph_server):
-    from .conftest import _remote
+    from .support.stores import remote_repository
 
-    repo = _remote(oxigraph_server, private_oxigraph_server)
+    repo = remote_repository(oxigraph_server, private_oxigraph_server)
     lease = "ASK { GRAPH <urn:x-licence-registry:lock> { ?s ?p ?o } }"
     with repo.writing():
         assert repo.private.ask(lease) and not repo.ask(lease)
@@ -198,7 +195,7 @@ def test_a_remote_main_store_needs_its_own_private_store(runner):
     assert result.exit_code == 2 and "PRIVATE_STORE_URL" in result.output
 
 
-def test_web_workers_write_keys_and_reports_to_the_private_store(tmp_path):
+def test_web_workers_write_keys_and_reports_to_the_private_store(tmp_path, publish):
     """The shared repository: a commit holds the main store's lock and takes the private
     one's for the report; keys take the private one's only. Both at once must not deadlock."""
     path = tmp_path / "store"
@@ -218,7 +215,7 @@ def test_web_workers_write_keys_and_reports_to_the_private_store(tmp_path):
 
     thread = threading.Thread(target=keys)
     thread.start()
-    result = upload_with_warnings(shared)
+    result = upload_with_warnings(publish, shared)
     thread.join(60)
     assert not thread.is_alive() and not failures
     assert not [g for g in graph_names(shared) if is_private_graph(g)]

@@ -15,8 +15,8 @@ from opendata import querypage
 from opendata.examples import load_examples
 from registry import identifiers
 
-from .conftest import BASE
-from .htmltree import Node, parse
+from .support.htmltree import Node, parse
+from .support.stores import BASE
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 LICENCE = f"{BASE}/id/licence/diw/factory-operation/จ3-106-12/2560"

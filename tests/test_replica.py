@@ -11,6 +11,7 @@ import multiprocessing
 import pyoxigraph as ox
 import pytest
 
+from registry.settings import load_settings
 from registry.store import ChangeSet, StoreError
 from registry.store.embedded import EmbeddedRepository
 from registry.store.opening import open_reader
@@ -32,7 +33,7 @@ def _graphs_in_checkpoint(path: str, answer) -> None:
 
 
 def _graphs_through_reader(store_dir: str, answer) -> None:
-    reader = open_reader({"STORE": store_dir, "STORE_URL": ""})
+    reader = open_reader(load_settings({"STORE": store_dir}, environ={}))
     graphs = [row["g"].value for row in
               reader.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")]
     try:
@@ -90,7 +91,7 @@ def test_open_reader_in_a_child_reads_and_refuses_writes(store):
 
 def test_open_reader_follows_new_checkpoints(store):
     store.read_replica()
-    reader = open_reader({"STORE": str(store.path), "STORE_URL": ""})
+    reader = open_reader(load_settings({"STORE": str(store.path)}, environ={}))
     assert reader.existing_graphs([G1, G2]) == {G1}
     store.apply(_change(G2, "two"))
     reader.reader.refresh()                 # instead of waiting for its next look at CURRENT
@@ -103,7 +104,7 @@ def test_open_reader_follows_new_checkpoints(store):
 
 def test_open_reader_needs_a_published_checkpoint(store):
     with pytest.raises(StoreError, match="No read-only checkpoint"):
-        open_reader({"STORE": str(store.path), "STORE_URL": ""})
+        open_reader(load_settings({"STORE": str(store.path)}, environ={}))
 
 
 def test_the_shared_repository_offers_the_checkpoint_it_reads(tmp_path):
@@ -115,18 +116,21 @@ def test_the_shared_repository_offers_the_checkpoint_it_reads(tmp_path):
     after = shared.read_replica()
     assert after != before
     assert ox.Store.read_only(str(after)).contains_named_graph(ox.NamedNode(G1))
+    access = shared.query_access()          # the public's queries read the same checkpoint
+    assert access.endpoint is None and access.checkpoint is not None
+    assert access.checkpoint() == after
 
 
 @pytest.mark.remote
 def test_a_remote_store_has_no_replica_and_its_reader_queries_it(oxigraph_server,
                                                                 private_oxigraph_server):
-    from registry.settings import load_settings
+    from .support.stores import remote_repository
 
-    from .conftest import _remote
-
-    main = _remote(oxigraph_server, private_oxigraph_server)
+    main = remote_repository(oxigraph_server, private_oxigraph_server)
     main.apply(_change(G1, "one"))
     assert main.read_replica() is None
+    assert main.query_access().endpoint == f"{oxigraph_server}/query"
+    assert main.query_access().checkpoint is None
     reader = open_reader(load_settings({"STORE_URL": oxigraph_server,
                                         "PRIVATE_STORE_URL": private_oxigraph_server}, environ={}))
     assert reader.existing_graphs([G1, G2]) == {G1}

@@ -11,14 +11,35 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from registry import identifiers
+from web.state import state_of
 
-from .conftest import BASE
+from .support.builders import app_over, licence_path
+from .support.sharedstores import copy_of_store, resolver_licences
+from .support.stores import BASE
 
 CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 
 
-def path(kind, key):
-    return identifiers.iri_to_uri(f"/{kind}/licence/{key.path}")
+# The tests here only read (the one that changes a licence makes a store of its own): one
+# store, app and set of licences for the module (tests/conftest.py).
+@pytest.fixture(scope="module")
+def embedded_repo(module_repo):
+    return module_repo
+
+
+@pytest.fixture(scope="module")
+def app(module_app):
+    return module_app
+
+
+@pytest.fixture(scope="module")
+def client(module_app):
+    return module_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def licences(module_licences):
+    return module_licences
 
 
 @pytest.mark.parametrize("which, accept, query, status, location", [
@@ -36,49 +57,53 @@ def path(kind, key):
 def test_id_redirects(client, licences, which, accept, query, status, location):
     keys, rows = licences
     headers = {"Accept": accept} if accept else {}
-    response = client.get(path("id", keys[which]) + query, headers=headers)
+    response = client.get(licence_path("id", keys[which]) + query, headers=headers)
     assert response.status_code == status
     if location == "file":
         assert response.location == rows["public"]["document_url"]
     elif location == "login":
         assert response.location == rows["restricted"]["document_login_url"]
     elif location:
-        expected = path("doc", keys[which]) + location[3:]
+        expected = licence_path("doc", keys[which]) + location[3:]
         assert response.location.endswith(expected)
     if status == 303:
         assert "Accept" in response.headers["Vary"]
         assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-@pytest.mark.parametrize("variant", [
-    lambda n: n.translate({ord(str(d)): chr(0x0E50 + d) for d in range(10)}),
-    lambda n: " " + n.replace("/", " / ") + " ",
-    lambda n: n.replace("-", "\u2013"),
-    lambda n: n.lower(),
+@pytest.mark.parametrize("variant, latin", [
+    (lambda n: n.translate({ord(str(d)): chr(0x0E50 + d) for d in range(10)}), False),
+    (lambda n: " " + n.replace("/", " / ") + " ", False),
+    (lambda n: n.replace("-", "\u2013"), False),
+    # Case: no licence type's numbers take Latin letters yet, so no stored licence has one to
+    # lower; the 301 comes before any look-up (resolver/routes.py), so a number with letters
+    # shows it.
+    (lambda n: n.lower(), True),
 ])
-def test_variant_numbers_move_permanently(client, licences, variant):
+def test_variant_numbers_move_permanently(client, licences, variant, latin):
     keys, _ = licences
     key = keys["thai"]
+    if latin:
+        key = identifiers.LicenceKey(key.issuer, key.type, "AB-" + key.number)
     typed = variant(key.number)
-    if typed == key.number:
-        return
+    assert typed != key.number                      # a variant, or the test would prove nothing
     response = client.get(f"/id/licence/{key.issuer}/{key.type}/{quote(typed)}?lang=en")
     assert response.status_code == 301
-    assert response.location.endswith(path("id", key) + "?lang=en")
+    assert response.location.endswith(licence_path("id", key) + "?lang=en")
 
 
 def test_thai_iri_and_uri_forms_both_resolve(client, licences):
     keys, _ = licences
     key = keys["thai"]
-    assert client.get(path("doc", key)).status_code == 200                     # percent-encoded
-    assert client.get(f"/doc/licence/{key.path}").status_code == 200           # Unicode
+    assert client.get(licence_path("doc", key)).status_code == 200         # percent-encoded
+    assert client.get(f"/doc/licence/{key.path}").status_code == 200       # Unicode
 
 
 def test_every_rdf_format_gives_the_same_graph(client, licences):
     keys, _ = licences
     graphs = []
     for fmt, parser in (("ttl", "turtle"), ("jsonld", "json-ld"), ("nt", "nt"), ("rdf", "xml")):
-        response = client.get(path("doc", keys["public"]) + f"?format={fmt}")
+        response = client.get(licence_path("doc", keys["public"]) + f"?format={fmt}")
         assert response.status_code == 200
         graphs.append(rdflib.Graph().parse(data=response.get_data(as_text=True), format=parser))
     assert len(graphs[0]) > 15
@@ -98,7 +123,7 @@ def test_every_rdf_format_gives_the_same_graph(client, licences):
 def test_doc_conneg(client, licences, accept, fmt, status, media):
     keys, _ = licences
     headers = {"Accept": accept} if accept else {}
-    response = client.get(path("doc", keys["public"]) + (f"?format={fmt}" if fmt else ""),
+    response = client.get(licence_path("doc", keys["public"]) + (f"?format={fmt}" if fmt else ""),
                           headers=headers)
     assert response.status_code == status
     assert response.mimetype == media
@@ -106,26 +131,26 @@ def test_doc_conneg(client, licences, accept, fmt, status, media):
 
 def test_validators_and_304(client, licences):
     keys, _ = licences
-    first = client.get(path("doc", keys["public"]), headers={"Accept": "text/turtle"})
+    first = client.get(licence_path("doc", keys["public"]), headers={"Accept": "text/turtle"})
     etag = first.headers["ETag"]
     assert first.headers["Cache-Control"].startswith("public")
-    again = client.get(path("doc", keys["public"]), headers={"Accept": "text/turtle",
+    again = client.get(licence_path("doc", keys["public"]), headers={"Accept": "text/turtle",
                                                              "If-None-Match": etag})
     assert again.status_code == 304
-    html = client.get(path("doc", keys["public"]), headers={"Accept": "text/html",
+    html = client.get(licence_path("doc", keys["public"]), headers={"Accept": "text/html",
                                                             "If-None-Match": etag})
     assert html.status_code == 200                     # another representation, another tag
 
 
 def test_page_shows_status_holder_and_says_revoked(client, licences):
     keys, rows = licences
-    page = client.get(path("doc", keys["revoked"]) + "?lang=th").get_data(as_text=True)
+    page = client.get(licence_path("doc", keys["revoked"]) + "?lang=th").get_data(as_text=True)
     assert "ถูกเพิกถอน" in page and "ฝ่าฝืนเงื่อนไขใบอนุญาต" in page
     assert 'data-status="revoked"' in page
-    english = client.get(path("doc", keys["revoked"]), headers={"Accept-Language": "en"})
+    english = client.get(licence_path("doc", keys["revoked"]), headers={"Accept-Language": "en"})
     assert "Revoked" in english.get_data(as_text=True)
     assert "script-src 'none'" in english.headers["Content-Security-Policy"]
-    public = client.get(path("doc", keys["public"])).get_data(as_text=True)
+    public = client.get(licence_path("doc", keys["public"])).get_data(as_text=True)
     assert rows["public"]["document_sha256"] in public
     assert identifiers.licence_iri(BASE, keys["public"]) in public
 
@@ -160,32 +185,36 @@ def test_never_an_open_redirect(client, licences, kind, crafted):
     assert not location.startswith(("//", "/\\"))
 
 
-def test_a_stored_non_https_url_is_never_followed(client, embedded_repo, licences):
+def test_a_stored_non_https_url_is_never_followed(tmp_path, initialised_template, publish):
     import pyoxigraph as ox
 
     from registry.store import ChangeSet
 
-    keys, _ = licences
+    own_repo = copy_of_store(initialised_template, tmp_path / "store")   # it changes a licence
+    keys, _ = resolver_licences(own_repo, publish)
+    client = app_over(own_repo).test_client()
     key = keys["public"]
     graph = identifiers.licence_graph_iri(BASE, key)
-    triples = embedded_repo.graph_triples(graph)
+    triples = own_repo.graph_triples(graph)
     hacked = [ox.Quad(t.subject, t.predicate,
                       ox.NamedNode("http://evil.example/x.pdf")
                       if t.predicate.value == "https://schema.org/url" else t.object,
                       ox.NamedNode(graph)) for t in triples]
-    embedded_repo.apply(ChangeSet.from_quads(hacked, replace=[graph]))
-    response = client.get(path("file", key))
+    own_repo.apply(ChangeSet.from_quads(hacked, replace=[graph]))
+    response = client.get(licence_path("file", key))
     assert response.status_code == 404 and "evil" not in response.headers.get("Location", "")
-    assert "evil" not in client.get(path("id", key), headers={"Accept": "application/pdf"}
+    assert "evil" not in client.get(licence_path("id", key), headers={"Accept": "application/pdf"}
                                     ).headers.get("Location", "")
+    own_repo.close()
 
 
 def test_file_leads_to_the_document_or_explains(client, licences):
     keys, rows = licences
-    assert client.get(path("file", keys["public"])).location == rows["public"]["document_url"]
-    assert client.get(path("file", keys["restricted"])).location == \
+    assert (client.get(licence_path("file", keys["public"])).location
+            == rows["public"]["document_url"])
+    assert client.get(licence_path("file", keys["restricted"])).location == \
         rows["restricted"]["document_login_url"]
-    bare = client.get(path("file", keys["bare"]))
+    bare = client.get(licence_path("file", keys["bare"]))
     assert bare.status_code == 404
     assert "has not published a file" in bare.get_json()["error"]["detail"]
 
@@ -196,20 +225,20 @@ def test_qr_code_decodes_to_the_licence_iri(client, licences):
 
     keys, _ = licences
     key = keys["thai"]
-    png = client.get(path("qr", key) + "?format=png")
+    png = client.get(licence_path("qr", key) + "?format=png")
     assert png.status_code == 200 and png.mimetype == "image/png"
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))]
     iri = identifiers.licence_iri(BASE, key)
     assert decoded == [identifiers.iri_to_uri(iri)]
     assert identifiers.uri_to_iri(decoded[0]) == iri
-    svg = client.get(path("qr", key))
+    svg = client.get(licence_path("qr", key))
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
 
 
 def test_resolve_by_number(client, licences):
     keys, rows = licences
     one = client.get("/resolve", query_string={"number": "จ๓-๑๐๖-๑๒/๒๕๖๐"})
-    assert one.status_code == 303 and one.location.endswith(path("id", keys["thai"]))
+    assert one.status_code == 303 and one.location.endswith(licence_path("id", keys["thai"]))
     assert client.get("/resolve", query_string={"number": "NO-SUCH-9/9"}).status_code == 404
     assert client.get("/resolve", query_string={"number": "12#3"}).status_code == 400
     several = client.get("/resolve", query_string={"number": rows["public"]["licence_number"]},
@@ -237,11 +266,11 @@ def test_verify_a_document(client, licences):
 
 def test_versions_and_dates(client, embedded_repo, licences):
     keys, _ = licences
-    old = client.get(path("doc", keys["revoked"]) + "?version=1")
+    old = client.get(licence_path("doc", keys["revoked"]) + "?version=1")
     assert old.status_code == 200
-    assert client.get(path("doc", keys["revoked"]) + "?version=9").status_code == 404
-    assert client.get(path("doc", keys["revoked"]) + "?at=1999-01-01").status_code == 404
-    assert client.get(path("doc", keys["revoked"]) + "?at=yesterday").status_code == 400
+    assert client.get(licence_path("doc", keys["revoked"]) + "?version=9").status_code == 404
+    assert client.get(licence_path("doc", keys["revoked"]) + "?at=1999-01-01").status_code == 404
+    assert client.get(licence_path("doc", keys["revoked"]) + "?at=yesterday").status_code == 400
 
 
 @pytest.mark.parametrize("kind, code, words", [
@@ -275,7 +304,7 @@ def test_fast_path_answers_exactly_as_the_flask_route(app, licences, which, acce
     elif which == "variant":
         target = f"/id/licence/{keys['thai'].issuer}/{keys['thai'].type}/" + quote("จ๓-106-12/2560")
     else:
-        target = path("id", keys[which])
+        target = licence_path("id", keys[which])
     headers = {"Accept": accept} if accept else {}
     fast = app.test_client().get(target, headers=headers)
     assert isinstance(app.wsgi_app, IdFastPath)
@@ -284,7 +313,7 @@ def test_fast_path_answers_exactly_as_the_flask_route(app, licences, which, acce
     try:
         full = app.test_client().get(target, headers=headers)
     finally:
-        app.wsgi_app = IdFastPath(full_app, app.extensions["repository"], BASE)
+        app.wsgi_app = IdFastPath(full_app, state_of(app).repository, BASE)
     assert fast.status_code == full.status_code
     assert fast.headers.get("Location") == full.headers.get("Location")
     if fast.status_code == 303:

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from registry import identifiers
-from web.page import WORDS
+from web.messages import words
 
-from .browser import fits_width
-from .conftest import BASE
-from .test_resolver import path
+from .support.browser import fits_width
+from .support.builders import licence_path
+from .support.stores import BASE
+from .support.thaifonts import assert_thai_drawn, has_ink, thai_fonts
 
-pytest_plugins = ["tests.browser"]      # chromium, live_server, open_page
+pytest_plugins = ["tests.support.browser"]      # chromium, live_server, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -37,53 +36,7 @@ def shot(name: str) -> str:
 
 
 def url(live_server: str, key, query: str = "") -> str:
-    return live_server + path("doc", key) + query
-
-
-def thai_fonts() -> set[str] | None:
-    """The font families fontconfig says cover Thai (None without fc-list)."""
-    fc_list = shutil.which("fc-list")
-    if not fc_list:
-        return None
-    out = subprocess.run([fc_list, ":lang=th", "family"], capture_output=True, text=True,
-                         timeout=30, check=True).stdout
-    return {name.strip() for line in out.splitlines() for name in line.split(",") if name.strip()}
-
-
-def fonts_drawing(page, selector: str) -> dict[str, int]:
-    """The platform fonts Chromium really used for the text of `selector` → glyphs drawn."""
-    cdp = page.context.new_cdp_session(page)
-    try:
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-    finally:
-        cdp.detach()
-    return {font["familyName"]: font["glyphCount"] for font in fonts}
-
-
-def has_ink(png: bytes) -> bool:
-    """More than one colour: something is drawn (not a blank or single-colour image)."""
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(png)).convert("L")
-    low, high = image.getextrema()
-    return high - low > 100
-
-
-def assert_thai_drawn(page, selector: str, text: str, covering: set[str] | None):
-    element = page.locator(selector)
-    assert element.is_visible()
-    assert text in element.inner_text()
-    box = element.bounding_box()
-    assert box["width"] > 0 and box["height"] > 0
-    assert has_ink(element.screenshot()), f"{selector} is blank"
-    used = fonts_drawing(page, selector)
-    assert sum(used.values()) > 0, f"no glyphs drawn for {selector}"
-    if covering is not None:
-        assert set(used) & covering, f"{selector} drawn with {used}, none of them covers Thai"
+    return live_server + licence_path("doc", key) + query
 
 
 # --- 1. Thai text renders ----------------------------------------------------------------------
@@ -101,15 +54,16 @@ def test_thai_page_renders_thai_text(open_page, live_server, licences, catalogue
 
     banner = page.locator("section.banner")
     status = banner.get_attribute("data-status")
-    assert banner.locator(".status-word").inner_text() == WORDS["th"]["status"][status]
+    assert banner.locator(".status-word").inner_text() == words("th", "licence")["status"][status]
     covering = thai_fonts()
-    assert_thai_drawn(page, "section.banner .status-word", WORDS["th"]["status"][status],
+    assert_thai_drawn(page, "section.banner .status-word", words("th", "licence")["status"][status],
                       covering)
     assert_thai_drawn(page, "h1 .kind", title, covering)
     facts = page.locator("dl.facts")
-    holder_dd = facts.locator("dt", has_text=WORDS["th"]["holder"]).locator("+ dd")
+    holder_dd = facts.locator("dt", has_text=words("th", "licence")["holder"]).locator("+ dd")
     assert holder_dd.inner_text().startswith(holder)
-    assert facts.locator("dt", has_text=WORDS["th"]["type"]).locator("+ dd").inner_text() == title
+    type_dd = facts.locator("dt", has_text=words("th", "licence")["type"]).locator("+ dd")
+    assert type_dd.inner_text() == title
     number = "จ3-106-12/2560" if which == "thai" else rows["public"]["licence_number"]
     assert page.locator("h1 .number").inner_text() == number
     assert identifiers.licence_iri(BASE, key) == page.locator("code.iri").inner_text()

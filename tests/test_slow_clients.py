@@ -28,8 +28,8 @@ from publishing.keys import issue_key
 from registry.bootstrap import load_catalogue
 from registry.store.embedded import EmbeddedRepository
 
-from .conftest import BASE
-from .crash_harness import Server
+from .support.crash_harness import Server
+from .support.stores import BASE
 
 LICENCES = 300
 SLOW_EACH = 24            # connections trickling heads, and as many trickling bodies
@@ -150,6 +150,7 @@ def _probe(url: str, paths: list[str], count: int) -> tuple[list[float], int]:
     return took, unanswered
 
 
+@pytest.mark.serial            # "promptly" is timed: no other test may load the machine
 def test_slow_heads_and_bodies_do_not_starve_the_resolver(served):
     server, key, paths = served
     _probe(server.url, paths, 10)                                   # warm up

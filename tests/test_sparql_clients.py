@@ -15,11 +15,13 @@ from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from werkzeug.serving import make_server
 
+from opendata.sparql import SparqlState
 from ops.demoload import load_demo
 from registry.store.embedded import EmbeddedRepository
 from web.app import create_app
+from web.state import state_of
 
-from .conftest import BASE
+from .support.stores import BASE
 
 PER_AGENCY = """PREFIX schema: <https://schema.org/>
 SELECT ?agency (COUNT(DISTINCT ?l) AS ?n) WHERE { ?l schema:issuedBy ?agency }
@@ -40,7 +42,7 @@ def endpoint(tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_port}/sparql", repo
     server.shutdown()
     thread.join(10)
-    app.extensions["sparql_executor"].close()
+    state_of(app).part(SparqlState).executor.close()
     repo.close()
 
 

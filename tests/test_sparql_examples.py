@@ -18,14 +18,11 @@ import pytest
 
 from opendata.examples import ExampleError, load_examples, parse_example
 from ops.demo import demo_rows
-from publishing.pipeline import commit
 from registry import identifiers
-from registry.bootstrap import init_store
 from registry.dates import thai_today
-from registry.store.embedded import EmbeddedRepository
-from registry.validation import ValidationContext, check_batch
 
-from .conftest import BASE
+from .support.builders import key_of
+from .support.stores import BASE, initialised_store
 
 TODAY = thai_today()
 DEMO_COUNT = 400
@@ -33,7 +30,7 @@ CLCSTATUS = "https://w3id.org/clc/status/"
 EXAMPLES = {example.id: example for example in load_examples()}
 
 
-def _publish(repo, catalogue, rows: list[dict], latest: dict) -> Counter:
+def _publish(publish, repo, rows: list[dict], latest: dict) -> Counter:
     """Each issuer uploads its own rows (one commit each); `latest` keeps every licence's
     newest record. Returns the uploads per agency."""
     by_issuer: dict[str, list[dict]] = defaultdict(list)
@@ -41,10 +38,7 @@ def _publish(repo, catalogue, rows: list[dict], latest: dict) -> Counter:
         by_issuer[row["issuer"]].append(row)
     uploads: Counter = Counter()
     for issuer, batch in sorted(by_issuer.items()):
-        records, problems = check_batch(list(enumerate(batch, start=2)),
-                                        ValidationContext.for_agency(catalogue, issuer))
-        assert [p for p in problems if p.severity != "Warning"] == []
-        commit(repo, records, base=BASE, catalogue=catalogue, agency=issuer)
+        records = publish(repo, batch, issuer).records
         latest.update((record.key, record) for record in records)
         uploads[issuer] += 1
     return uploads
@@ -58,7 +52,7 @@ def _dated(row: dict, days: int, status: str = "active") -> dict:
 
 
 @pytest.fixture(scope="module")
-def register(tmp_path_factory, catalogue):
+def register(tmp_path_factory, catalogue, publish):
     """(store, latest record per licence key, facts the checks need)."""
     left_out = sorted(catalogue.types)[0]
     rows = [r for r in demo_rows(catalogue, DEMO_COUNT, seed=91) if r["licence_type"] != left_out]
@@ -73,18 +67,17 @@ def register(tmp_path_factory, catalogue):
         rows[i] = dict(rows[i], **{k: rows[juristic[0]][k]
                                    for k in ("holder_id", "holder_name", "holder_name_en")})
 
-    repo = EmbeddedRepository(tmp_path_factory.mktemp("examples") / "store", create=True)
-    init_store(repo, BASE)
+    repo = initialised_store(tmp_path_factory.mktemp("examples") / "store")
     latest: dict = {}
-    uploads = _publish(repo, catalogue, rows, latest)
+    uploads = _publish(publish, repo, rows, latest)
     # Amendments: the licence expiring in 20 days is revoked; another one is suspended, then
     # revoked (three versions).
     twice = rows[len(dated)]
     reason = {"status_reason": "ฝ่าฝืนเงื่อนไขใบอนุญาต"}
     amended = rows[dated_index("amended", dated)]
-    uploads += _publish(repo, catalogue, [dict(amended, status="revoked", **reason),
-                                          dict(twice, status="suspended", **reason)], latest)
-    uploads += _publish(repo, catalogue, [dict(twice, status="revoked", **reason)], latest)
+    uploads += _publish(publish, repo, [dict(amended, status="revoked", **reason),
+                                        dict(twice, status="suspended", **reason)], latest)
+    uploads += _publish(publish, repo, [dict(twice, status="revoked", **reason)], latest)
     facts = {"left_out": left_out, "uploads": uploads, "holder": rows[juristic[0]]["holder_id"],
              "amended": {key_of(rows[dated_index("amended", dated)]): 2, key_of(twice): 3}}
     yield repo, latest, facts
@@ -93,10 +86,6 @@ def register(tmp_path_factory, catalogue):
 
 def dated_index(name: str, dated: dict) -> int:
     return list(dated).index(name)
-
-
-def key_of(row: dict) -> identifiers.LicenceKey:
-    return identifiers.licence_key(row["issuer"], row["licence_type"], row["licence_number"])
 
 
 def run(repo, example_id: str) -> list[dict]:

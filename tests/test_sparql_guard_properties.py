@@ -22,7 +22,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from opendata.sparqlguard import NotAQuery, QueryForm, ServiceRefused, inspect_query
 from registry.sparqllex import LexError, tokens
 
-from .loopback import recording_listener
+from .support.loopback import recording_listener
 
 PN_LOCAL_ESCAPES = "_~.-!$&'()*+,;=/?#@%"
 PREFIXES = {"ex": "http://e/", "": "http://d/", "a.b": "http://ab/", "e_1": "http://e1/"}

@@ -20,8 +20,11 @@ from ops.demoload import load_demo
 from registry.settings import load_settings
 from registry.store.opening import open_repository
 
-from .conftest import BASE, _serve_oxigraph
-from .crash_harness import Server
+from .support.crash_harness import Server
+from .support.stores import BASE, serve_oxigraph
+
+# It compares latencies: no other test may load the machine meanwhile.
+pytestmark = pytest.mark.serial
 
 TIME_LIMIT = 4.0
 LICENCES = 1500
@@ -57,9 +60,9 @@ def served(request, tmp_path_factory):
     else:
         # /sparql queries a replica at the lowest CPU priority, whose own timeout ends the
         # evaluation there (docs/sparql.md); the resolver reads the main store.
-        main_url, main = _serve_oxigraph(work / "main")
-        private_url, private = _serve_oxigraph(work / "private")
-        replica_url, replica = _serve_oxigraph(work / "replica", "--timeout-s",
+        main_url, main = serve_oxigraph(work / "main")
+        private_url, private = serve_oxigraph(work / "private")
+        replica_url, replica = serve_oxigraph(work / "replica", "--timeout-s",
                                                str(int(TIME_LIMIT)), low_priority=True,
                                                memory_limit_mb=REPLICA_MEMORY_MB)
         processes += [main, private, replica]

@@ -19,15 +19,17 @@ from urllib.parse import urlencode
 import pytest
 
 from opendata.examples import example_by_id
-from opendata.querypage import WORDS
+from opendata.sparql import SparqlState
 from ops.demoload import load_demo
 from web.app import create_app
+from web.messages import words
+from web.state import state_of
 
-from .browser import fits_width
-from .conftest import BASE
-from .test_resolver_browser import assert_thai_drawn, thai_fonts
+from .support.browser import fits_width
+from .support.stores import BASE
+from .support.thaifonts import assert_thai_drawn, thai_fonts
 
-pytest_plugins = ["tests.browser"]      # chromium, live_server, open_page
+pytest_plugins = ["tests.support.browser"]      # chromium, live_server, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +53,7 @@ def app(embedded_repo):
         pytest.skip("the /sparql endpoint (opendata/sparql.py) does not draw the query page "
                     f"yet (GET /sparql answered {answer.status_code})")
     yield app
-    executor = app.extensions.get("sparql_executor")
+    executor = state_of(app).part(SparqlState).executor
     if executor is not None:
         executor.close()
 
@@ -63,7 +65,7 @@ def test_thai_page_example_run_results_and_downloads(open_page, live_server):
     assert page.locator('link[rel="stylesheet"]').count() == 1
     assert page.locator("script").count() == 0
     covering = thai_fonts()
-    assert_thai_drawn(page, "h1", WORDS["th"]["title"], covering)
+    assert_thai_drawn(page, "h1", words("th", "sparql")["title"], covering)
     example = example_by_id(EXAMPLE)
     assert_thai_drawn(page, f'nav.examples a[href*="{EXAMPLE}"]', example.title_th, covering)
     page.screenshot(path=shot("th"), full_page=True)
@@ -73,7 +75,7 @@ def test_thai_page_example_run_results_and_downloads(open_page, live_server):
     page.wait_for_url(f"**example={EXAMPLE}**")
     assert page.locator("textarea#query").input_value().strip() == example.query.strip()
     assert page.locator("table").count() == 0
-    page.get_by_role("button", name=WORDS["th"]["run"]).click()
+    page.get_by_role("button", name=words("th", "sparql")["run"]).click()
     page.wait_for_selector("section.results table")
     headers = page.locator("section.results thead th").all_inner_texts()
     assert headers[1:] == ["status", "label_th", "label_en", "licences"]
@@ -107,7 +109,7 @@ def test_an_error_is_shown_on_the_page(open_page, live_server):
     response = page.goto(address)
     assert response.status == 400
     alert = page.get_by_role("alert")
-    assert alert.is_visible() and WORDS["en"]["error"] in alert.inner_text()
+    assert alert.is_visible() and words("en", "sparql")["error"] in alert.inner_text()
     assert page.locator("textarea#query").input_value().strip() == "SELECT ?x WHERE {"
     assert page.locator("nav.downloads").count() == 0
     assert page.errors == []
@@ -135,9 +137,9 @@ def test_language_switch(open_page, live_server):
     switch.click()
     page.wait_for_url("**lang=en**")
     assert page.get_attribute("html", "lang") == "en"
-    assert page.locator("h1").inner_text() == WORDS["en"]["title"]
+    assert page.locator("h1").inner_text() == words("en", "sparql")["title"]
     assert example_by_id(EXAMPLE).title_en in page.locator("form label").inner_text()
-    page.get_by_role("button", name=WORDS["en"]["run"]).click()
+    page.get_by_role("button", name=words("en", "sparql")["run"]).click()
     page.wait_for_selector("section.results table")
     assert page.get_attribute("html", "lang") == "en"
     page.screenshot(path=shot("results-en"), full_page=True)

@@ -13,6 +13,9 @@ from opendata.sparqlexec import QueryFailed, RemoteExecutor
 from opendata.sparqlguard import QueryForm
 from opendata.sparqlresults import JSON
 
+# Each test times a limit to within half a second: no other test may load the machine meanwhile.
+pytestmark = pytest.mark.serial
+
 TIME_LIMIT = 1.0
 TSV_OK = (b"HTTP/1.1 200 OK\r\nContent-Type: text/tab-separated-values\r\nConnection: close\r\n\r\n"
           b"?n\n1\n")

@@ -9,14 +9,12 @@ from click.testing import CliRunner
 
 from ops.cli import main as cli
 from ops.demo import demo_rows
-from publishing.pipeline import commit
 from registry.bootstrap import init_store, load_catalogue
 from registry.settings import load_settings
 from registry.store.opening import open_repository
-from registry.validation import ValidationContext, check_batch
 from web.app import create_app
 
-from .conftest import BASE, _serve_oxigraph, empty_remote_store
+from .support.stores import BASE, empty_remote_store, serve_oxigraph
 
 pytestmark = pytest.mark.remote
 
@@ -25,7 +23,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 @pytest.fixture
 def stores(oxigraph_servers, tmp_path):
-    replica_url, process = _serve_oxigraph(tmp_path / "replica")
+    replica_url, process = serve_oxigraph(tmp_path / "replica")
     for url in (*oxigraph_servers, replica_url):
         empty_remote_store(url)
     urls = {"STORE_URL": oxigraph_servers[0], "PRIVATE_STORE_URL": oxigraph_servers[1],
@@ -41,19 +39,17 @@ def count(url: str) -> int:
     return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
 
-def _commit_some(repo, seed: int) -> None:
+def _commit_some(publish, repo, seed: int) -> None:
     catalogue = load_catalogue(repo)
-    rows = list(demo_rows(catalogue, 20, seed=seed, agency="diw"))
-    records, _ = check_batch(enumerate(rows, start=2), ValidationContext(catalogue))
-    commit(repo, records, base=BASE, catalogue=catalogue, agency="diw")
+    publish(repo, demo_rows(catalogue, 20, seed=seed, agency="diw"), "diw")
 
 
-def test_every_commit_reaches_the_replica_and_sparql_reads_it(stores):
+def test_every_commit_reaches_the_replica_and_sparql_reads_it(stores, publish):
     urls, _ = stores
     settings = load_settings({**urls, "BASE_IRI": BASE})
     repo = open_repository(settings)
     init_store(repo, BASE)
-    _commit_some(repo, 1)
+    _commit_some(publish, repo, 1)
     assert count(urls["SPARQL_STORE_URL"]) == count(urls["STORE_URL"]) > 0
     assert count(urls["PRIVATE_STORE_URL"]) > 0 and not repo.replica_behind()
     app = create_app(settings)
@@ -61,21 +57,21 @@ def test_every_commit_reaches_the_replica_and_sparql_reads_it(stores):
     assert int(response.json["results"]["bindings"][0]["n"]["value"]) == count(urls["STORE_URL"])
 
 
-def test_a_missed_commit_is_said_until_the_replica_is_copied_again(stores, tmp_path):
+def test_a_missed_commit_is_said_until_the_replica_is_copied_again(stores, tmp_path, publish):
     urls, replica = stores
     settings = load_settings({**urls, "BASE_IRI": BASE})
     repo = open_repository(settings)
     init_store(repo, BASE)
     replica.kill()
     replica.wait(10)
-    _commit_some(repo, 2)               # the commit stands on the main store
+    _commit_some(publish, repo, 2)      # the commit stands on the main store
     assert repo.replica_behind()
     client = create_app(settings).test_client()
     response = client.get("/sparql", query_string={"query": COUNT})
     assert response.status_code == 503 and "sync-replica" in response.json["error"]["detail"]
 
     # A new replica (the old one is gone): copy the main store to it.
-    new_url, new_process = _serve_oxigraph(tmp_path / "replica-2")
+    new_url, new_process = serve_oxigraph(tmp_path / "replica-2")
     try:
         env = {f"LICENCE_REGISTRY_{k}": v for k, v in {**urls, "SPARQL_STORE_URL": new_url}.items()}
         result = CliRunner().invoke(cli, ["--base-iri", BASE, "sync-replica"], env=env)

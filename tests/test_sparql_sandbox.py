@@ -16,8 +16,8 @@ from opendata.sparqlexec import ProcessExecutor, QueryFailed
 from opendata.sparqlguard import QueryForm
 from opendata.sparqlresults import JSON
 
-from .conftest import BASE
-from .loopback import recording_listener
+from .support.loopback import recording_listener
+from .support.stores import BASE
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from opendata.sparql import SparqlState
 from registry.bootstrap import init_store
 from web.app import create_app
+from web.state import state_of
 
-from .conftest import BASE, empty_remote_store
-from .loopback import recording_listener
+from .support.loopback import recording_listener
+from .support.stores import BASE, empty_remote_store
 
 ESCAPES = "_~.-!$&'()*+,;=/?#@%"
 GROUP = "{ ?x ?y ?z }"
@@ -97,10 +99,10 @@ def sparql_app(request, tmp_path_factory):
         for url in (main, private):
             empty_remote_store(url)
         app = create_app({"STORE_URL": main, "PRIVATE_STORE_URL": private, "BASE_IRI": BASE})
-        repo = app.extensions["repository"]
+        repo = state_of(app).repository
         init_store(repo, BASE)
     yield app
-    close = getattr(app.extensions.get("sparql_executor"), "close", None)
+    close = getattr(state_of(app).part(SparqlState).executor, "close", None)
     if close:
         close()
     repo.close()

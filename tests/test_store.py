@@ -166,10 +166,10 @@ def test_remote_writers_in_separate_clients_take_turns(oxigraph_server, private_
 
     from registry.store.remote import RemoteRepository
 
-    from .conftest import _remote
+    from .support.stores import remote_repository
 
     counter = "http://127.0.0.1:8000/graph/counter"
-    clients = [_remote(oxigraph_server, private_oxigraph_server)]
+    clients = [remote_repository(oxigraph_server, private_oxigraph_server)]
     clients += [RemoteRepository.at(oxigraph_server, 60, private=RemoteRepository.at(
         private_oxigraph_server, 60, holds_private=True)) for _ in range(2)]
     clients[0].apply(ChangeSet.from_quads([quad("http://x/c", "0", counter)], replace=[counter]))

@@ -7,38 +7,26 @@ import pytest
 from ops.demo import demo_rows, rows_to_csv
 from publishing.keys import issue_key, revoke_key
 
-from .conftest import BASE
-
-
-def post(client, body: str, key: str | None, content_type="text/csv", query=""):
-    headers = {"Content-Type": content_type}
-    if key is not None:
-        headers["Authorization"] = f"Bearer {key}"
-    return client.post("/api/v1/uploads" + query, data=body.encode(), headers=headers)
-
-
-def licence_count(repo) -> int:
-    rows = repo.select("SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a "
-                       "<https://schema.org/GovernmentPermit> } }")
-    return int(rows[0]["n"].value)
+from .support.builders import post_upload
+from .support.stores import BASE, licence_count
 
 
 def test_upload_commits_and_counts(client, embedded_repo, diw_key, catalogue):
     body = rows_to_csv(demo_rows(catalogue, 25, agency="diw"))
-    response = post(client, body, diw_key)
+    response = post_upload(client, body, diw_key)
     assert response.status_code == 200, response.get_json()
     result = response.get_json()
     assert (result["created"], result["updated"], result["unchanged"]) == (25, 0, 0)
     assert result["upload_id"]
     assert licence_count(embedded_repo) == 25
-    again = post(client, body, diw_key).get_json()
+    again = post_upload(client, body, diw_key).get_json()
     assert (again["created"], again["unchanged"]) == (0, 25)
 
 
 def test_dry_run_writes_nothing(client, embedded_repo, diw_key, catalogue):
     before = embedded_repo.export_bytes()
-    response = post(client, rows_to_csv(demo_rows(catalogue, 5, agency="diw")), diw_key,
-                    query="?dry_run=true")
+    response = post_upload(client, rows_to_csv(demo_rows(catalogue, 5, agency="diw")), diw_key,
+                           query="?dry_run=true")
     assert response.status_code == 200 and response.get_json()["dry_run"] is True
     assert embedded_repo.export_bytes() == before
 
@@ -57,7 +45,7 @@ def test_revoked_key_is_refused(client, embedded_repo, catalogue):
     key, record = issue_key(embedded_repo, BASE, "dot")
     assert revoke_key(embedded_repo, BASE, "diw", record.id) is None      # not diw's key
     assert revoke_key(embedded_repo, BASE, "dot", record.id) is not None
-    assert post(client, "licence_number,licence_type,issuer\n", key).status_code == 401
+    assert post_upload(client, "licence_number,licence_type,issuer\n", key).status_code == 401
 
 
 def test_keys_are_stored_hashed(embedded_repo, diw_key):
@@ -67,7 +55,7 @@ def test_keys_are_stored_hashed(embedded_repo, diw_key):
 def test_other_agencys_issuer_is_forbidden(client, embedded_repo, diw_key, catalogue):
     before = embedded_repo.export_bytes()
     body = rows_to_csv(demo_rows(catalogue, 3, agency="dot"))
-    response = post(client, body, diw_key)
+    response = post_upload(client, body, diw_key)
     assert response.status_code == 403
     error = response.get_json()["error"]
     assert error["code"] == "out-of-scope"
@@ -80,7 +68,7 @@ def test_one_bad_row_refuses_the_batch(client, embedded_repo, diw_key, catalogue
     rows = list(demo_rows(catalogue, 40, agency="diw"))
     rows[17] = dict(rows[17], holder_id="0105556012340")     # wrong check digit
     before = embedded_repo.export_bytes()
-    response = post(client, rows_to_csv(rows), diw_key)
+    response = post_upload(client, rows_to_csv(rows), diw_key)
     assert response.status_code == 422
     problems = [p for p in response.get_json()["error"]["problems"] if p["severity"] == "Violation"]
     assert [(p["row"], p["field"], p["rule"]) for p in problems] == \
@@ -91,14 +79,14 @@ def test_one_bad_row_refuses_the_batch(client, embedded_repo, diw_key, catalogue
 
 @pytest.mark.parametrize("content_type", ["application/xml", "text/plain", ""])
 def test_unsupported_types_415(client, diw_key, content_type):
-    response = post(client, "x", diw_key, content_type=content_type)
+    response = post_upload(client, "x", diw_key, content_type=content_type)
     assert response.status_code == 415
     assert "text/csv" in response.get_json()["error"]["detail"]
 
 
 def test_huge_body_413(app, client, diw_key):
     app.config["MAX_CONTENT_LENGTH"] = 1000
-    response = post(client, "x" * 5000, diw_key)
+    response = post_upload(client, "x" * 5000, diw_key)
     assert response.status_code == 413
     assert response.get_json()["error"]["status"] == 413
 
@@ -121,9 +109,9 @@ def test_agency_key_command(runner):
 
 
 def test_repeated_bad_keys_are_slowed_down(client):
-    answers = [post(client, "x", "clc_wrong-guess").status_code for _ in range(7)]
+    answers = [post_upload(client, "x", "clc_wrong-guess").status_code for _ in range(7)]
     assert answers[:5] == [401] * 5 and answers[5:] == [429, 429]
-    response = post(client, "x", "clc_wrong-guess")
+    response = post_upload(client, "x", "clc_wrong-guess")
     assert int(response.headers["Retry-After"]) > 0
     assert response.get_json()["error"]["code"] == "too-many-requests"
 
@@ -132,8 +120,8 @@ def test_agency_lists_only_its_own_uploads(client, embedded_repo, diw_key, catal
     dot_key, _ = issue_key(embedded_repo, BASE, "dot")
     diw_rows = demo_rows(catalogue, 3, agency="diw")
     dot_rows = demo_rows(catalogue, 4, agency="dot")
-    assert post(client, rows_to_csv(diw_rows), diw_key).status_code == 200
-    assert post(client, rows_to_csv(dot_rows), dot_key).status_code == 200
+    assert post_upload(client, rows_to_csv(diw_rows), diw_key).status_code == 200
+    assert post_upload(client, rows_to_csv(dot_rows), dot_key).status_code == 200
     mine = client.get("/api/v1/uploads", headers={"Authorization": f"Bearer {diw_key}"}).get_json()
     assert mine["agency"] == "diw"
     assert [u["created"] for u in mine["uploads"]] == [3]
@@ -151,7 +139,7 @@ def test_openapi_describes_the_upload_api(client):
 def test_an_upload_keeps_its_report_for_its_agency_only(client, embedded_repo, diw_key, catalogue):
     rows = [dict(r, issued="01/02/2566", valid_until="")
             for r in demo_rows(catalogue, 3, agency="diw")]
-    answer = post(client, rows_to_csv(rows), diw_key).get_json()
+    answer = post_upload(client, rows_to_csv(rows), diw_key).get_json()
     detail = client.get(f"/api/v1/uploads/{answer['upload_id']}",
                         headers={"Authorization": f"Bearer {diw_key}"})
     assert detail.status_code == 200
@@ -173,7 +161,7 @@ def test_one_bad_row_among_ten_thousand_refuses_the_batch(client, embedded_repo,
     rows = list(demo_rows(catalogue, 10_000, agency="diw"))
     rows[7_321] = dict(rows[7_321], document_sha256="not-a-checksum")
     before = embedded_repo.export_bytes()
-    response = post(client, rows_to_csv(rows), diw_key)
+    response = post_upload(client, rows_to_csv(rows), diw_key)
     assert response.status_code == 422
     violations = [(p["row"], p["field"], p["rule"])
                   for p in response.get_json()["error"]["problems"]
@@ -185,7 +173,7 @@ def test_one_bad_row_among_ten_thousand_refuses_the_batch(client, embedded_repo,
 def test_report_as_csv(client, diw_key, catalogue):
     rows = [dict(r, issued="01/02/2566", valid_until="")
             for r in demo_rows(catalogue, 2, agency="diw")]
-    answer = post(client, rows_to_csv(rows), diw_key).get_json()
+    answer = post_upload(client, rows_to_csv(rows), diw_key).get_json()
     response = client.get(f"/api/v1/uploads/{answer['upload_id']}/report.csv",
                           headers={"Authorization": f"Bearer {diw_key}"})
     assert response.status_code == 200 and response.mimetype == "text/csv"

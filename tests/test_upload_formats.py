@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 
 import pytest
@@ -19,150 +18,31 @@ from ops.demo import demo_rows, rows_to_csv
 from publishing.jsoninput import SCHEMA_PATH
 from publishing.keys import issue_key
 from publishing.rdfinput import CONTEXT_PATH
-from registry import identifiers
 from registry.bootstrap import init_store
 from registry.records import COLUMNS
 from registry.store.embedded import EmbeddedRepository
 from web.app import create_app
 
-from .conftest import BASE
-from .test_upload_api import licence_count, post
+from .support.builders import post_upload
+from .support.rdfbodies import (
+    CONTEXT_URL,
+    INLINE_CONTEXT,
+    PREFIXES,
+    jsonld_body,
+    jsonld_node,
+    licence_iri,
+    literal,
+    turtle_body,
+    turtle_record,
+)
+from .support.stores import BASE, licence_count
 
-CONTEXT_URL = f"{BASE}/contexts/licence.jsonld"
-INLINE_CONTEXT = json.loads(CONTEXT_PATH.read_text(encoding="utf-8"))["@context"]
-PREFIXES = """\
-@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix schema: <https://schema.org/> .
-@prefix cv: <http://data.europa.eu/m8g/> .
-@prefix adms: <http://www.w3.org/ns/adms#> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-@prefix legal: <http://www.w3.org/ns/legal#> .
-@prefix person: <http://www.w3.org/ns/person#> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix locn: <http://www.w3.org/ns/locn#> .
-@prefix spdx: <http://spdx.org/rdf/terms#> .
-@prefix clc: <https://w3id.org/clc/def#> .
-@prefix clcstatus: <https://w3id.org/clc/status/> .
-@prefix clcaccess: <https://w3id.org/clc/access/> .
-"""
 JSON, JSONLD, TURTLE = "application/json", "application/ld+json", "text/turtle"
 # Set on commit, different in every store: the rest of a licence graph must be identical.
 SET_ON_COMMIT = {"http://purl.org/dc/terms/modified", "http://www.w3.org/ns/prov#wasGeneratedBy"}
 
 
-# --- bodies of each format, written the way an agency would write them -----------------------
-
-def licence_iri(row) -> str:
-    return identifiers.mint(BASE, row["issuer"], row["licence_type"], row["licence_number"])
-
-
-def _lit(text: str, lang: str | None = None, datatype: str | None = None) -> str:
-    quoted = json.dumps(text, ensure_ascii=False)
-    return quoted + (f"@{lang}" if lang else f"^^{datatype}" if datatype else "")
-
-
-def _date(text: str) -> str:
-    iso = len(text) == 10 and text[4] == "-"
-    return _lit(text, datatype="xsd:date") if iso else _lit(text)
-
-
-def turtle_record(row, subject: str | None = None) -> str:
-    """One licence in Turtle, parts as blank nodes (docs/data-model.md)."""
-    get = lambda c: (row.get(c) or "").strip()  # noqa: E731
-    s = f"<{subject or licence_iri(row)}>"
-    lines = [f"{s} a schema:GovernmentPermit, cv:Evidence",
-             f"adms:identifier [ skos:notation {_lit(row['licence_number'])} ]",
-             f"dct:conformsTo <{BASE}/id/licence-type/{row['licence_type']}>",
-             f"schema:issuedBy <{BASE}/id/agency/{row['issuer']}>",
-             f"schema:validFrom {_date(get('issued'))}",
-             f"adms:status clcstatus:{get('status') or 'active'}"]
-    if get("valid_until"):
-        lines.append(f"schema:validUntil {_date(get('valid_until'))}")
-    if get("status_reason"):
-        lines.append(f"clc:statusReason {_lit(get('status_reason'), 'th')}")
-    if get("conditions"):
-        lines.append(f"clc:conditions {_lit(get('conditions'), 'th')}")
-    juristic = get("holder_type") == "juristic"
-    holder = ["a legal:LegalEntity" if juristic else "a person:Person"]
-    name = "legal:legalName" if juristic else "foaf:name"
-    if get("holder_id"):
-        holder.append(f"dct:identifier {_lit(get('holder_id'))}")
-    if get("holder_name"):
-        holder.append(f"{name} {_lit(get('holder_name'), 'th')}")
-    if get("holder_name_en"):
-        holder.append(f"{name} {_lit(get('holder_name_en'), 'en')}")
-    lines.append(f"dct:subject [ {' ; '.join(holder)} ]")
-    premises = []
-    if get("premises_address"):
-        premises.append(f"locn:fullAddress {_lit(get('premises_address'), 'th')}")
-    if get("province"):
-        premises.append(f"locn:adminUnitL1 {_lit(get('province'), 'th')}")
-    if premises:
-        lines.append(f"locn:address [ {' ; '.join(premises)} ]")
-    if get("document_url") or get("document_login_url"):
-        document = [f"dct:accessRights clcaccess:{get('document_access') or 'public'}"]
-        if get("document_url"):
-            document.append(f"schema:url <{get('document_url')}>")
-        if get("document_media_type"):
-            document.append(f"dct:format {_lit(get('document_media_type'))}")
-        if get("document_login_url"):
-            document.append(f"clc:loginPage <{get('document_login_url')}>")
-        if get("document_sha256"):
-            document.append("spdx:checksum [ spdx:algorithm spdx:checksumAlgorithm_sha256 ; "
-                            f"spdx:checksumValue {_lit(get('document_sha256'))} ]")
-        lines.append(f"clc:document [ {' ; '.join(document)} ]")
-    return " ;\n    ".join(lines) + " .\n"
-
-
-def turtle_body(rows, extra: str = "") -> str:
-    return PREFIXES + "\n".join(turtle_record(r) for r in rows) + extra
-
-
-def jsonld_node(row, with_id: bool = True) -> dict:
-    """One licence in JSON-LD, compacted with the project's context."""
-    get = lambda c: (row.get(c) or "").strip()  # noqa: E731
-    node: dict = {"type": ["Licence", "Evidence"]}
-    if with_id:
-        node["id"] = licence_iri(row)
-    node.update({"identifier": {"notation": row["licence_number"]},
-                 "licenceType": f"{BASE}/id/licence-type/{row['licence_type']}",
-                 "issuer": f"{BASE}/id/agency/{row['issuer']}",
-                 "validFrom": get("issued"), "status": get("status") or "active"})
-    for column, term in (("valid_until", "validUntil"), ("status_reason", "statusReason"),
-                         ("conditions", "conditions")):
-        if get(column):
-            node[term] = get(column)
-    juristic = get("holder_type") == "juristic"
-    holder: dict = {"type": "JuristicPerson" if juristic else "Person"}
-    if get("holder_id"):
-        holder["number"] = get("holder_id")
-    names = {lang: get(column) for lang, column in (("th", "holder_name"),
-                                                     ("en", "holder_name_en")) if get(column)}
-    if names:
-        holder["legalName" if juristic else "name"] = names
-    node["holder"] = holder
-    premises = {term: get(column) for column, term in (("premises_address", "fullAddress"),
-                                                      ("province", "province")) if get(column)}
-    if premises:
-        node["premises"] = premises
-    if get("document_url") or get("document_login_url"):
-        document: dict = {"access": get("document_access") or "public"}
-        for column, term in (("document_url", "url"), ("document_media_type", "format"),
-                             ("document_login_url", "loginPage")):
-            if get(column):
-                document[term] = get(column)
-        if get("document_sha256"):
-            document["checksum"] = {"algorithm": "sha256", "checksumValue": get("document_sha256")}
-        node["document"] = document
-    return node
-
-
-def jsonld_body(rows, context=CONTEXT_URL, with_id: bool = True, **top) -> str:
-    return json.dumps({"@context": context, **top,
-                       "@graph": [jsonld_node(r, with_id) for r in rows]}, ensure_ascii=False)
-
+# --- bodies of each format ---------------------------------------------------------------------
 
 def bodies(rows) -> dict[str, tuple[str, str]]:
     return {
@@ -209,7 +89,7 @@ def csv_graphs(tmp_path_factory, five):
         key, _ = issue_key(repo, BASE, "diw")
         client = create_app({"STORE": str(repo.path), "BASE_IRI": BASE},
                             repository=repo).test_client()
-        response = post(client, rows_to_csv(five), key)
+        response = post_upload(client, rows_to_csv(five), key)
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["created"] == 5
         return licence_graphs(repo)
@@ -224,7 +104,7 @@ def csv_graphs(tmp_path_factory, five):
 def test_every_format_stores_what_csv_stores(client, embedded_repo, diw_key, five, csv_graphs,
                                              variant):
     content_type, body = bodies(five)[variant]
-    response = post(client, body, diw_key, content_type=content_type)
+    response = post_upload(client, body, diw_key, content_type=content_type)
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["created"], response.get_json()["rows"]) == (5, 5)
     stored = licence_graphs(embedded_repo)
@@ -232,7 +112,7 @@ def test_every_format_stores_what_csv_stores(client, embedded_repo, diw_key, fiv
     assert {s[1:-1] for _g, s, p, _o in stored if p.endswith("/clc/def#version>")} == \
         {licence_iri(r) for r in five}
     # and sending it again in another format changes nothing
-    again = post(client, rows_to_csv(five), diw_key)
+    again = post_upload(client, rows_to_csv(five), diw_key)
     assert again.get_json()["unchanged"] == 5
 
 
@@ -246,13 +126,13 @@ def test_number_variants_reach_the_same_licence(client, embedded_repo, diw_key, 
     """A number written otherwise (Thai digits, lower case, spaces) is the same licence: one
     IRI, so the upload is an amendment (the printed form changed), never a second licence."""
     row = next(r for r in five if any(c.isdigit() for c in r["licence_number"]))
-    assert post(client, rows_to_csv([row]), diw_key).get_json()["created"] == 1
+    assert post_upload(client, rows_to_csv([row]), diw_key).get_json()["created"] == 1
     variant = dict(row, licence_number=" " + _thai_digits(row["licence_number"]).lower() + " ")
     assert variant["licence_number"] != row["licence_number"]
     body = {JSON: lambda: json.dumps([variant], ensure_ascii=False),
             JSONLD: lambda: jsonld_body([variant]),
             TURTLE: lambda: turtle_body([variant])}[content_type]()
-    response = post(client, body, diw_key, content_type=content_type)
+    response = post_upload(client, body, diw_key, content_type=content_type)
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["created"], response.get_json()["updated"]) == (0, 1)
     assert licence_count(embedded_repo) == 1
@@ -261,7 +141,7 @@ def test_number_variants_reach_the_same_licence(client, embedded_repo, diw_key, 
 def test_json_rows_are_numbered_from_one(client, diw_key, five):
     rows = [dict(r) for r in five]
     rows[2]["holder_id"] = "0105556012340"                  # wrong check digit
-    response = post(client, json.dumps(rows), diw_key, content_type=JSON)
+    response = post_upload(client, json.dumps(rows), diw_key, content_type=JSON)
     assert response.status_code == 422
     assert violations(response) == {(3, "holder_id", "holder-id-checksum")}
 
@@ -269,15 +149,15 @@ def test_json_rows_are_numbered_from_one(client, diw_key, five):
 def test_rdf_rows_are_named_by_node(client, diw_key, five):
     rows = [dict(r) for r in five]
     rows[1]["valid_until"] = "1999-01-01"
-    response = post(client, turtle_body(rows), diw_key, content_type=TURTLE)
+    response = post_upload(client, turtle_body(rows), diw_key, content_type=TURTLE)
     assert response.status_code == 422
     assert violations(response) == {(licence_iri(rows[1]), "valid_until", "dates-order")}
 
 
 def test_dry_run_of_rdf_writes_nothing(client, embedded_repo, diw_key, five):
     before = embedded_repo.export_bytes()
-    response = post(client, jsonld_body(five), diw_key, content_type=JSONLD,
-                    query="?dry_run=true")
+    response = post_upload(client, jsonld_body(five), diw_key, content_type=JSONLD,
+                           query="?dry_run=true")
     assert response.status_code == 200 and response.get_json()["licences"] == 5
     assert embedded_repo.export_bytes() == before
 
@@ -285,7 +165,8 @@ def test_dry_run_of_rdf_writes_nothing(client, embedded_repo, diw_key, five):
 def test_named_graph_of_the_licence_is_accepted(client, embedded_repo, diw_key, five):
     row = five[0]
     graph = f"{BASE}/graph/licence/" + licence_iri(row).split("/id/licence/", 1)[1]
-    response = post(client, jsonld_body([row], **{"@id": graph}), diw_key, content_type=JSONLD)
+    response = post_upload(client, jsonld_body([row], **{"@id": graph}), diw_key,
+                           content_type=JSONLD)
     assert response.status_code == 200, response.get_json()
     assert licence_count(embedded_repo) == 1
 
@@ -293,8 +174,8 @@ def test_named_graph_of_the_licence_is_accepted(client, embedded_repo, diw_key, 
 def test_named_graph_must_be_the_records(client, embedded_repo, diw_key, five):
     """Graph named after another licence of the same agency: record-iri, nothing written."""
     before = embedded_repo.export_bytes()
-    response = post(client, jsonld_body([five[0]], **{"@id": licence_iri(five[2])}), diw_key,
-                    content_type=JSONLD)
+    response = post_upload(client, jsonld_body([five[0]], **{"@id": licence_iri(five[2])}), diw_key,
+                           content_type=JSONLD)
     assert response.status_code == 422
     assert {rule for _r, _f, rule in violations(response)} == {"record-iri"}
     assert embedded_repo.export_bytes() == before
@@ -342,7 +223,7 @@ def test_other_agencys_licence_is_forbidden(client, embedded_repo, diw_key, cata
     assert dot["issuer"] == "dot" and "dot" not in catalogue.scope_of("diw")
     before = embedded_repo.export_bytes()
     content_type, body = bola_bodies(five, dot)[variant]
-    response = post(client, body, diw_key, content_type=content_type)
+    response = post_upload(client, body, diw_key, content_type=content_type)
     assert response.status_code == 403, response.get_json()
     assert error_of(response)["code"] == "out-of-scope"
     assert "issuer-scope" in {rule for _r, _f, rule in violations(response)}
@@ -356,7 +237,7 @@ def test_catalogue_triples_in_an_upload_are_ignored(client, embedded_repo, diw_k
     extra = (f"<{BASE}/id/agency/diw> clc:mayPublishFor <{BASE}/id/agency/dot> .\n"
              f"<{BASE}/id/licence-type/tour-business> cv:hasCompetentAuthority "
              f"<{BASE}/id/agency/diw> .\n")
-    response = post(client, turtle_body(five[:1], extra), diw_key, content_type=TURTLE)
+    response = post_upload(client, turtle_body(five[:1], extra), diw_key, content_type=TURTLE)
     assert response.status_code == 200, response.get_json()
     assert sorted(str(t) for t in embedded_repo.graph_triples(catalogue_graph)) == before
     assert not embedded_repo.ask(
@@ -367,31 +248,29 @@ def test_catalogue_triples_in_an_upload_are_ignored(client, embedded_repo, diw_k
 # --- nothing is fetched --------------------------------------------------------------------------
 
 class Listener:
-    """A loopback TCP server that only counts the connections it receives."""
+    """A loopback TCP server that only counts the connections it is offered. A connect()
+    returns once the kernel holds the connection in the listen backlog, so one made while a
+    request was answered is counted as soon as the answer is there: no need to wait."""
 
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
-        self.sock.settimeout(0.05)
+        self.sock.setblocking(False)
         self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._accepted = 0
 
-    def _run(self):
-        while not self._stop.is_set():
+    @property
+    def connections(self) -> int:
+        while True:
             try:
                 conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
+            except BlockingIOError:
+                return self._accepted
+            self._accepted += 1
             conn.close()
 
     def close(self):
-        self._stop.set()
-        self._thread.join(5)
         self.sock.close()
 
 
@@ -422,12 +301,11 @@ def test_remote_contexts_are_refused_without_connecting(client, embedded_repo, d
                                                         listener, variant):
     url = f"http://127.0.0.1:{listener.port}/ctx"
     before = embedded_repo.export_bytes()
-    response = post(client, remote_context_bodies(url, five[0])[variant], diw_key,
-                    content_type=JSONLD)
+    response = post_upload(client, remote_context_bodies(url, five[0])[variant], diw_key,
+                           content_type=JSONLD)
     assert response.status_code == 422, response.get_json()
     assert "@context" in error_of(response)["detail"]
     assert CONTEXT_URL in error_of(response)["detail"]
-    time.sleep(0.2)
     assert listener.connections == 0
     assert embedded_repo.export_bytes() == before
     # the listener does see connections: the zero above is real
@@ -446,8 +324,8 @@ def test_jsonld_without_context_uses_full_iris(client, embedded_repo, diw_key, f
             "contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
             "document": {"@context": INLINE_CONTEXT}}})
     assert "@context" not in json.dumps(expanded)
-    response = post(client, json.dumps(expanded, ensure_ascii=False), diw_key,
-                    content_type=JSONLD)
+    response = post_upload(client, json.dumps(expanded, ensure_ascii=False), diw_key,
+                           content_type=JSONLD)
     assert response.status_code == 200, response.get_json()
     assert licence_count(embedded_repo) == 2
 
@@ -469,7 +347,7 @@ def test_what_jsonld_would_drop_silently_is_refused(client, diw_key, five, chang
     changed = change(node)
     body = json.dumps(changed if isinstance(changed, str) else {"@context": CONTEXT_URL,
                                                                   **changed})
-    response = post(client, body, diw_key, content_type=JSONLD)
+    response = post_upload(client, body, diw_key, content_type=JSONLD)
     assert response.status_code == 422
     assert says in error_of(response)["detail"]
 
@@ -501,7 +379,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 ])
 def test_doctype_and_entities_are_refused_before_parsing(client, diw_key, content_type, body):
     started = time.monotonic()
-    response = post(client, body, diw_key, content_type=content_type)
+    response = post_upload(client, body, diw_key, content_type=content_type)
     assert time.monotonic() - started < 2
     assert response.status_code == 422
     detail = error_of(response)["detail"]
@@ -521,7 +399,7 @@ def test_json_schema_violations_name_index_and_field(client, embedded_repo, diw_
     rows = [dict(r) for r in five]
     rows[index] = change(rows[index])
     before = embedded_repo.export_bytes()
-    response = post(client, json.dumps(rows, ensure_ascii=False), diw_key, content_type=JSON)
+    response = post_upload(client, json.dumps(rows, ensure_ascii=False), diw_key, content_type=JSON)
     assert response.status_code == 422
     error = error_of(response)
     assert f"array index {index}" in error["detail"] and repr(field) in error["detail"]
@@ -532,7 +410,7 @@ def test_json_schema_violations_name_index_and_field(client, embedded_repo, diw_
 
 @pytest.mark.parametrize("body", ['{"rows": []}', '"text"', "[[]]", '{"licences": {}}'])
 def test_json_of_the_wrong_shape_is_refused(client, diw_key, body):
-    response = post(client, body, diw_key, content_type=JSON)
+    response = post_upload(client, body, diw_key, content_type=JSON)
     assert response.status_code == 422
     assert "licence" in error_of(response)["detail"]
 
@@ -568,7 +446,7 @@ def test_schema_and_context_are_served(client, path, file, content_type):
     (TURTLE, PREFIXES + "<relative> <http://b> <http://c> .\n", "line"),
 ])
 def test_unreadable_bodies_are_422_with_position(client, diw_key, content_type, body, where):
-    response = post(client, body, diw_key, content_type=content_type)
+    response = post_upload(client, body, diw_key, content_type=content_type)
     assert response.status_code == 422
     error = error_of(response)
     assert where in error["detail"]
@@ -589,10 +467,10 @@ def _juristic(five):
 def test_holder_names_follow_the_label_rules(client, diw_key, five, names, rule):
     row = _juristic(five)
     body = turtle_body([row]).replace(
-        f"legal:legalName {_lit(row['holder_name'], 'th')}",
-        f"legal:legalName {_lit(row['holder_name'], 'th')} ; legal:legalName {names}")
+        f"legal:legalName {literal(row['holder_name'], 'th')}",
+        f"legal:legalName {literal(row['holder_name'], 'th')} ; legal:legalName {names}")
     assert body != turtle_body([row])
-    response = post(client, body, diw_key, content_type=TURTLE)
+    response = post_upload(client, body, diw_key, content_type=TURTLE)
     assert response.status_code == 422
     assert violations(response) == {(licence_iri(row), "holder_name", rule)}
 
@@ -605,7 +483,7 @@ def test_control_characters_in_rdf_literals_are_refused(client, embedded_repo, d
     body = turtle_body([row]) if content_type == TURTLE else jsonld_body([row])
     assert "\\u000b" in body
     before = embedded_repo.export_bytes()
-    response = post(client, body, diw_key, content_type=content_type)
+    response = post_upload(client, body, diw_key, content_type=content_type)
     assert response.status_code == 422
     assert violations(response) == {(licence_iri(row), "conditions", "text-control-characters")}
     message = error_of(response)["problems"][0]["message"]
@@ -622,7 +500,7 @@ def test_rdf_document_without_a_url_is_kept_and_verifiable(client, embedded_repo
                document_login_url="")
     body = turtle_body([row]).replace(f" ; schema:url <{url}>", "")
     assert url not in body and "spdx:checksumValue" in body
-    response = post(client, body, diw_key, content_type=TURTLE)
+    response = post_upload(client, body, diw_key, content_type=TURTLE)
     assert response.status_code == 200, response.get_json()
     stored = embedded_repo.export_bytes()
     assert ("ab" * 32).encode() in stored and url.encode() not in stored
@@ -635,7 +513,7 @@ def test_rdf_document_without_a_url_is_kept_and_verifiable(client, embedded_repo
 
 def test_unknown_licence_property_is_refused(client, diw_key, five):
     body = turtle_body(five[:1])[:-3] + ' ;\n    schema:validUntill "2030-01-01" .\n'
-    response = post(client, body, diw_key, content_type=TURTLE)
+    response = post_upload(client, body, diw_key, content_type=TURTLE)
     assert response.status_code == 422
     assert "schema:validUntill" in error_of(response)["detail"]
 
@@ -646,7 +524,7 @@ def test_two_values_for_one_field_are_refused(client, diw_key, five):
         f"schema:issuedBy <{BASE}/id/agency/{row['issuer']}>",
         f"schema:issuedBy <{BASE}/id/agency/{row['issuer']}>, "
         f"<{BASE}/id/agency/chiangmai-industry>")
-    response = post(client, body, diw_key, content_type=TURTLE)
+    response = post_upload(client, body, diw_key, content_type=TURTLE)
     assert response.status_code == 422
     assert "schema:issuedBy" in error_of(response)["detail"]
 
@@ -655,7 +533,7 @@ def test_unknown_type_and_issuer_iris_are_refused_by_the_standard(client, diw_ke
     row = five[0]
     body = turtle_body([row]).replace(f"<{BASE}/id/licence-type/{row['licence_type']}>",
                                       "<https://example.org/type/x>")
-    response = post(client, body, diw_key, content_type=TURTLE)
+    response = post_upload(client, body, diw_key, content_type=TURTLE)
     assert response.status_code == 422
     assert (licence_iri(row), "licence_type", "type-exists") in violations(response)
 
@@ -671,7 +549,7 @@ def test_sparql_looking_text_is_only_text(client, embedded_repo, diw_key, five, 
             JSONLD: lambda: jsonld_body([row]),
             TURTLE: lambda: turtle_body([row])}[content_type]()
     quads = embedded_repo.quad_count()
-    response = post(client, body, diw_key, content_type=content_type)
+    response = post_upload(client, body, diw_key, content_type=content_type)
     assert response.status_code == 200, response.get_json()
     text = json.dumps(SPARQL_TEXT)
     found = embedded_repo.select(
@@ -689,7 +567,7 @@ def test_sparql_looking_number_is_refused(client, embedded_repo, diw_key, five, 
     body = json.dumps([row]) if content_type == JSON else PREFIXES + turtle_record(
         row, subject=f"{BASE}/id/licence/diw/{row['licence_type']}/1")
     before = embedded_repo.export_bytes()
-    response = post(client, body, diw_key, content_type=content_type)
+    response = post_upload(client, body, diw_key, content_type=content_type)
     assert response.status_code == 422
     assert "number-characters" in {rule for _r, _f, rule in violations(response)}
     assert embedded_repo.export_bytes() == before
@@ -700,12 +578,12 @@ def test_a_stored_record_sent_back_as_turtle_is_unchanged(client, embedded_repo,
     same rows: an agency can download a record, edit it and send it back."""
     import pyoxigraph as ox
 
-    assert post(client, rows_to_csv(five), diw_key).get_json()["created"] == 5
+    assert post_upload(client, rows_to_csv(five), diw_key).get_json()["created"] == 5
     triples = [t for r in five for t in embedded_repo.graph_triples(
         f"{BASE}/graph/licence/" + licence_iri(r).split("/id/licence/", 1)[1])]
     assert len(triples) > 5 * 20
     body = ox.serialize(triples, format=ox.RdfFormat.TURTLE).decode()
-    response = post(client, body, diw_key, content_type=TURTLE)
+    response = post_upload(client, body, diw_key, content_type=TURTLE)
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["unchanged"], response.get_json()["rows"]) == (5, 5)
 
@@ -716,12 +594,12 @@ def test_a_downloaded_record_uploads_again_what_the_register_set_is_ignored(
     """A record as /doc/ serves it, an old version included (its version, digest, modified,
     generating activity and supersededByVersion mark are the register's), is a valid upload."""
     row = _juristic(five)
-    assert post(client, rows_to_csv([row]), diw_key).status_code == 200
+    assert post_upload(client, rows_to_csv([row]), diw_key).status_code == 200
     amended = dict(row, status="suspended", status_reason="ตรวจพบการฝ่าฝืน")
-    assert post(client, rows_to_csv([amended]), diw_key).status_code == 200
+    assert post_upload(client, rows_to_csv([amended]), diw_key).status_code == 200
     path = "/doc" + licence_iri(row)[len(BASE) + len("/id"):]
     old = client.get(path, query_string={"version": "1"}, headers={"Accept": content_type})
     assert old.status_code == 200 and b"supersededByVersion" in old.data
-    response = post(client, old.data.decode(), diw_key, content_type=content_type)
+    response = post_upload(client, old.data.decode(), diw_key, content_type=content_type)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["updated"] == 1          # back to the first version's content

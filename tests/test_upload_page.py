@@ -25,10 +25,10 @@ from registry.bootstrap import load_catalogue
 from registry.problems import rule_texts
 from registry.validation import ValidationContext
 
-from .browser import fits_width as _fits_width
-from .conftest import BASE
+from .support.browser import fits_width as _fits_width
+from .support.stores import BASE
 
-pytest_plugins = ["tests.browser"]      # chromium, live_server, open_page
+pytest_plugins = ["tests.support.browser"]      # chromium, live_server, open_page
 
 BAD_ID = "0105556012340"                 # wrong check digit
 BAD_ROW = 19                             # rows[17]: the header is row 1
@@ -293,7 +293,7 @@ SCREENSHOTS = Path(os.environ.get("UPLOAD_PAGE_SCREENSHOTS", "/tmp"))
 @pytest.fixture
 def page(open_page, live_server):
     """A Chromium page that records every console error or warning, page error, CSP violation
-    and failed or refused subresource in `page.errors` (see tests/browser.py).
+    and failed or refused subresource in `page.errors` (see tests/support/browser.py).
 
     The page shows a refused upload or a wrong key with a 4xx status on purpose: Chromium's
     "Failed to load resource: … 422" about the page itself (its own URL) is not an error."""

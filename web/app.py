@@ -7,31 +7,30 @@ from typing import Any
 
 from flask import Flask
 
-from publishing.ratelimit import FailureLimiter
-from registry.errors import register_error_handlers
-from registry.settings import load_settings
+from registry.settings import Settings, load_settings
 from registry.store import Repository
 from registry.store.opening import open_repository
+from web.errors import register_error_handlers
+from web.state import RegistryState, attach, state_of
 
 
-def create_app(config: Mapping[str, Any] | None = None, *,
+def create_app(config: Settings | Mapping[str, Any] | None = None, *,
                repository: Repository | None = None) -> Flask:
-    """Build the web service. `config` overrides settings (tests); `repository` lets the caller
-    share an already open store (the embedded store allows one owner per process)."""
+    """Build the web service. `config`: the settings, or overrides of them ({SETTING_NAME:
+    value}, tests); `repository` lets the caller share an already open store (the embedded
+    store allows one owner per process)."""
     app = Flask(__name__)
-    settings = load_settings(config)
-    app.config["REGISTRY"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"]
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     repo = repository or open_repository(settings, create=True)
     _refuse_other_base(repo, settings, opened_here=repository is None)
-    app.extensions["repository"] = repo
-    app.extensions["key_failures"] = FailureLimiter()
+    attach(app, RegistryState(settings, repo))
 
     register_error_handlers(app)
     from web.security import install as install_security
-    install_security(app, settings["BASE_IRI"])    # Host check, CSP on HTML, nosniff: every answer
+    install_security(app, settings.base_iri)    # Host check, CSP on HTML, nosniff: every answer
     from registry.hiddentext import register_filters
     register_filters(app)          # {{ value|bdi }}, {{ value|isolate }}: stored text on pages
     from web.cors import init_cors
@@ -45,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     app.register_blueprint(resolver_bp)
     app.register_blueprint(catalogue_terms_bp)
     from resolver.fastpath import IdFastPath
-    app.wsgi_app = IdFastPath(app.wsgi_app, repo, settings["BASE_IRI"])  # type: ignore[method-assign]
+    app.wsgi_app = IdFastPath(app.wsgi_app, repo, settings.base_iri)  # type: ignore[method-assign]
     from publishing.uploadpage import bp as upload_page_bp
     app.register_blueprint(upload_page_bp)
     from publishing.schemas import bp as schemas_bp
@@ -53,12 +52,12 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     from opendata import dumpviews, feeds, pages, querypage, sparql
     for module in (sparql, querypage, pages, dumpviews, feeds):
         app.register_blueprint(module.bp)
-    from opendata.dumps import subscribe as dumps_follow_commits
+    from opendata.dumpschedule import subscribe as dumps_follow_commits
     dumps_follow_commits()
     return app
 
 
-def _refuse_other_base(repo: Repository, settings: Mapping[str, Any], opened_here: bool) -> None:
+def _refuse_other_base(repo: Repository, settings: Settings, opened_here: bool) -> None:
     """Never serve a store minted under another base IRI (every licence would be not found):
     raise BaseIriMismatch. `serve` checks before it starts; this is for every other way in.
     A store that cannot be reached now is left to /health, which checks again."""
@@ -76,4 +75,4 @@ def _refuse_other_base(repo: Repository, settings: Mapping[str, Any], opened_her
 
 
 def repository_of(app: Flask) -> Repository:
-    return app.extensions["repository"]
+    return state_of(app).repository

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 HTML = "text/html"
+JSON = "application/json"
 TURTLE = "text/turtle"
 JSONLD = "application/ld+json"
 NTRIPLES = "application/n-triples"
@@ -55,3 +56,13 @@ def negotiate(accept_header: str | None, offers: tuple[str, ...] | list[str],
         return offers[0]
     accept = _with_aliases(parse_accept_header(accept_header, MIMEAccept), aliases)
     return accept.best_match(offers)
+
+
+def prefers_html(accept_header: str | None) -> bool:
+    """True when the client ranks an HTML page above JSON: a browser, as far as answers that
+    exist in both (errors) are concerned. Decided on the parsed header — q-values, wildcards and
+    specificity — as `negotiate` decides: no header, `*/*`, a tie, JSON or only other types
+    (RDF, CSV…) is not a browser; XHTML counts as HTML."""
+    if not accept_header or not accept_header.strip():
+        return False
+    return negotiate(accept_header, (JSON, HTML), aliases={"application/xhtml+xml": HTML}) == HTML

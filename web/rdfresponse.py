@@ -10,13 +10,8 @@ from flask import request
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.errors import BadRequest
-from registry.namespaces import PREFIXES
+from registry.namespaces import prefix_map
 from web import conneg
-
-# The pages' policy: their own stylesheets and images (data: for the inline icon), forms posted
-# only to the register, no scripts, no frames, no <base>.
-PAGE_CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'; img-src 'self' data:")
 
 _FORMATS = {conneg.TURTLE: ox.RdfFormat.TURTLE, conneg.JSONLD: ox.RdfFormat.JSON_LD,
             conneg.NTRIPLES: ox.RdfFormat.N_TRIPLES, conneg.RDFXML: ox.RdfFormat.RDF_XML}
@@ -44,5 +39,5 @@ def serialise_triples(triples: Iterable[ox.Triple], media_type: str) -> bytes:
     fmt = _FORMATS[media_type]
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         return ox.serialize(triples, format=fmt,
-                            prefixes={k: str(v) for k, v in PREFIXES.items()}) or b""
+                            prefixes=prefix_map()) or b""
     return ox.serialize(triples, format=fmt) or b""

@@ -20,9 +20,9 @@ the base's host. A request without a Host header (HTTP/1.0) is judged by the add
 server listens on, as Werkzeug does. An IPv6 literal base cannot be matched by Werkzeug's check
 (it cuts names at the first ':'); use a name.
 
-Headers. Every response: `X-Content-Type-Options: nosniff`. Every HTML (and SVG, a document
-when opened by itself) response without a Content-Security-Policy of its own gets DEFAULT_CSP;
-pages that set their own keep it.
+Headers, set here once for every answer (views set none of their own): every response gets
+`X-Content-Type-Options: nosniff`; every HTML page (and SVG, a document when opened by itself),
+error pages included, gets the one Content-Security-Policy, PAGE_CSP.
 """
 
 from __future__ import annotations
@@ -30,16 +30,17 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import SecurityError
 
-from registry.errors import error_body
+from web.errors import error_response
 
-# Strict: nothing but the register's own stylesheets and images (data: for the inline icon
-# `href="data:,"` the resolver's pages declare), forms posted only to the register, no
-# scripts, no frames, no <base>.
-DEFAULT_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-               "frame-ancestors 'none'; base-uri 'none'")
+# The one policy of every page: the register's own stylesheets and images (data: for the
+# inline icon `href="data:,"` base.html declares), forms posted only to the register, no
+# scripts, no plugins, no frames, no <base>. No page needs more: none has a script, an inline
+# style or anything from another origin.
+PAGE_CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'; img-src 'self' data:")
 DOCUMENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml"})
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
@@ -73,12 +74,11 @@ def install(app: Flask, base: str) -> None:
                   f"{' or '.join(hosts)} (any port), the host of its base IRI {base}."
                   if named else "The request has no Host header; send the register's host "
                   f"({hosts[0]}).")
-        return jsonify(error_body(400, "unknown-host", "Not this register's host", detail)), 400
+        return error_response(400, "unknown-host", "Not this register's host", detail)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if (response.mimetype in DOCUMENT_TYPES
-                and "Content-Security-Policy" not in response.headers):
-            response.headers["Content-Security-Policy"] = DEFAULT_CSP
+        if response.mimetype in DOCUMENT_TYPES:
+            response.headers["Content-Security-Policy"] = PAGE_CSP
         return response

@@ -14,6 +14,13 @@ the settings name. This package module re-exports the interface only, so that it
 implementations never import each other.
 """
 
-from registry.store.interface import ChangeSet, Repository, StoreError, StoreNotInitialised, Term
+from registry.store.interface import (
+    ChangeSet,
+    QueryAccess,
+    Repository,
+    StoreError,
+    StoreNotInitialised,
+    Term,
+)
 
-__all__ = ["ChangeSet", "Repository", "StoreError", "StoreNotInitialised", "Term"]
+__all__ = ["ChangeSet", "QueryAccess", "Repository", "StoreError", "StoreNotInitialised", "Term"]

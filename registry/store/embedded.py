@@ -39,6 +39,7 @@ import pyoxigraph as ox
 from registry.store import snapshots
 from registry.store.interface import (
     ChangeSet,
+    QueryAccess,
     Repository,
     StoreError,
     StoreNotInitialised,
@@ -152,6 +153,10 @@ class PyoxigraphReads(Repository):
     def export(self, out: BinaryIO) -> None:
         with self._reading():
             self._read_store().dump(out, format=ox.RdfFormat.N_QUADS)
+
+    def query_access(self) -> QueryAccess:
+        """A store on this machine: query processes open its newest checkpoint."""
+        return QueryAccess(checkpoint=self.read_replica)
 
 
 class StoreBusy(StoreError):

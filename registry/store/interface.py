@@ -7,7 +7,7 @@ import abc
 import io
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +48,22 @@ class ChangeSet:
         if isinstance(self.payload, list):
             return list(self.payload)
         return [self.payload]
+
+
+@dataclass(frozen=True)
+class QueryAccess:
+    """How the public's SPARQL queries reach a store, as the repository tells it: so nothing
+    asks the settings which store it is, and the core builds no query executor (the SPARQL
+    endpoint, `opendata`, builds one from this). Exactly one of the two is set."""
+
+    # A remote store: the SPARQL query endpoint that answers them (its replica's, if any).
+    endpoint: str | None = None
+    # A store on this machine: the newest read-only checkpoint, which query processes open.
+    checkpoint: Callable[[], Path | None] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.endpoint is None) == (self.checkpoint is None):
+            raise ValueError("QueryAccess takes an endpoint or a checkpoint, and not both.")
 
 
 class Repository(abc.ABC):
@@ -166,6 +182,10 @@ class Repository(abc.ABC):
         last commit, that another process may open with `pyoxigraph.Store.read_only`; None
         when the store is not on this machine (remote)."""
         return None
+
+    @abc.abstractmethod
+    def query_access(self) -> QueryAccess:
+        """How the public SPARQL endpoint's queries reach this store."""
 
     # Shared helpers, written once on top of the abstract operations.
 

@@ -8,7 +8,7 @@ own (`Repository.private`):
 - `urn:x-licence-registry:…`: the store's own bookkeeping (the remote write lease).
 
 The rule needs no `{BASE}`: the first `/graph/` segment of the IRI's path is the one minted by
-`bootstrap.graph_iri`, so `{BASE}/graph/licence/graph/private/1` (issuer `graph`, type
+`identifiers.graph_iri`, so `{BASE}/graph/licence/graph/private/1` (issuer `graph`, type
 `private`) stays public.
 """
 

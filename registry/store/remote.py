@@ -14,13 +14,14 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import pyoxigraph as ox
 import requests
 
+from registry.settings import Settings
 from registry.sparqltext import with_inline_data
-from registry.store.interface import ChangeSet, Repository, StoreError, Term
+from registry.store.interface import ChangeSet, QueryAccess, Repository, StoreError, Term
 
 logger = logging.getLogger(__name__)
 _CHUNK = 1 << 16
@@ -93,19 +94,19 @@ class RemoteRepository(Repository):
         return cls(f"{url}/query", f"{url}/update", f"{url}/store", timeout, **kwargs)
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], *, private: bool = True
+    def from_settings(cls, settings: Settings, *, private: bool = True
                       ) -> RemoteRepository:
         """The main store of the settings, with its private store unless `private` is False
         (a reader that must not see private data)."""
-        base = settings["STORE_URL"]
-        private_store = (cls.at(settings["PRIVATE_STORE_URL"], settings["STORE_TIMEOUT"],
+        base = settings.store_url
+        private_store = (cls.at(settings.private_store_url, settings.store_timeout,
                                 holds_private=True) if private else None)
-        replica = (cls.at(settings["SPARQL_STORE_URL"], settings["STORE_TIMEOUT"])
-                   if settings["SPARQL_STORE_URL"] else None)
-        return cls(settings["STORE_QUERY_URL"] or f"{base}/query",
-                   settings["STORE_UPDATE_URL"] or f"{base}/update",
-                   settings["STORE_GSP_URL"] or f"{base}/store",
-                   settings["STORE_TIMEOUT"], private=private_store, replica=replica)
+        replica = (cls.at(settings.sparql_store_url, settings.store_timeout)
+                   if settings.sparql_store_url else None)
+        return cls(settings.store_query_url or f"{base}/query",
+                   settings.store_update_url or f"{base}/update",
+                   settings.store_gsp_url or f"{base}/store",
+                   settings.store_timeout, private=private_store, replica=replica)
 
     def _post(self, url: str, data, content_type: str, accept: str | None = None,
               params: Mapping[str, str] | None = None) -> requests.Response:
@@ -292,6 +293,9 @@ class RemoteRepository(Repository):
     def sparql_query_url(self) -> str:
         """Where /sparql sends queries: the replica's query endpoint, else the main store's."""
         return (self.replica or self).query_url
+
+    def query_access(self) -> QueryAccess:
+        return QueryAccess(endpoint=self.sparql_query_url)
 
     def replica_behind(self) -> bool:
         """Whether the replica missed a commit since it was last copied whole."""

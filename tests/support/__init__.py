@@ -1,0 +1,14 @@
+"""What the tests share, none of it a test module (tests/test_test_layout.py keeps test modules
+from importing each other or conftest):
+
+- stores: BASE, initialised stores, real `oxigraph serve` processes, licence counts, free ports
+- builders: licence rows of an agency, licence paths and keys, agency keys, apps, API uploads
+- publish: rows published through the publish service (the `publish` fixture in conftest.py)
+- sharedstores: store copies and the resolver tests' licences, for module-scoped fixtures
+- rdfbodies: Turtle and JSON-LD upload bodies written from rows
+- realserver, crash_harness, supervise: real `licence-registry serve` and `oxigraph serve`
+  processes (started, killed, memory-capped)
+- loopback: a listener that records every connection it is offered
+- browser, thaifonts, htmltree: Chromium pages (a pytest plugin), Thai text drawn, HTML trees
+- reference: the naive pyshacl path the fast validator is measured against
+"""

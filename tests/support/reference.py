@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import pyoxigraph as ox
 import pyshacl
@@ -228,9 +228,9 @@ def catalogue_turtle(catalogue: Catalogue, base: str) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def shapes_graph(path: Path = LICENCE_SHAPES) -> Graph:
+def shapes_graph(path: Traversable = LICENCE_SHAPES) -> Graph:
     """The shapes, parsed once (pyshacl does not modify the shapes graph)."""
-    return Graph().parse(path, format="turtle")
+    return Graph().parse(data=path.read_bytes(), format="turtle")
 
 
 def rule_code(shape) -> str | None:
@@ -241,7 +241,7 @@ def rule_code(shape) -> str | None:
     return text[len(_SHAPE_NS):].split("--")[0]
 
 
-def shape_rule_codes(path: Path = LICENCE_SHAPES) -> frozenset[str]:
+def shape_rule_codes(path: Traversable = LICENCE_SHAPES) -> frozenset[str]:
     """Rule codes that SHACL checks: shapes typed sh:NodeShape or sh:PropertyShape."""
     g = shapes_graph(path)
     return frozenset(code for kind in (SH.NodeShape, SH.PropertyShape)
@@ -249,14 +249,14 @@ def shape_rule_codes(path: Path = LICENCE_SHAPES) -> frozenset[str]:
                      if (code := rule_code(shape)) is not None)
 
 
-def pipeline_rule_codes(path: Path = LICENCE_SHAPES) -> frozenset[str]:
+def pipeline_rule_codes(path: Traversable = LICENCE_SHAPES) -> frozenset[str]:
     """Rule codes declared as clc:PipelineRule (enforced by registry/validation.py only)."""
     g = shapes_graph(path)
     return frozenset(code for shape in g.subjects(RDF.type, _CLC_PIPELINE_RULE)
                      if (code := rule_code(shape)) is not None)
 
 
-def shacl_results(data: Graph, path: Path = LICENCE_SHAPES) -> tuple[bool, Graph]:
+def shacl_results(data: Graph, path: Traversable = LICENCE_SHAPES) -> tuple[bool, Graph]:
     conforms, results, _text_report = pyshacl.validate(
         data, shacl_graph=shapes_graph(path), advanced=True, inference="none",
         allow_warnings=True)

@@ -1,8 +1,8 @@
 """What the browser tests share: Debian's Chromium driven by Playwright, the app on a real HTTP
 server on loopback, and pages that record everything that went wrong in them.
 
-A test module uses these with `pytest_plugins = ["tests.browser"]` (registered once, so one
-Chromium serves the whole session) and marks its tests `browser`. Browser tests skip only
+A test module uses these with `pytest_plugins = ["tests.support.browser"]` (registered once, so
+one Chromium serves the whole session) and marks its tests `browser`. Browser tests skip only
 outside CI when Chromium is absent; in CI (`CI` set) a missing Chromium fails them.
 
 The modules also import helpers from here before pytest registers it as a plugin; it has no
@@ -53,7 +53,9 @@ def chromium():
 def live_server(app):
     """The app on a real HTTP server on loopback, in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop to look at its flag: every poll_interval (0.5 s by default)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

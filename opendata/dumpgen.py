@@ -20,14 +20,10 @@ Generation (`generate`, from any `Repository`):
    directory is renamed to its generation name and `CURRENT` is replaced to point at it: both
    atomic, so a reader sees the old set or the new set, never a mixture.
 
-A file lock (`.lock`) makes generation single-flight across processes. After each commit through
-the API, `request_regeneration(app)` marks a rerun (`.pending`) and, unless a generator already
-holds the lock, starts one in a low-priority child process (spawned, never forked: RocksDB
-does not survive fork). The child reads the store through `registry.store.open_reader` — the
-newest read-only checkpoint, or the remote store — so it never opens the embedded store that
-the serving process owns. It loops while a rerun is pending.
-
-The pages, `/dumps/` and `/dumps/<file>`, are in `opendata.dumpviews`.
+A file lock (`.lock`) makes generation single-flight across processes; `regenerate` takes it,
+so it lives here beside the folder's other names. When new dumps are asked for and who makes
+them (the pending mark, the spawned child) is `opendata.dumpschedule`; the pages, `/dumps/` and
+`/dumps/<file>`, are `opendata.dumpviews`.
 """
 
 from __future__ import annotations
@@ -38,30 +34,23 @@ import fcntl
 import gzip
 import hashlib
 import json
-import logging
-import multiprocessing
 import os
 import re
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, BinaryIO
 
 import pyoxigraph as ox
-from flask import Flask, current_app
 
 from registry.bootstrap import is_public_graph
-from registry.events import licences_committed
-from registry.namespaces import PREFIXES
-
-log = logging.getLogger(__name__)
+from registry.namespaces import prefix_map, sparql_prefixes
+from registry.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -83,7 +72,7 @@ FORMATS = (
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = ".lock"
-PENDING = ".pending"
+PENDING = ".pending"      # a rerun was asked for (opendata.dumpschedule)
 WORK_PREFIX = ".work-"
 SORT_MEMORY = "256M"      # `sort -S`: beyond this it spills to the work directory
 
@@ -92,17 +81,15 @@ Progress = Callable[[str], None]
 STAGES = ("export", *(f.label for f in FORMATS), "manifest")
 
 
-def dumps_dir(settings: Mapping[str, Any]) -> Path:
+def dumps_dir(settings: Settings) -> Path:
     """DUMPS_DIR, or `{STORE}/dumps` when it is empty."""
-    return Path(settings["DUMPS_DIR"] or Path(settings["STORE"]) / "dumps")
+    return Path(settings.dumps_dir or Path(settings.store) / "dumps")
 
 
 # The store's licence state: changes whenever an upload commits (each writes its activity with
 # the counts), so a cached figure or a dump made at another state is known to be stale. Cheap:
 # it reads only the upload activities.
-_STATE_QUERY = """
-PREFIX clc: <https://w3id.org/clc/def#>
-PREFIX dct: <http://purl.org/dc/terms/>
+_STATE_QUERY = sparql_prefixes("clc", "dct") + """
 SELECT (COUNT(?upload) AS ?uploads) (SUM(?created) AS ?licences) (MAX(?id) AS ?latest)
 WHERE { GRAPH ?g { ?upload clc:created ?created ; dct:identifier ?id } }
 """
@@ -129,22 +116,18 @@ def current_manifest(folder: Path) -> dict | None:
 
 
 def is_generating(folder: Path) -> bool:
-    """Whether a generator holds the lock right now."""
-    return not _try_lock(folder)
-
-
-def _try_lock(folder: Path) -> bool:
-    """True when nobody holds the generation lock (taken and released at once)."""
+    """Whether a generator holds the lock right now (taken and released at once to tell)."""
     if not folder.is_dir():
-        return True
-    with _exclusive(folder / LOCK, wait=False) as got:
-        return got
+        return False
+    with generation_lock(folder, wait=False) as got:
+        return not got
 
 
 @contextlib.contextmanager
-def _exclusive(path: Path, *, wait: bool) -> Iterator[bool]:
-    """An inter-process lock (flock): yields whether it was taken; released on exit."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def generation_lock(folder: Path, *, wait: bool) -> Iterator[bool]:
+    """The folder's generation lock, between processes (flock on `.lock`): yields whether it
+    was taken (`wait`: after any running generator); released on exit."""
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -234,8 +217,7 @@ def _write_formats(triples: Path, work: Path, progress: Progress) -> None:
             continue
         rdf_format = {"text/turtle": ox.RdfFormat.TURTLE,
                       "application/ld+json": ox.RdfFormat.JSON_LD}[fmt.media_type]
-        prefixes = {k: str(v) for k, v in PREFIXES.items()} if rdf_format == ox.RdfFormat.TURTLE \
-            else None
+        prefixes = prefix_map() if rdf_format == ox.RdfFormat.TURTLE else None
         with open(triples, "rb") as source, open(target, "wb") as sink:
             ox.serialize(ox.parse(source, format=ox.RdfFormat.N_TRIPLES), sink,
                          format=rdf_format, prefixes=prefixes)
@@ -297,122 +279,8 @@ def regenerate(repo, base: str, folder: Path, *, wait: bool = True,
     """Generate now under the lock: waits for a running generator first (`wait`), or returns
     None at once when one runs. Clears a pending rerun, since this run covers it."""
     folder.mkdir(parents=True, exist_ok=True)
-    with _exclusive(folder / LOCK, wait=wait) as got:
+    with generation_lock(folder, wait=wait) as got:
         if not got:
             return None
         (folder / PENDING).unlink(missing_ok=True)
         return generate(repo, base, folder, progress=progress)
-
-
-def run_pending(settings: Mapping[str, Any], folder: Path) -> None:
-    """Regenerate while a rerun is pending and no other generator runs, reading the store
-    through `open_reader` (never opening the embedded store itself)."""
-    from registry.store.opening import open_reader
-
-    repo = None
-    try:
-        while (folder / PENDING).exists():
-            with _exclusive(folder / LOCK, wait=False) as got:
-                if not got:
-                    return              # another generator runs; it sees the pending mark
-                while (folder / PENDING).exists():
-                    (folder / PENDING).unlink(missing_ok=True)
-                    repo = repo or open_reader(settings)
-                    generate(repo, settings["BASE_IRI"], folder)
-            # A mark made while the lock was being released is seen by the outer test.
-    finally:
-        if repo is not None:
-            repo.close()
-
-
-def _child(settings: dict, folder: str) -> None:
-    """The spawned child process: `run_pending` at low priority."""
-    with contextlib.suppress(OSError):
-        os.nice(10)
-    try:
-        run_pending(settings, Path(folder))
-    except Exception:       # noqa: BLE001 — a child has no caller: say why, keep the old dumps
-        log.exception("Regenerating the dumps in %s failed", folder)
-        print(f"licence-registry: regenerating the dumps in {folder} failed; the previous "
-              "ones are still served", file=sys.stderr)
-        raise SystemExit(1) from None
-
-
-_spawning = threading.Lock()
-
-
-def request_regeneration(app: Flask) -> bool:
-    """Ask for new dumps after a commit: mark a rerun and, unless a generator is running, start
-    one in a low-priority spawned child process. True when a child was started. Never raises:
-    the commit has happened whatever becomes of the dumps."""
-    app = getattr(app, "_get_current_object", lambda: app)()
-    settings = app.config["REGISTRY"]
-    folder = dumps_dir(settings)
-    try:
-        mark_stale(settings)                # first: a generator finishing now will see it
-        if not _try_lock(folder):
-            return False
-        with _spawning:
-            running = app.extensions.get("dumps_process")
-            if running is not None and running.is_alive():
-                return False
-            # The child reads the newest read-only checkpoint: make sure one is published.
-            app.extensions["repository"].read_replica()
-            process = multiprocessing.get_context("spawn").Process(
-                target=_child, args=(dict(settings), str(folder)),
-                name="licence-registry-dumps", daemon=True)
-            process.start()
-            app.extensions["dumps_process"] = process
-            return True
-    except Exception:       # noqa: BLE001
-        log.exception("Could not start regenerating the dumps in %s", folder)
-        return False
-
-
-def _on_licences_committed(sender: Flask | None, *, settings: Mapping[str, Any]) -> None:
-    """New licences: the web service starts new dumps now; elsewhere they are marked stale
-    and regenerated at the web service's next look at them."""
-    if sender is None:
-        mark_stale(settings)
-    else:
-        request_regeneration(sender)
-
-
-def subscribe() -> None:
-    """Follow commits (registry.events.licences_committed). Idempotent."""
-    licences_committed.connect(_on_licences_committed)
-
-
-def mark_stale(settings: Mapping[str, Any]) -> None:
-    """Say that public data changed in a way the licence state does not show (link checks, a
-    catalogue reloaded, a restore): the web service regenerates the dumps at the next look at
-    them. A stat per look, where folding every lastChecked time into the state would scan a
-    million documents. Never raises: the change has been committed whatever becomes of this."""
-    folder = dumps_dir(settings)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / PENDING).touch()
-    except OSError:
-        log.exception("Could not mark the dumps in %s stale", folder)
-
-
-STALE_RETRY_SECONDS = 60.0
-
-
-def refresh_if_stale(manifest: dict | None) -> None:
-    """Ask for new dumps when there are none yet, when they were made at another licence state
-    (uploads committed by another process or machine, `load` from the command line), or when a
-    rerun is pending that no generator is running (`mark_stale`, or a generator that died); at
-    most once a minute from one process, so a generator that keeps failing is not restarted on
-    every page view."""
-    app = current_app._get_current_object()         # type: ignore[attr-defined]
-    pending = (dumps_dir(app.config["REGISTRY"]) / PENDING).exists()
-    if not pending and manifest is not None and manifest.get("store_state") == licence_state(
-            app.extensions["repository"]):
-        return
-    now = time.monotonic()
-    if now - app.extensions.get("dumps_stale_asked", -STALE_RETRY_SECONDS) < STALE_RETRY_SECONDS:
-        return
-    app.extensions["dumps_stale_asked"] = now
-    if not is_generating(dumps_dir(app.config["REGISTRY"])):
-        request_regeneration(app)

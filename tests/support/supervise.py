@@ -2,7 +2,7 @@
 CPU: how docs/sparql.md advises running the remote SPARQL replica (there on a machine of its
 own, with systemd's MemoryMax= and Restart=always). Used by the remote knock-over test.
 
-    python tests/supervise.py --data-mb 1024 --nice 19 [--one-cpu] -- oxigraph serve …
+    python tests/support/supervise.py --data-mb 1024 --nice 19 [--one-cpu] -- oxigraph serve …
 
 The command dies with the supervisor (PR_SET_PDEATHSIG), so killing the supervisor is enough.
 """

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,8 @@ from pathlib import Path
 import requests
 
 from registry.store.embedded import EmbeddedRepository
+
+from .stores import free_port
 
 _UPLOAD_ID = re.compile(rb"/upload/\d{8}T\d{6}Z-[0-9a-f]{8}")
 _DATETIME = re.compile(rb'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\^\^<http://www.w3.org/2001/XMLSchema#dateTime>')
@@ -39,12 +40,6 @@ def state(store: Path) -> frozenset[bytes]:
     data = _UPLOAD_ID_LITERAL.sub(b'"X"', data)
     data = _DATETIME.sub(b'"T"', data)
     return frozenset(line for line in data.splitlines() if b"_:" not in line)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

@@ -16,13 +16,9 @@ from pathlib import Path
 
 import requests
 
+from .stores import free_port
+
 STARTUP_SECONDS = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RealServer:
@@ -41,7 +37,7 @@ class RealServer:
                  "127.0.0.1", "--port", str(self.port), "--workers", "1", "--threads", "2",
                  "--no-access-log", *serve_args],
                 cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                env={**environ, "PYTHONPATH": str(Path(__file__).parent.parent), **(env or {})})
+                env={**environ, "PYTHONPATH": str(Path(__file__).parents[2]), **(env or {})})
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

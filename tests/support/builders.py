@@ -1,0 +1,57 @@
+"""Builders the test modules share (not a test module): licence rows of one agency, CSV bodies,
+keys, apps over a store, requests to the upload API, and the paths of a licence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ops.demo import demo_rows
+from publishing.keys import issue_key
+from registry import identifiers
+from registry.model import Catalogue
+from registry.store import Repository
+from registry.store.embedded import EmbeddedRepository
+from web.app import create_app
+
+from .stores import BASE
+
+
+def rows_of(catalogue: Catalogue, issuer: str, count: int, seed: int = 1) -> list[dict[str, str]]:
+    """`count` demo licences whose issuer is `issuer` (demo_rows for an agency also gives its
+    provincial offices' licences)."""
+    rows = [r for r in demo_rows(catalogue, 40 * count, seed=seed, agency=issuer)
+            if r["issuer"] == issuer]
+    assert len(rows) >= count
+    return rows[:count]
+
+
+def key_of(row: dict[str, str]) -> identifiers.LicenceKey:
+    """The licence a row names (its canonical number)."""
+    return identifiers.licence_key(row["issuer"], row["licence_type"], row["licence_number"])
+
+
+def licence_path(kind: str, key: identifiers.LicenceKey) -> str:
+    """The licence's /id/ or /doc/ path, as a URI (percent-encoded)."""
+    return identifiers.iri_to_uri(f"/{kind}/licence/{key.path}")
+
+
+def agency_key(repo: Repository, agency: str) -> str:
+    """A new API key of `agency` (its secret)."""
+    key, _ = issue_key(repo, BASE, agency)
+    return key
+
+
+def app_over(repo: EmbeddedRepository, **settings: Any) -> Flask:
+    """The web app over an embedded store (its STORE and BASE_IRI, and any other settings)."""
+    return create_app({"STORE": str(repo.path), "BASE_IRI": BASE, **settings}, repository=repo)
+
+
+def post_upload(client, body: str, key: str | None, content_type: str = "text/csv",
+                query: str = ""):
+    """POST `body` to /api/v1/uploads with the agency's key (none when `key` is None)."""
+    headers = {"Content-Type": content_type}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    return client.post("/api/v1/uploads" + query, data=body.encode(), headers=headers)

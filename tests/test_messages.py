@@ -1,0 +1,63 @@
+"""The one th/en message catalogue (web/messages.py): every message in both languages, of the
+same shape and with the same placeholders; no page's words hide the common ones; every word a
+template reads as `t.<name>` is in the catalogue."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from web.messages import COMMON, LANGUAGES, MESSAGES, message, words
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = [path for package in ("web", "resolver", "publishing", "opendata")
+             for path in (ROOT / package / "templates").rglob("*.html")]
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _same_shape(th, en) -> bool:
+    if isinstance(th, str):
+        return isinstance(en, str) and _placeholders(th) == _placeholders(en)
+    if isinstance(th, list):
+        return isinstance(en, list) and len(th) == len(en) \
+            and all(_same_shape(a, b) for a, b in zip(th, en, strict=True))
+    return isinstance(th, dict) and isinstance(en, dict) and th.keys() == en.keys() \
+        and all(_same_shape(th[k], en[k]) for k in th)
+
+
+@pytest.mark.parametrize("message_id", sorted(MESSAGES))
+def test_every_message_is_in_both_languages_alike(message_id):
+    assert re.fullmatch(r"[a-z]+\.[A-Za-z0-9_]+", message_id)   # Violation: a severity
+    th, en = MESSAGES[message_id]
+    assert th and en
+    assert _same_shape(th, en)
+
+
+def test_no_area_hides_a_common_word():
+    common = {mid.split(".", 1)[1] for mid in MESSAGES if mid.startswith(COMMON + ".")}
+    hiding = sorted(mid for mid in MESSAGES
+                    if not mid.startswith(COMMON + ".") and mid.split(".", 1)[1] in common)
+    assert not hiding
+
+
+def test_words_and_message_read_the_same_table():
+    for lang in LANGUAGES:
+        licence = words(lang, "licence")
+        assert licence["site"] == message("common.site", lang)
+        assert licence["status"] == message("licence.status", lang)
+        assert words(lang, "licence") is licence          # built once, shared read-only
+        with pytest.raises(TypeError):
+            licence["site"] = "x"                          # type: ignore[index]
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_word_a_template_reads_is_in_the_catalogue(template):
+    names = {mid.split(".", 1)[1] for mid in MESSAGES}
+    read = set(re.findall(r"\bt\.([a-z_][a-z0-9_]*)", template.read_text(encoding="utf-8")))
+    assert read <= names, sorted(read - names)

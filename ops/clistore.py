@@ -13,15 +13,8 @@ from pathlib import Path
 
 import click
 
-from ops.clibase import (
-    Refused,
-    check_store_base,
-    main,
-    open_store,
-    progress_bar,
-    public_data_changed,
-    settings_of,
-)
+from ops import clibase
+from ops.clibase import Refused, main
 from registry.bootstrap import is_initialised, load_catalogue
 from registry.store import StoreError
 
@@ -36,8 +29,8 @@ def dump(ctx: click.Context, out: str):
 
     from registry.bootstrap import is_public_graph
 
-    base = settings_of(ctx).base_iri
-    repo = open_store(ctx)
+    base = clibase.settings_of(ctx).base_iri
+    repo = clibase.open_store(ctx)
     opener = gzip.open if out.endswith(".gz") else open
     digest = hashlib.sha256()
     try:
@@ -81,15 +74,16 @@ def dumps(ctx: click.Context, dumps_dir: str | None):
     from opendata.dumpgen import dumps_dir as default_dumps_dir
     from registry.store.opening import open_checkpoint_reader
 
-    settings = settings_of(ctx)
+    settings = clibase.settings_of(ctx)
     folder = Path(dumps_dir) if dumps_dir else default_dumps_dir(settings)
     # Served: the newest checkpoint, never the store's lock; else the store itself.
     repo = open_checkpoint_reader(settings)
     if repo is not None:
-        check_store_base(ctx, repo)       # public data only: the catalogue graph's base is checked
-    repo = repo or open_store(ctx)
+        # public data only: the catalogue graph's base is checked
+        clibase.check_store_base(ctx, repo)
+    repo = repo or clibase.open_store(ctx)
     try:
-        with progress_bar(len(STAGES), "dumps", "step") as bar:
+        with clibase.progress_bar(len(STAGES), "dumps", "step") as bar:
             def step(stage: str) -> None:
                 bar.set_description(f"dumps: {stage}")
                 bar.update(1)
@@ -114,7 +108,8 @@ def backup(ctx: click.Context, directory: str):
     """Write everything — the main store and the private one — to DIRECTORY: one dataset.nq.gz
     and a manifest with its SHA-256. Works the same for the embedded and the remote store."""
     folder = Path(directory)
-    repo = open_store(ctx)          # first: a refused store leaves no empty backup folder behind
+    # first: a refused store leaves no empty backup folder behind
+    repo = clibase.open_store(ctx)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with gzip.open(folder / "dataset.nq.gz", "wb") as handle:
@@ -127,7 +122,7 @@ def backup(ctx: click.Context, directory: str):
         repo.close()
     sha = hashlib.sha256((folder / "dataset.nq.gz").read_bytes()).hexdigest()
     manifest = {"format": "application/n-quads+gzip", "file": "dataset.nq.gz", "sha256": sha,
-                "quads": count, "base_iri": settings_of(ctx).base_iri,
+                "quads": count, "base_iri": clibase.settings_of(ctx).base_iri,
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     click.echo(f"Backed up {count} quads to {folder}.")
@@ -155,7 +150,7 @@ def restore(ctx: click.Context, directory: str):
     from registry.store.privacy import split_nquads
 
     # The store's present base does not matter (all of it is replaced); the backup's does.
-    repo = open_store(ctx, create=True, check=False)
+    repo = clibase.open_store(ctx, create=True, check=False)
     try:
         scratch = repo.scratch_dir()
         with tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as public, \
@@ -165,7 +160,7 @@ def restore(ctx: click.Context, directory: str):
             public.flush()
             private.flush()
             bases = dataset_bases(Path(public.name), Path(private.name))
-            problem = mismatch_message(bases, settings_of(ctx).base_iri,
+            problem = mismatch_message(bases, clibase.settings_of(ctx).base_iri,
                                        f"backed up in {folder}")
             if problem:
                 own = bases.recorded or bases.catalogues[0]
@@ -174,13 +169,13 @@ def restore(ctx: click.Context, directory: str):
             repo.private.replace_all(Path(private.name))
             repo.replace_all(Path(public.name))
         if bases.recorded is None and bases.catalogues:      # a backup from before bases were
-            record_base(repo, settings_of(ctx).base_iri)    # recorded
+            record_base(repo, clibase.settings_of(ctx).base_iri)    # recorded
         marked = mark_superseded(repo)           # a backup from before records carried it
         count = repo.quad_count()
         private_count = repo.private.quad_count()
     finally:
         repo.close()
-    public_data_changed(ctx)
+    clibase.public_data_changed(ctx)
     click.echo(f"Restored {count + private_count} quads from {folder} "
                f"({private_count} in the private store)"
                + (f"; marked {marked} replaced records." if marked else "."))
@@ -223,28 +218,29 @@ def migrate_base(ctx: click.Context, old: str, new: str):
 
     if old == new:
         raise click.UsageError("--from and --to are the same base IRI: nothing to re-mint.")
-    repo = open_store(ctx, check=False)
+    repo = clibase.open_store(ctx, check=False)
     try:
         minted = store_bases(repo).all
         if old not in minted:
-            raise Refused(f"The store {where(settings_of(ctx))} holds nothing minted under {old}; "
+            location = where(clibase.settings_of(ctx))
+            raise Refused(f"The store {location} holds nothing minted under {old}; "
                           + (f"it was minted under {', '.join(sorted(minted))}."
                              if minted else "nothing is minted in it yet (run init)."))
         total = repo.quad_count() + repo.private.quad_count()
-        with progress_bar(total, f"re-minting under {new}", "quad") as bar:
+        with clibase.progress_bar(total, f"re-minting under {new}", "quad") as bar:
             result = migrate(repo, old, new, progress=bar.update, stage=bar.set_description)
     except (RebaseRefused, StoreError) as exc:
         raise Refused(str(exc)) from None
     finally:
         repo.close()
-    public_data_changed(ctx)
+    clibase.public_data_changed(ctx)
     click.echo(f"Re-minted under {new}: {result.rewritten} of "
                f"{result.main_quads + result.private_quads} quads named {old} "
                f"({result.private_quads} quads in the private store); "
                f"{result.fingerprints} record fingerprints recomputed"
                + (f", {result.fingerprints_kept} kept as they were." if result.fingerprints_kept
                   else "."))
-    if settings_of(ctx).base_iri != new:
+    if clibase.settings_of(ctx).base_iri != new:
         click.echo(f"Serve it and run commands with --base-iri {new} "
                    f"(or LICENCE_REGISTRY_BASE_IRI={new}).", err=True)
 
@@ -259,7 +255,7 @@ def sync_replica(ctx: click.Context):
     """
     from registry.store import StoreError
 
-    repo = open_store(ctx)
+    repo = clibase.open_store(ctx)
     try:
         if not hasattr(repo, "sync_replica"):
             raise click.UsageError("sync-replica needs a remote store (--store-url) with "
@@ -290,9 +286,9 @@ def check_links(ctx: click.Context, agency: str | None):
     from ops.linkcheck import Policy, check_urls
     from registry.linkchecks import documents_to_check, record_results, recorded_issuers
 
-    settings = settings_of(ctx)
+    settings = clibase.settings_of(ctx)
     base = settings.base_iri
-    repo = open_store(ctx)
+    repo = clibase.open_store(ctx)
     try:
         if not is_initialised(repo, base):
             raise Refused("The store has no catalogue: run `licence-registry init` first.")
@@ -300,13 +296,13 @@ def check_links(ctx: click.Context, agency: str | None):
             raise Refused(f"Unknown agency {agency!r}.")
         targets = documents_to_check(repo, base, agency)
         urls = sorted({t.url for t in targets})
-        with progress_bar(len(urls), "checking links", "link") as bar:
+        with clibase.progress_bar(len(urls), "checking links", "link") as bar:
             results = check_urls(urls, Policy.from_settings(settings), progress=bar.update)
         issuers = {agency} if agency else recorded_issuers(repo, base)
         summary = record_results(repo, base, targets, results, issuers)
     finally:
         repo.close()
-    public_data_changed(ctx)
+    clibase.public_data_changed(ctx)
     for target, result in summary.problems:
         click.echo(f"{target.licence}\t{result.status}\t{target.url}")
     click.echo(f"Checked {summary.checked} licence documents ({len(urls)} URLs): "

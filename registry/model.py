@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -98,44 +100,51 @@ def _csv_text(resource: Traversable) -> io.TextIOWrapper:
     return io.TextIOWrapper(resource.open("rb"), encoding="utf-8-sig", newline="")
 
 
+_Row = TypeVar("_Row")
+
+
+def _read_rows(source: Traversable, parse: Callable[[dict[str, str]], _Row]) -> list[_Row]:
+    """Every row of a catalogue CSV file, parsed; a row that does not parse is refused by its
+    spreadsheet row number (the header is row 1)."""
+    parsed: list[_Row] = []
+    with _csv_text(source) as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                parsed.append(parse(row))
+            except (identifiers.InvalidCode, re.error, ValueError, KeyError) as exc:
+                raise CatalogueError(f"{source.name} row {line}: {exc}") from None
+    return parsed
+
+
+def _agency(row: dict[str, str]) -> Agency:
+    code = identifiers.check_code(row["code"], "Agency")
+    if row["level"] not in LEVELS:
+        raise CatalogueError(f"level {row['level']!r} is not one of {LEVELS}")
+    return Agency(
+        code=code, label_th=row["label_th"], label_en=row["label_en"],
+        level=row["level"], tier=int(row["tier"]), parent=row["parent"] or "",
+        official_id=row.get("official_id") or "", homepage=row.get("homepage") or "",
+        scope=frozenset([code, *_codes(row.get("scope") or "")]))
+
+
+def _licence_type(row: dict[str, str]) -> LicenceType:
+    return LicenceType(
+        code=identifiers.check_code(row["code"], "Licence type"),
+        title_th=row["title_th"], title_en=row["title_en"],
+        authorities=frozenset(_codes(row["authorities"])),
+        number_pattern=row["number_pattern"], number_example=row["number_example"],
+        legal_basis_th=row.get("legal_basis_th") or "",
+        legal_basis_en=row.get("legal_basis_en") or "",
+        bcg_theme=row.get("bcg_theme") or "", phase=int(row["phase"]),
+        eservice_level=row["eservice_level"],
+        public_register=row.get("public_register", "").strip().lower() == "true",
+        validity_years=int(row["validity_years"]) if row.get("validity_years") else None)
+
+
 def read_catalogue(folder: Traversable) -> Catalogue:
     """Read and cross-check `agencies.csv` and `licence-types.csv`."""
-    agencies: dict[str, Agency] = {}
-    agency_file = folder / "agencies.csv"
-    with _csv_text(agency_file) as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            where = f"{agency_file.name} row {line}"
-            try:
-                code = identifiers.check_code(row["code"], "Agency")
-                if row["level"] not in LEVELS:
-                    raise CatalogueError(f"{where}: level {row['level']!r} is not one of {LEVELS}")
-                agencies[code] = Agency(
-                    code=code, label_th=row["label_th"], label_en=row["label_en"],
-                    level=row["level"], tier=int(row["tier"]), parent=row["parent"] or "",
-                    official_id=row.get("official_id") or "", homepage=row.get("homepage") or "",
-                    scope=frozenset([code, *_codes(row.get("scope") or "")]))
-            except (identifiers.InvalidCode, ValueError, KeyError) as exc:
-                raise CatalogueError(f"{where}: {exc}") from None
-    types: dict[str, LicenceType] = {}
-    type_file = folder / "licence-types.csv"
-    with _csv_text(type_file) as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            where = f"{type_file.name} row {line}"
-            try:
-                code = identifiers.check_code(row["code"], "Licence type")
-                types[code] = LicenceType(
-                    code=code, title_th=row["title_th"], title_en=row["title_en"],
-                    authorities=frozenset(_codes(row["authorities"])),
-                    number_pattern=row["number_pattern"], number_example=row["number_example"],
-                    legal_basis_th=row.get("legal_basis_th") or "",
-                    legal_basis_en=row.get("legal_basis_en") or "",
-                    bcg_theme=row.get("bcg_theme") or "", phase=int(row["phase"]),
-                    eservice_level=row["eservice_level"],
-                    public_register=row.get("public_register", "").strip().lower() == "true",
-                    validity_years=(int(row["validity_years"]) if row.get("validity_years")
-                                    else None))
-            except (identifiers.InvalidCode, re.error, ValueError, KeyError) as exc:
-                raise CatalogueError(f"{where}: {exc}") from None
+    agencies = {a.code: a for a in _read_rows(folder / "agencies.csv", _agency)}
+    types = {t.code: t for t in _read_rows(folder / "licence-types.csv", _licence_type)}
     catalogue = Catalogue(types, agencies)
     _check(catalogue)
     return catalogue

@@ -36,6 +36,26 @@ def _literal(text: str, lang: str | None = None, datatype: str | None = None) ->
     return f'"{escaped}"'
 
 
+def _optional(text: str, lang: str | None = None) -> str:
+    """A text's literal; "" (nothing to say) for no text."""
+    return text and _literal(text, lang)
+
+
+def _iri(url: str) -> str:
+    """A URL's IRI term; "" (nothing to say) for no URL."""
+    return url and f"<{url}>"
+
+
+def _part(subject: str, link: str, part: str, g: str, values: list[tuple[str, str]]) -> list[str]:
+    """A part node (`#premises`, `#document`, `#checksum`): `subject link part`, then the part's
+    (predicate, object) values in order, those with nothing to say ("") left out."""
+    lines = [f"{subject} {link} {part}{g}"]
+    for predicate, value in values:
+        if value:
+            lines.append(f"{part} {predicate} {value}{g}")
+    return lines
+
+
 def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[str]:
     """The record's own statements (without version metadata), one N-Quads line each."""
     key = rec.key
@@ -79,12 +99,9 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
         if rec.holder_name_en:
             add(f"{H} {name_predicate} {_literal(rec.holder_name_en, 'en')}{g}")
     if rec.premises_address or rec.province:
-        P = f"<{identifiers.licence_part_iri(iri, 'premises')}>"
-        add(f"{L} {_T['ADDRESS']} {P}{g}")
-        if rec.premises_address:
-            add(f"{P} {_T['FULL_ADDRESS']} {_literal(rec.premises_address, 'th')}{g}")
-        if rec.province:
-            add(f"{P} {_T['ADMIN_UNIT']} {_literal(rec.province, 'th')}{g}")
+        out += _part(L, _T["ADDRESS"], f"<{identifiers.licence_part_iri(iri, 'premises')}>", g,
+                     [(_T["FULL_ADDRESS"], _optional(rec.premises_address, "th")),
+                      (_T["ADMIN_UNIT"], _optional(rec.province, "th"))])
     if rec.conditions:
         add(f"{L} {_T['CONDITIONS']} {_literal(rec.conditions, 'th')}{g}")
     # Whenever the record says anything of its document, so nothing given is dropped: a
@@ -93,20 +110,15 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
     if (rec.document_url or rec.document_login_url or rec.document_sha256
             or rec.document_media_type):
         D = f"<{identifiers.licence_part_iri(iri, 'document')}>"
-        add(f"{L} {_T['DOCUMENT']} {D}{g}")
-        if rec.document_url:
-            add(f"{D} {_T['URL']} <{rec.document_url}>{g}")
-        if rec.document_media_type:
-            add(f"{D} {_T['FORMAT']} {_literal(rec.document_media_type)}{g}")
-        add(f"{D} {_T['ACCESS']} <{_ACCESS}{rec.document_access}>{g}")
-        if rec.document_login_url:
-            add(f"{D} {_T['LOGIN']} <{rec.document_login_url}>{g}")
+        out += _part(L, _T["DOCUMENT"], D, g,
+                     [(_T["URL"], _iri(rec.document_url)),
+                      (_T["FORMAT"], _optional(rec.document_media_type)),
+                      (_T["ACCESS"], f"<{_ACCESS}{rec.document_access}>"),
+                      (_T["LOGIN"], _iri(rec.document_login_url))])
         if rec.document_sha256:
-            C = f"<{identifiers.licence_part_iri(iri, 'checksum')}>"
-            add(f"{D} {_T['CHECKSUM']} {C}{g}")
-            add(f"{C} {_T['ALGORITHM']} {_T['SHA256']}{g}")
             value = _literal(rec.document_sha256, datatype="hexBinary")
-            add(f"{C} {_T['CHECKSUM_VALUE']} {value}{g}")
+            out += _part(D, _T["CHECKSUM"], f"<{identifiers.licence_part_iri(iri, 'checksum')}>", g,
+                         [(_T["ALGORITHM"], _T["SHA256"]), (_T["CHECKSUM_VALUE"], value)])
     return out
 
 

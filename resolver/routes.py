@@ -8,17 +8,13 @@ never be made to send anyone elsewhere, whatever the path or query says.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import (
-    Blueprint,
-    Response,
-    make_response,
-    redirect,
-    render_template,
-    request,
-)
+from flask import Blueprint, Response, make_response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry import identifiers
@@ -73,6 +69,20 @@ def _canonical_redirect(kind: str, key: identifiers.LicenceKey, rest: str
     return document_headers(redirect(target, 301), vary=False)
 
 
+def _licence_path(kind: str):
+    """The views of /{kind}/licence/<path>: each is called with the path parsed into a licence
+    key (404 if it is none), and only once the path is canonical (else the 301 to it)."""
+    def decorate(view: Callable[[identifiers.LicenceKey, str], ResponseReturnValue]):
+        @functools.wraps(view)          # the endpoint keeps the view's name
+        def parsed(rest: str) -> ResponseReturnValue:
+            key = _key_or_404(rest)
+            if (moved := _canonical_redirect(kind, key, rest)) is not None:
+                return moved
+            return view(key, rest)
+        return parsed
+    return decorate
+
+
 def _safe_target(url: str) -> str | None:
     """A stored document URL we may redirect to: https (or an allowed test origin) only."""
     allowed = _settings().redirect_allow
@@ -95,10 +105,8 @@ def _not_found(key: identifiers.LicenceKey | None, rest: str, wanted: str | None
 
 
 @bp.get("/id/licence/<path:rest>")
-def identify(rest: str):
-    key = _key_or_404(rest)
-    if (moved := _canonical_redirect("id", key, rest)) is not None:
-        return moved
+@_licence_path("id")
+def identify(key: identifiers.LicenceKey, rest: str):
     document_type = lookup_document_type(_repo(), _settings().base_iri, key)
     offers = (*conneg.DOCUMENT_TYPES, document_type) if document_type else conneg.DOCUMENT_TYPES
     wanted = negotiate_request(offers)
@@ -130,10 +138,8 @@ def _version_args() -> tuple[int | None, dt.date | None]:
 
 
 @bp.get("/doc/licence/<path:rest>")
-def describe(rest: str):
-    key = _key_or_404(rest)
-    if (moved := _canonical_redirect("doc", key, rest)) is not None:
-        return moved
+@_licence_path("doc")
+def describe(key: identifiers.LicenceKey, rest: str):
     wanted = negotiate_request(conneg.DOCUMENT_TYPES)
     version, on = _version_args()
     licence = load_licence(_repo(), _settings().base_iri, key, version=version, on=on)
@@ -160,10 +166,8 @@ def _serialise(licence: LicenceView, media_type: str) -> bytes:
 
 
 @bp.get("/file/licence/<path:rest>")
-def file(rest: str):
-    key = _key_or_404(rest)
-    if (moved := _canonical_redirect("file", key, rest)) is not None:
-        return moved
+@_licence_path("file")
+def file(key: identifiers.LicenceKey, rest: str):
     licence = load_licence(_repo(), _settings().base_iri, key)
     if licence is None:
         return _not_found(key, rest, negotiate_request(conneg.DOCUMENT_TYPES))
@@ -176,14 +180,12 @@ def file(rest: str):
 
 
 @bp.get("/qr/licence/<path:rest>")
-def qr(rest: str):
+@_licence_path("qr")
+def qr(key: identifiers.LicenceKey, rest: str):
     import io
 
     import segno
 
-    key = _key_or_404(rest)
-    if (moved := _canonical_redirect("qr", key, rest)) is not None:
-        return moved
     if lookup_document_type(_repo(), _settings().base_iri, key) is None:     # exists?
         raise LicenceNotFound(f"No licence {key.path} in the register.")
     iri = identifiers.iri_to_uri(identifiers.licence_iri(_settings().base_iri, key))

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import (
-    Blueprint,
-    Response,
-    make_response,
-    redirect,
-    render_template,
-    request,
-)
+from flask import Blueprint, Response, make_response, redirect, render_template, request
 
 from registry import identifiers
 from registry.errors import LicenceNotFound, NotAcceptable

@@ -35,6 +35,12 @@ def select(names: list[str], *rows: dict) -> dict:
     return {"head": {"vars": names}, "results": {"bindings": list(rows)}}
 
 
+@pytest.fixture(scope="module")
+def app(module_app):
+    """The tests here only render pages: one app for the module (tests/conftest.py)."""
+    return module_app
+
+
 @pytest.fixture
 def render(app):
     """render(path=…, **render_page arguments) → (html, tree), inside a request to `path`."""

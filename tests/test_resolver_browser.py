@@ -39,6 +39,17 @@ def url(live_server: str, key, query: str = "") -> str:
     return live_server + licence_path("doc", key) + query
 
 
+# The tests here only read: one app and set of licences for the module (tests/conftest.py).
+@pytest.fixture(scope="module")
+def app(module_app):
+    return module_app
+
+
+@pytest.fixture(scope="module")
+def licences(module_licences):
+    return module_licences
+
+
 # --- 1. Thai text renders ----------------------------------------------------------------------
 
 

@@ -42,12 +42,13 @@ def shot(name: str) -> str:
     return str(SCREENSHOTS / f"sparql-page-{name}.png")
 
 
-@pytest.fixture
-def app(embedded_repo):
-    """The app over 120 demo licences; skipped while /sparql does not draw the query page."""
-    load_demo(embedded_repo, BASE, 120)
-    app = create_app({"STORE": str(embedded_repo.path), "BASE_IRI": BASE},
-                     repository=embedded_repo)
+@pytest.fixture(scope="module")
+def app(module_repo):
+    """The app over 120 demo licences, made once: the tests only read (tests/conftest.py);
+    skipped while /sparql does not draw the query page."""
+    load_demo(module_repo, BASE, 120)
+    app = create_app({"STORE": str(module_repo.path), "BASE_IRI": BASE},
+                     repository=module_repo)
     answer = app.test_client().get("/sparql", headers={"Accept": "text/html"})
     if answer.status_code != 200 or b'name="query"' not in answer.data:
         pytest.skip("the /sparql endpoint (opendata/sparql.py) does not draw the query page "

@@ -11,6 +11,7 @@ from registry.settings import Settings, load_settings
 from registry.store import Repository
 from registry.store.opening import open_repository
 from web.errors import register_error_handlers
+from web.messages import catalogue
 from web.state import RegistryState, attach, state_of
 
 
@@ -21,6 +22,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     store allows one owner per process)."""
     app = Flask(__name__)
     settings = config if isinstance(config, Settings) else load_settings(config)
+    catalogue()    # every page's words (error pages' too): a broken messages.toml stops the start
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

@@ -36,15 +36,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from registry.store import snapshots
-from registry.store.interface import (
-    ChangeSet,
-    QueryAccess,
-    Repository,
-    StoreError,
-    StoreNotInitialised,
-    Term,
-)
+from registry.store import interface, snapshots
 
 _COMMITTED = "COMMITTED"
 
@@ -95,7 +87,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _bindings(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
+def _bindings(
+    bindings: Mapping[str, interface.Term] | None,
+) -> dict[ox.Variable, interface.Term] | None:
     return {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
 
 
@@ -107,7 +101,7 @@ def _discard(entry: Path) -> None:
     shutil.rmtree(done)
 
 
-class PyoxigraphReads(Repository):
+class PyoxigraphReads(interface.Repository):
     """The read operations over a pyoxigraph store, shared by the embedded repository (its own
     read-write store) and the shared one (the newest read-only checkpoint)."""
 
@@ -154,12 +148,12 @@ class PyoxigraphReads(Repository):
         with self._reading():
             self._read_store().dump(out, format=ox.RdfFormat.N_QUADS)
 
-    def query_access(self) -> QueryAccess:
+    def query_access(self) -> interface.QueryAccess:
         """A store on this machine: query processes open its newest checkpoint."""
-        return QueryAccess(checkpoint=self.read_replica)
+        return interface.QueryAccess(checkpoint=self.read_replica)
 
 
-class StoreBusy(StoreError):
+class StoreBusy(interface.StoreError):
     """Another process has held the store for writing longer than we wait."""
 
 
@@ -201,7 +195,7 @@ class EmbeddedRepository(PyoxigraphReads):
         self.holds_private = holds_private
         data = self.path / "data"
         if not data.exists() and not create:
-            raise StoreNotInitialised(
+            raise interface.StoreNotInitialised(
                 f"No store at {self.path}. "
                 f"Create it with `licence-registry init --store {self.path}`.")
         self.path.mkdir(parents=True, exist_ok=True)
@@ -238,7 +232,7 @@ class EmbeddedRepository(PyoxigraphReads):
 
     # Writing
 
-    def _apply(self, change: ChangeSet) -> None:
+    def _apply(self, change: interface.ChangeSet) -> None:
         with self._write_mutex:
             entry = self._write_journal(change)
             with self._lock.writing():
@@ -254,7 +248,7 @@ class EmbeddedRepository(PyoxigraphReads):
             if snapshots.enabled(self.path):
                 snapshots.publish(self.store, self.path)
 
-    def _write_journal(self, change: ChangeSet) -> Path:
+    def _write_journal(self, change: interface.ChangeSet) -> Path:
         name = f"{time.time_ns():020d}"
         entry = self.journal / (name + ".partial")
         entry.mkdir()
@@ -308,7 +302,8 @@ class EmbeddedRepository(PyoxigraphReads):
         except (SyntaxError, ValueError, OSError) as exc:
             self._restore(entry, "undo.nq")
             _discard(entry)
-            raise StoreError(f"The change was refused by the store and undone: {exc}") from exc
+            raise interface.StoreError(
+                f"The change was refused by the store and undone: {exc}") from exc
         _discard(entry)
 
     def recover(self) -> list[str]:
@@ -321,7 +316,7 @@ class EmbeddedRepository(PyoxigraphReads):
             with self._lock.writing():
                 try:
                     self._replay_or_undo(entry)
-                except StoreError:
+                except interface.StoreError:
                     continue        # undone: the store is as it was before that change
             replayed.append(entry.name)
         if replayed and snapshots.enabled(self.path):
@@ -339,7 +334,7 @@ class EmbeddedRepository(PyoxigraphReads):
                     snapshots.publish(self.store, self.path)
                     replica = snapshots.current(self.path)
         if replica is None:         # never: a checkpoint was published just above
-            raise StoreError(f"No checkpoint of the store {self.path} was published.")
+            raise interface.StoreError(f"No checkpoint of the store {self.path} was published.")
         return replica
 
     def scratch_dir(self) -> str:

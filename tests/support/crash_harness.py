@@ -75,12 +75,33 @@ class Server:
         self.process.wait()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            try:
-                os.killpg(self.process.pid, 0)
-            except ProcessLookupError:
+            if not _group_running(self.process.pid):
                 return
             time.sleep(0.02)
         raise RuntimeError("processes of the killed server are still running")
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group still runs. A zombie has ended (its files, so the
+    store's lock, are released): the workers orphaned by the kill stay zombies until the
+    machine's init reaps them, which may take a second."""
+    proc = Path("/proc")
+    if not proc.is_dir():                             # no /proc: ask the kernel for the group
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue                                  # ended meanwhile
+        # pid (comm) state ppid pgrp …: comm may hold spaces and brackets, so read after ")"
+        state, _ppid, pgrp = text.rpartition(")")[2].split()[:3]
+        if int(pgrp) == group and state != "Z":
+            return True
+    return False
 
 
 def upload_in_background(url: str, key: str, body: bytes) -> dict:

@@ -21,7 +21,7 @@ lint: $(STAMP)          ## ruff and mypy, as configured in pyproject.toml (CI ru
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP)          ## the whole suite, embedded and remote (a real `oxigraph serve`)
+test: $(STAMP)          ## the whole suite in parallel (4 workers), embedded and remote (a real `oxigraph serve`)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)         ## ingest benchmark; figures go in docs/benchmarks.md

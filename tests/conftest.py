@@ -3,8 +3,6 @@ runner."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,39 +13,48 @@ from registry.store.embedded import EmbeddedRepository
 from web.app import create_app
 
 from .support import serial
+from .support.memorytemp import stores_in_memory
 from .support.publish import Publisher
 from .support.sharedstores import copy_of_store, resolver_licences
 from .support.stores import BASE, initialised_store, remote_repository, serve_oxigraph
 
-# Where test stores go when nobody chose: tmpfs, when it has room (see pytest_configure).
-MEMORY_TEMP_ROOT = Path("/dev/shm")
-MEMORY_TEMP_ROOM = 4 << 30
 
-
+# Test stores in tmpfs (tests/support/memorytemp.py); `serial` tests in one worker, first, the
+# CPU theirs (tests/support/serial.py).
 def pytest_configure(config: pytest.Config) -> None:
-    """Test stores in memory: the embedded store syncs each change set to disk, and on an ext4
-    disk those waits were a third of the suite's time (issue 11). Only when nobody chose where
-    temporary files go (--basetemp, PYTEST_DEBUG_TEMPROOT, TMPDIR) and /dev/shm has room; xdist
-    workers and servers the tests start inherit the choice."""
+    stores_in_memory(config)
     config.addinivalue_line("markers", serial.MARKER_HELP)
-    if config.option.basetemp or any(os.environ.get(name) for name in
-                                     ("PYTEST_DEBUG_TEMPROOT", "TMPDIR")):
-        return
-    try:
-        room = shutil.disk_usage(MEMORY_TEMP_ROOT).free
-    except OSError:
-        return
-    if room >= MEMORY_TEMP_ROOM and os.access(MEMORY_TEMP_ROOT, os.W_OK):
-        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_TEMP_ROOT)
+    serial.share_a_folder(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    serial.forget_the_folder(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    serial.tell_the_worker(node.config, node.workerinput)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    return serial.scheduler(config, log) if config.getvalue("dist") == "loadfile" else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    serial.serial_first(items)
+    serial.say_which_are_serial(config, items)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
-    """A `serial` test runs with no other test running, its fixtures' setup and teardown
-    included (tests/support/serial.py)."""
-    folder = serial.lock_folder(item.config.option.basetemp)
-    with serial.taking_turns(folder, alone=item.get_closest_marker(serial.MARKER) is not None):
+    with serial.taking_turns(item):
         return (yield)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if serial.is_serial(item):
+        serial.yield_the_cpu_to_this_worker(item.config)
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +82,15 @@ def private_oxigraph_server(oxigraph_servers):
 
 
 @pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.remote)])
-def empty_repo(request, tmp_path):
-    """An empty store of each kind: the same tests run against both."""
-    if request.param == "embedded":
+def store_kind(request) -> str:
+    """Each kind of store: the tests that take empty_repo or repo run against both."""
+    return request.param
+
+
+@pytest.fixture
+def empty_repo(request, store_kind, tmp_path):
+    """An empty store of each kind."""
+    if store_kind == "embedded":
         repo = EmbeddedRepository(tmp_path / "store", create=True)
     else:
         repo = remote_repository(request.getfixturevalue("oxigraph_server"),
@@ -87,10 +100,16 @@ def empty_repo(request, tmp_path):
 
 
 @pytest.fixture
-def repo(empty_repo):
+def repo(request, store_kind, tmp_path, initialised_template):
     """A store of each kind holding the vocabulary, shapes and catalogue."""
-    init_store(empty_repo, BASE)
-    return empty_repo
+    if store_kind == "embedded":
+        repo = copy_of_store(initialised_template, tmp_path / "store")
+    else:
+        repo = remote_repository(request.getfixturevalue("oxigraph_server"),
+                                 request.getfixturevalue("private_oxigraph_server"))
+        init_store(repo, BASE)
+    yield repo
+    repo.close()
 
 
 @pytest.fixture(scope="session")

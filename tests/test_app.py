@@ -7,6 +7,13 @@ import pytest
 from registry.errors import RegistryError
 
 
+# The tests here only read the store: one for the module (tests/conftest.py); each still has an
+# app of its own (some add routes, which Flask allows only before an app's first request).
+@pytest.fixture(scope="module")
+def embedded_repo(module_repo):
+    return module_repo
+
+
 def test_health(client):
     response = client.get("/health")
     assert response.status_code == 200

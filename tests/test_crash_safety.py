@@ -12,8 +12,8 @@ from publishing.keys import issue_key
 from .support.crash_harness import full_run, killed_run, state
 from .support.stores import BASE, initialised_store
 
-# The kills are timed from an upload's duration: a machine loaded by other tests in some runs
-# and not others would move them.
+# The kills are timed from an upload's duration: the other tests yield the CPU to it, or a
+# machine they loaded in some runs and not others would move the kills.
 pytestmark = pytest.mark.serial
 
 

@@ -31,6 +31,9 @@ from registry.store.embedded import EmbeddedRepository
 from .support.crash_harness import Server
 from .support.stores import BASE
 
+# "Promptly" and the timeouts are timed: the other tests must not take the CPU meanwhile.
+pytestmark = pytest.mark.serial
+
 LICENCES = 300
 SLOW_EACH = 24            # connections trickling heads, and as many trickling bodies
 PROBES = 40               # resolver requests made while they trickle
@@ -150,7 +153,6 @@ def _probe(url: str, paths: list[str], count: int) -> tuple[list[float], int]:
     return took, unanswered
 
 
-@pytest.mark.serial            # "promptly" is timed: no other test may load the machine
 def test_slow_heads_and_bodies_do_not_starve_the_resolver(served):
     server, key, paths = served
     _probe(server.url, paths, 10)                                   # warm up

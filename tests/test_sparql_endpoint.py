@@ -331,7 +331,7 @@ def test_the_result_cap_is_stated_never_silent(loaded):
 SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
 
 
-@pytest.mark.serial            # timed to the second: no other test may load the machine
+@pytest.mark.serial            # timed to the second: the other tests yield the CPU to it
 def test_the_time_limit_stops_the_query_and_the_next_one_is_answered(loaded):
     app = _app(loaded, SPARQL_TIME_LIMIT=2, SPARQL_WORKERS=1)
     client = app.test_client()

@@ -23,8 +23,9 @@ from registry.store.opening import open_repository
 from .support.crash_harness import Server
 from .support.stores import BASE, serve_oxigraph
 
-# It compares latencies: no other test may load the machine meanwhile.
-pytestmark = pytest.mark.serial
+# It compares latencies, and its replica restarts at nice 19: no other test runs meanwhile
+# (tests/support/serial.py).
+pytestmark = pytest.mark.serial(alone=True)
 
 TIME_LIMIT = 4.0
 LICENCES = 1500

@@ -13,7 +13,7 @@ from opendata.sparqlexec import QueryFailed, RemoteExecutor
 from opendata.sparqlguard import QueryForm
 from opendata.sparqlresults import JSON
 
-# Each test times a limit to within half a second: no other test may load the machine meanwhile.
+# Each test times a limit to within half a second: the other tests yield the CPU to them.
 pytestmark = pytest.mark.serial
 
 TIME_LIMIT = 1.0

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 
 from opendata.dumpgen import (
     PENDING,
@@ -38,7 +38,7 @@ from opendata.dumpgen import (
 )
 from registry.events import licences_committed
 from registry.settings import Settings
-from web.state import state_of
+from web.state import current_flask_app, state_of
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def refresh_if_stale(manifest: dict | None) -> None:
     rerun is pending that no generator is running (`mark_stale`, or a generator that died); at
     most once a minute from one process, so a generator that keeps failing is not restarted on
     every page view."""
-    app = current_app._get_current_object()         # type: ignore[attr-defined]
+    app = current_flask_app()
     state = state_of(app)
     folder, dumps = dumps_dir(state.settings), state.part(DumpsState)
     pending = (folder / PENDING).exists()

@@ -21,7 +21,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     jsonify,
     make_response,
     render_template,
@@ -34,7 +33,7 @@ from opendata.dumpschedule import refresh_if_stale, request_regeneration
 from registry.errors import BadRequest, NotAcceptable, RegistryError
 from web.conditional import conditional
 from web.page import page_context, preferred_language
-from web.state import current_state, state_of
+from web.state import current_flask_app, current_state, state_of
 
 bp = Blueprint("catalogue_dumps", __name__, template_folder="templates")
 
@@ -101,7 +100,7 @@ def listing():
 def download(name: str):
     """One dump file, by its name in the manifest only (never a path), once its bytes are known
     to match the manifest's SHA-256."""
-    app = current_app._get_current_object()           # type: ignore[attr-defined]
+    app = current_flask_app()
     folder = dumps_dir(state_of(app).settings)
     for _ in range(2):          # a new generation may replace the files between the two reads
         manifest = current_manifest(folder)

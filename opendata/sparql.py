@@ -54,7 +54,7 @@ from registry.namespaces import sparql_prefixes
 from web import conneg
 from web.conditional import conditional
 from web.page import preferred_language
-from web.state import current_state, state_of
+from web.state import current_flask_app, current_state, state_of
 
 bp = Blueprint("catalogue_sparql", __name__)
 
@@ -222,13 +222,12 @@ def run_query(query: str, form: QueryForm, media_type: str) -> Outcome:
         raise StoreUnavailable("The copy of the register that answers SPARQL queries missed a "
                                "commit; an operator must run `licence-registry sync-replica`.",
                                headers={"Retry-After": "60"})
-    # current_app is typed as the Flask app it stands for, not as the LocalProxy it is.
-    if _old_layout(current_app._get_current_object()):  # type: ignore[attr-defined]
+    if _old_layout(current_flask_app()):
         raise StoreUnavailable("This store still keeps private data (agency key hashes, upload "
                                "reports) in its main store, which /sparql would publish. Migrate "
                                "it: `licence-registry backup DIR` then `licence-registry restore "
                                "DIR`.")
-    if _misses_union(current_app._get_current_object()):  # type: ignore[attr-defined]
+    if _misses_union(current_flask_app()):
         raise StoreUnavailable(
             "The SPARQL store's default graph is not the union of its graphs, so queries would "
             "see nothing: set LICENCE_REGISTRY_SPARQL_UNION_PARAMETER to the parameter that "

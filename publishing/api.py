@@ -7,7 +7,7 @@ change set and answers 200 with the counts and the upload id.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from publishing.keys import agency_for_key
 from publishing.openapi import openapi
@@ -19,7 +19,7 @@ from registry.bootstrap import load_catalogue
 from registry.csvsafe import safe_csv
 from registry.errors import TooManyRequests, Unauthorised, UploadNotFound
 from web.queryparams import bool_param, int_param
-from web.state import current_state
+from web.state import current_flask_app, current_state
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_LIST_LIMIT = 1000           # uploads listed in one answer of GET /uploads
@@ -112,5 +112,5 @@ def process_upload(agency: str, upload: Upload, dry_run: bool) -> Published:
     settings, repo = current_state().settings, current_state().repository
     return publish(repo, base=settings.base_iri, catalogue=lambda: load_catalogue(repo),
                    agency=agency, uploads=upload, dry_run=dry_run,
-                   sender=current_app._get_current_object(),  # type: ignore[attr-defined]
+                   sender=current_flask_app(),
                    settings=settings)

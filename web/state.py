@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from flask import Flask, current_app
+from flask.globals import app_ctx
 
 from registry.model import Catalogue
 from registry.settings import Settings
@@ -63,3 +64,9 @@ def state_of(app: Flask) -> RegistryState:
 def current_state() -> RegistryState:
     """The state of the app handling the current request (or in the pushed app context)."""
     return state_of(current_app)
+
+
+def current_flask_app() -> Flask:
+    """The app itself, not the request-bound proxy: for what outlives the request (a signal's
+    sender, a child process's parent, a per-app cache key)."""
+    return app_ctx.app

@@ -333,6 +333,7 @@ def test_browser_check_fix_publish(page, live_server, diw_key, bad_rows, good_ro
     page.screenshot(path=str(SCREENSHOTS / "upload-page-phone.png"), full_page=False)
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    page.wait_for_load_state("load")
     page.click("#lang-en")
     assert page.get_attribute("html", "lang") == "en"
     row = page.locator(f"#row-{BAD_ROW}")
@@ -359,6 +360,9 @@ def test_browser_wrong_key(page, live_server):
     page.fill("#key", "clc_wrong")
     page.click("#sign-in")
     assert "not valid" in page.inner_text("#message")
+    # Leave only once the page has loaded whole: leaving sooner aborts its icon's request,
+    # which the recorder rightly counts.
+    page.wait_for_load_state("load")
     page.click("#lang-th")
     assert page.get_attribute("html", "lang") == "th"
     assert page.errors == []

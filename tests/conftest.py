@@ -102,14 +102,20 @@ def empty_repo(request, store_kind, tmp_path):
 @pytest.fixture
 def repo(request, store_kind, tmp_path, initialised_template):
     """A store of each kind holding the vocabulary, shapes and catalogue."""
-    if store_kind == "embedded":
-        repo = copy_of_store(initialised_template, tmp_path / "store")
-    else:
-        repo = remote_repository(request.getfixturevalue("oxigraph_server"),
-                                 request.getfixturevalue("private_oxigraph_server"))
-        init_store(repo, BASE)
+    repo = _initialised_repo(request, store_kind, initialised_template, tmp_path / "store")
     yield repo
     repo.close()
+
+
+def _initialised_repo(request, kind: str, template: Path, path: Path):
+    """An initialised store of `kind`: embedded, a copy of the template at `path`; remote, the
+    session's oxigraph servers, initialised."""
+    if kind == "embedded":
+        return copy_of_store(template, path)
+    repo = remote_repository(request.getfixturevalue("oxigraph_server"),
+                             request.getfixturevalue("private_oxigraph_server"))
+    init_store(repo, BASE)
+    return repo
 
 
 @pytest.fixture(scope="session")
@@ -186,12 +192,8 @@ def module_repo(tmp_path_factory, initialised_template):
                                         pytest.param("remote", marks=pytest.mark.remote)])
 def module_repo_of_each_kind(request, tmp_path_factory, initialised_template):
     """An initialised store of each kind shared by one module's tests (see `repo`)."""
-    if request.param == "embedded":
-        repo = copy_of_store(initialised_template, tmp_path_factory.mktemp("module") / "store")
-    else:
-        repo = remote_repository(request.getfixturevalue("oxigraph_server"),
-                                 request.getfixturevalue("private_oxigraph_server"))
-        init_store(repo, BASE)
+    repo = _initialised_repo(request, request.param, initialised_template,
+                             tmp_path_factory.mktemp("module") / "store")
     yield repo
     repo.close()
 

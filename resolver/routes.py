@@ -18,7 +18,6 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry import identifiers
-from registry.dates import thai_today
 from registry.errors import BadRequest, LicenceNotFound, NoDocument, NotAcceptable
 from registry.settings import Settings
 from registry.store import Repository
@@ -32,6 +31,7 @@ from web.page import page_context, preferred_language
 from web.queryparams import int_param
 from web.rdfresponse import document_headers, negotiate_request, serialise_triples
 from web.state import current_state
+from web.state import today as registry_today
 
 bp = Blueprint("resolver", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/resolver")
@@ -150,12 +150,12 @@ def describe(key: identifiers.LicenceKey, rest: str):
     lang = preferred_language()
     # Whatever the page shows goes into the tag, link checks included (they change mid-day).
     etag = hashlib.sha256(f"{licence.iri}|{licence.version}|{licence.modified}|{wanted}|{lang}|"
-                          f"{thai_today()}|{licence.document_last_checked}".encode()).hexdigest()[:32]
+                          f"{registry_today()}|{licence.document_last_checked}".encode()).hexdigest()[:32]
     if client_has(etag):
         response = Response()                          # conditional() makes it the 304
     elif wanted == conneg.HTML:
         response = make_response(render_template(
-            "licence.html", licence=licence, today=thai_today(), **page_context(lang)))
+            "licence.html", licence=licence, today=registry_today(), **page_context(lang)))
     else:
         response = Response(_serialise(licence, wanted), mimetype=wanted)
     return conditional(document_headers(response), etag)
@@ -241,7 +241,7 @@ def verify():
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise BadRequest("sha256 must be 64 hexadecimal characters.")
     matches = licences_by_checksum(_repo(), _settings().base_iri, sha)
-    today = thai_today()
+    today = registry_today()
     from flask import jsonify
 
     results = []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
@@ -16,10 +17,12 @@ from web.state import RegistryState, attach, state_of
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None, *,
-               repository: Repository | None = None) -> Flask:
+               repository: Repository | None = None,
+               clock: Callable[[], dt.date] | None = None) -> Flask:
     """Build the web service. `config`: the settings, or overrides of them ({SETTING_NAME:
     value}, tests); `repository` lets the caller share an already open store (the embedded
-    store allows one owner per process)."""
+    store allows one owner per process); `clock` says what today is (tests; default: today
+    in Thailand)."""
     app = Flask(__name__)
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue()    # every page's words (error pages' too): a broken messages.toml stops the start
@@ -28,13 +31,18 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     repo = repository or open_repository(settings, create=True)
     _refuse_other_base(repo, settings, opened_here=repository is None)
-    attach(app, RegistryState(settings, repo))
+    state = RegistryState(settings, repo)
+    if clock is not None:
+        state.clock = clock
+    attach(app, state)
 
     register_error_handlers(app)
     from web.security import install as install_security
     install_security(app, settings.base_iri)    # Host check, CSP on HTML, nosniff: every answer
     from registry.hiddentext import register_filters
     register_filters(app)          # {{ value|bdi }}, {{ value|isolate }}: stored text on pages
+    from web.page import register_date_filters
+    register_date_filters(app)     # {{ day|day(lang) }}, {{ moment|moment(lang) }}
     from web.cors import init_cors
     init_cors(app)
     from publishing.api import bp as api_bp

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request
+import datetime as dt
 
+from flask import Flask, request
+
+from registry.dates import THAILAND, display_date, display_datetime, parse_moment
 from web.messages import words
 from web.state import current_state
 
@@ -34,3 +37,30 @@ def page_context(lang: str, *areas: str) -> dict:
     return {"lang": lang, "other": "en" if lang == "th" else "th",
             "t": words(lang, *(areas or ("licence",))),
             "catalogue": catalogue, "base": state.settings.base_iri}
+
+
+def _day(value: dt.date | str | None, lang: str) -> str:
+    """`{{ day|day(lang) }}`: a date (or an ISO date's text) as the page's language shows it."""
+    if isinstance(value, str):             # an xsd:date, or an xsd:dateTime (stored in UTC)
+        value = parse_moment(value) if len(value) > 10 else parse_day(value)
+    if isinstance(value, dt.datetime):     # a moment's day is its day in Thailand
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        value = aware.astimezone(THAILAND).date()
+    return display_date(value, lang)
+
+
+def parse_day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _moment(value: dt.datetime | str | None, lang: str) -> str:
+    """`{{ moment|moment(lang) }}`: a stored xsd:dateTime as day and time in Thailand."""
+    return display_datetime(parse_moment(value) if isinstance(value, str) else value, lang)
+
+
+def register_date_filters(app: Flask) -> None:
+    app.add_template_filter(_day, "day")
+    app.add_template_filter(_moment, "moment")

@@ -8,13 +8,16 @@ it without importing any feature.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
 
+from registry.dates import thai_today
 from registry.model import Catalogue
 from registry.settings import Settings
 from registry.store import Repository
@@ -30,6 +33,9 @@ class RegistryState:
     repository: Repository
     # Licence types and agencies, for drawing pages; loaded from the store on first use.
     catalogue: Catalogue | None = None
+    # What "today" is (in Thailand) for effective statuses, feeds and pages: injected by tests,
+    # so no test waits for or depends on the real date.
+    clock: Callable[[], dt.date] = thai_today
     _parts: dict[type, object] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -64,6 +70,11 @@ def state_of(app: Flask) -> RegistryState:
 def current_state() -> RegistryState:
     """The state of the app handling the current request (or in the pushed app context)."""
     return state_of(current_app)
+
+
+def today() -> dt.date:
+    """Today in Thailand, by the clock of the app handling the request."""
+    return current_state().clock()
 
 
 def current_flask_app() -> Flask:

@@ -1,13 +1,23 @@
 """The example SPARQL queries of the query page: one file each in `opendata/queries/*.rq`.
 
-A file starts with two comment lines giving its titles,
+A file starts with two comment lines giving its titles, then its note (what the query answers
+and why it is written so) in both languages, each after a `# [en]` / `# [th]` line:
 
     # th: จำนวนใบอนุญาตของแต่ละหน่วยงานผู้ออก
     # en: Licences per issuing agency
+    #
+    # [en]
+    # Current records only. …
+    #
+    # [th]
+    # เฉพาะระเบียนฉบับปัจจุบัน …
+    PREFIX schema: <https://schema.org/>
+    SELECT …
 
-then the query, whose own comments (kept: they explain the query in the editor) follow. The
-file name without `.rq` is the example's id (`/sparql?example=01-licences-per-agency`); the
-files are listed in the order of their names. docs/sparql-examples.md describes each query.
+then the query. The editor opens an example as its note in the page's language (as comments)
+followed by the query, so the visitor reads the explanation in their own language. The file
+name without `.rq` is the example's id (`/sparql?example=01-licences-per-agency`); the files
+are listed in the order of their names. docs/sparql-examples.md describes each query.
 """
 
 from __future__ import annotations
@@ -26,18 +36,35 @@ class Example:
     id: str
     title_th: str
     title_en: str
-    query: str
+    query: str                   # the SPARQL, without the titles and notes
+    note_th: str = ""            # the note's lines, "\n"-joined, without their "# "
+    note_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_th
 
+    def note(self, lang: str) -> str:
+        return self.note_en if lang == "en" else self.note_th
+
+    def text(self, lang: str) -> str:
+        """What the editor opens: the note in `lang` as comments, then the query."""
+        note = self.note(lang)
+        comments = "".join(f"# {line}".rstrip() + "\n" for line in note.splitlines())
+        return comments + self.query
+
 
 class ExampleError(ValueError):
-    """A query file without its two title lines."""
+    """A query file without its two title lines, or without its note in both languages."""
+
+
+def _comment(line: str) -> str:
+    """A comment line's text: without its `#` and the one space after it."""
+    return line[1:].removeprefix(" ")
 
 
 def parse_example(example_id: str, text: str) -> Example:
-    """An example from the text of its file: the `# th:` / `# en:` lines, then the query."""
+    """An example from the text of its file: the `# th:` / `# en:` lines, the notes after
+    `# [en]` and `# [th]`, then the query."""
     lines = text.splitlines()
     titles: dict[str, str] = {}
     while lines and lines[0].startswith("#") and len(titles) < len(_TITLE_KEYS):
@@ -49,10 +76,24 @@ def parse_example(example_id: str, text: str) -> Example:
     if set(titles) != set(_TITLE_KEYS) or not all(titles.values()):
         raise ExampleError(f"{example_id}.rq must start with the lines '# th: …' and '# en: …' "
                            "(the example's titles)")
-    while lines and lines[0].strip() in ("", "#"):     # the blank comment line after the titles
-        lines.pop(0)
+    notes: dict[str, list[str]] = {}
+    language = None
+    while lines and lines[0].startswith("#"):
+        line = _comment(lines.pop(0)).rstrip()
+        marker = line[1:-1] if line.startswith("[") and line.endswith("]") else None
+        if marker in _TITLE_KEYS and marker not in notes:
+            language = marker
+            notes[language] = []
+        elif language is not None:
+            notes[language].append(line)
+        elif line:
+            raise ExampleError(f"{example_id}.rq: its note must follow a '# [en]' or '# [th]' line")
+    texts = {lang: "\n".join(found).strip("\n") for lang, found in notes.items()}
+    if set(texts) != set(_TITLE_KEYS) or not all(texts.values()):
+        raise ExampleError(f"{example_id}.rq must explain the query in both languages: a "
+                           "'# [en]' and a '# [th]' line, each followed by its comment lines")
     query = "\n".join(lines).strip() + "\n"
-    return Example(example_id, titles["th"], titles["en"], query)
+    return Example(example_id, titles["th"], titles["en"], query, texts["th"], texts["en"])
 
 
 def _read_examples(folder: Traversable) -> tuple[Example, ...]:

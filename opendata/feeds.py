@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from registry import identifiers, thaiid
-from registry.dates import THAILAND, thai_today
+from registry.dates import THAILAND
 from registry.errors import (
     AgencyNotFound,
     BadRequest,
@@ -38,6 +38,7 @@ from web.messages import message, words
 from web.page import page_context
 from web.queryparams import int_param
 from web.state import current_state
+from web.state import today as registry_today
 
 bp = Blueprint("catalogue_feeds", __name__)
 
@@ -214,9 +215,9 @@ def read_query(base: str, catalogue: Catalogue) -> FeedQuery:
     licence_type = (_catalogue_code(raw_type, catalogue.types, LicenceTypeNotFound,
                                     "Licence type") if raw_type is not None else "")
     if holder is not None:
-        return FeedQuery(days, thai_today(), holder_id=_holder_id(holder, base),
+        return FeedQuery(days, registry_today(), holder_id=_holder_id(holder, base),
                          type=licence_type)
-    return FeedQuery(days, thai_today(), type=licence_type,
+    return FeedQuery(days, registry_today(), type=licence_type,
                      # not None: exactly one of holder and issuer was given (checked above)
                      issuer=_catalogue_code(cast(str, issuer), catalogue.agencies,
                                             AgencyNotFound, "Agency"))

@@ -59,12 +59,12 @@ TYPE_FILTERS = {
                      "agencies"),
     "bcg": Filter(lambda c: [b for b in BCG_THEMES if b], lambda t: {t.bcg_theme}, "bcg",
                   "themes"),
-    "phase": Filter(lambda c: ["1", "2", "3"], lambda t: {str(t.phase)}, "phase"),
+    "phase": Filter(lambda c: ["1", "2", "3"], lambda t: {str(t.phase)}, "phase", "phases"),
     "eservice": Filter(lambda c: list(ESERVICE_LEVELS), lambda t: {t.eservice_level},
-                       "eservice"),
+                       "eservice", "eservices"),
 }
 AGENCY_FILTERS = {
-    "tier": Filter(lambda c: ["1", "2", "3"], lambda a: {str(a.tier)}, "tier"),
+    "tier": Filter(lambda c: ["1", "2", "3"], lambda a: {str(a.tier)}, "tier", "tiers"),
     "level": Filter(lambda c: list(LEVELS), lambda a: {a.level}, "level", "levels"),
 }
 
@@ -94,7 +94,7 @@ def _form_fields(filters: dict[str, Filter], catalogue: Catalogue, words: Mappin
     fields = []
     for name, spec in filters.items():
         labels = agency_labels if spec.option_labels == "agencies" else \
-            words.get(spec.option_labels, {})
+            {str(code): word for code, word in words.get(spec.option_labels, {}).items()}
         fields.append({"name": name, "label": words[spec.label],
                        "options": [(v, labels.get(v, v)) for v in spec.allowed(catalogue)]})
     return fields

@@ -13,6 +13,7 @@ blueprint under /static/sparql/.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -21,8 +22,8 @@ from flask import Blueprint, render_template, request
 from opendata.examples import Example, load_examples
 from opendata.examples import example_by_id as _example_by_id
 from registry import identifiers
-from registry.namespaces import PREFIXES
-from web.messages import words
+from registry.namespaces import CLCBCG, CLCLEVEL, CLCSTATUS, PREFIXES
+from web.messages import message, words
 from web.state import current_state
 
 bp = Blueprint("catalogue_querypage", __name__, template_folder="templates",
@@ -54,6 +55,7 @@ class Cell:
     href: str | None = None       # IRIs only: the resolver (own base) or the IRI itself
     external: bool = False        # a link out of the register: rel=nofollow
     title: str | None = None      # the full IRI when the text is shortened
+    word: str | None = None       # a status's, level's or theme's name in the page's language
     lang: str | None = None
     datatype: str | None = None   # shortened (xsd:integer); None for plain strings
     numeric: bool = False
@@ -89,8 +91,17 @@ def local_href(iri: str, base: str) -> str | None:
     return None
 
 
-def term_cell(term: dict | None, base: str) -> Cell:
-    """A term of the SPARQL 1.1 JSON results format as a Cell."""
+def code_words(lang: str) -> dict[str, str]:
+    """The register's codes a person reads as words (statuses, government levels, BCG themes),
+    by their IRI, in `lang`: a results table shows `clcstatus:expired (หมดอายุ)`."""
+    tables = ((CLCSTATUS, "licence.status"), (CLCLEVEL, "lists.levels"), (CLCBCG, "lists.themes"))
+    return {str(namespace) + code: word for namespace, message_id in tables
+            for code, word in message(message_id, lang).items()}
+
+
+def term_cell(term: dict | None, base: str, words_by_iri: Mapping[str, str] | None = None
+              ) -> Cell:
+    """A term of the SPARQL 1.1 JSON results format as a Cell (`words_by_iri`: code_words)."""
     if not term:
         return Cell()
     kind, value = term.get("type"), str(term.get("value", ""))
@@ -100,7 +111,8 @@ def term_cell(term: dict | None, base: str) -> Cell:
         short = compact(value)
         outside = value.startswith(("https://", "http://"))
         return Cell("iri", short or value, href=identifiers.iri_to_uri(value) if outside else None,
-                    external=outside, title=value if short else None)
+                    external=outside, title=value if short else None,
+                    word=(words_by_iri or {}).get(value))
     if kind in ("literal", "typed-literal"):
         datatype = term.get("datatype")
         shown = None if datatype in (None, _XSD + "string") else (compact(datatype) or datatype)
@@ -115,13 +127,14 @@ def term_cell(term: dict | None, base: str) -> Cell:
     return Cell("literal", value)
 
 
-def _table(results: dict, base: str) -> dict:
+def _table(results: dict, base: str, lang: str) -> dict:
     """Columns and rows (at most PAGE_ROWS) of a parsed SPARQL JSON results document."""
     if "boolean" in results:
         return {"boolean": bool(results["boolean"])}
     columns = list(results.get("head", {}).get("vars", []))
     bindings = results.get("results", {}).get("bindings", [])
-    rows = [[term_cell(binding.get(name), base) for name in columns]
+    known = code_words(lang)
+    rows = [[term_cell(binding.get(name), base, known) for name in columns]
             for binding in bindings[:PAGE_ROWS]]
     return {"columns": columns, "rows": rows, "count": len(bindings)}
 
@@ -160,8 +173,10 @@ def _switch_params(query: str, shown: bool) -> dict[str, str]:
 
 def render_page(*, query: str, results: dict | None, error: str | None, truncated: bool,
                 result_limit: int, time_limit_s: float, elapsed_ms: float | None,
-                lang: str) -> str:
-    """The query page (HTML) for the endpoint to send; call it inside a request."""
+                lang: str, error_code: str | None = None) -> str:
+    """The query page (HTML) for the endpoint to send; call it inside a request. `error`: the
+    endpoint's technical detail (English); `error_code` (registry/errors.py codes) says why in
+    the page's language."""
     lang = "en" if lang == "en" else "th"
     other = "th" if lang == "en" else "en"
     base = current_state().settings.base_iri
@@ -169,12 +184,13 @@ def render_page(*, query: str, results: dict | None, error: str | None, truncate
     shown = results is not None or error is not None
     examples = [(e, _page_url({"example": e.id}, lang)) for e in load_examples()]
     return render_template(
-        "sparql.html", lang=lang, other=other, t=words(lang, "sparql"), query=query, error=error,
-        table=_table(results, base) if results is not None else None,
+        "sparql.html", lang=lang, other=other, t=words(lang, "sparql", "sparqlerror"),
+        query=query, error=error, error_code=error_code,
+        table=_table(results, base, lang) if results is not None else None,
         truncated=truncated, result_limit=f"{result_limit:,}",
         time_limit=f"{time_limit_s:g}",
         elapsed=f"{elapsed_ms:,.0f}" if elapsed_ms is not None else None,
         page_rows=f"{PAGE_ROWS:,}", downloads=_downloads(query) if not error else [],
-        examples=examples, current=current if current and current.query == query else None,
+        examples=examples, current=current if current and current.text(lang) == query else None,
         switch_href=_page_url(_switch_params(query, shown), other),
         endpoint=request.host_url.rstrip("/") + SPARQL_PATH)

@@ -5,7 +5,9 @@ TSV; graphs as Turtle, JSON-LD, N-Triples, RDF/XML; a browser gets the query pag
 query, RDF clients get the service description. Updates (any route) are 403, SERVICE is 403,
 both decided from the text before any evaluation (opendata/sparqlguard.py). The default graph
 is the union of the main store's graphs, which are all public (private data has its own store).
-Time limit, result cap and concurrency: opendata/sparqlexec.py.
+Time limit, result cap and concurrency: opendata/sparqlexec.py. A download (`?format=`, the
+query page's links) is an attachment; as CSV it starts with a UTF-8 byte-order mark, for
+spreadsheets; CSV asked for with Accept is the protocol's, without one.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ DOWNLOAD_NAMES = {fmt.JSON: "results.srj", fmt.XML: "results.srx", fmt.CSV: "res
                   fmt.TSV: "results.tsv", fmt.TURTLE: "results.ttl", fmt.JSONLD: "results.jsonld",
                   fmt.NTRIPLES: "results.nt", fmt.RDFXML: "results.rdf"}
 _TEXT_TYPES = (fmt.CSV, fmt.TSV, fmt.TURTLE, fmt.NTRIPLES, HTML)
+UTF8_BOM = "\ufeff".encode()     # first in a CSV download, for Excel
 # The longest body a query of MAX_QUERY_CHARS can need: a Thai character is 3 bytes of UTF-8,
 # each written %XX in a form (9 bytes), plus room for the other fields. Anything longer is
 # refused from its Content-Length, before it is read.
@@ -284,7 +287,13 @@ def sparql():
             return _page_error(request.values.get("query", ""), exc)
         raise
     content_type = media_type + ("; charset=utf-8" if media_type in _TEXT_TYPES else "")
-    response = Response(outcome.body, content_type=content_type)
+    body = outcome.body
+    if wanted and media_type == fmt.CSV:
+        # A download (the query page's links, `?format=csv`) is opened in a spreadsheet: a BOM
+        # makes Excel read it as UTF-8 (else Thai is garbled). A client that negotiates CSV with
+        # Accept gets the protocol's plain CSV: programs may not expect a BOM.
+        body = UTF8_BOM + body
+    response = Response(body, content_type=content_type)
     if wanted:       # a download link: keep the file under a sensible name
         response.headers["Content-Disposition"] = (
             f"attachment; filename={DOWNLOAD_NAMES[media_type]}")
@@ -317,7 +326,8 @@ def _page(query: str, form: QueryForm | None) -> Response:
     outcome = results = None
     if not query:
         example = querypage.example_by_id(request.args.get("example", ""))
-        query = example.query if example else ""
+        # the example with its note in the page's language
+        query = example.text(preferred_language()) if example else ""
     elif form is not None:
         outcome = run_query(query, form, fmt.NTRIPLES if form.gives_graph else fmt.JSON)
         results = as_table(outcome, form)
@@ -325,20 +335,23 @@ def _page(query: str, form: QueryForm | None) -> Response:
 
 
 def _page_error(query: str, exc: RegistryError) -> Response:
-    response = _render_page(query, exc.status, error=f"{exc.title}: {exc.detail}")
+    # Why, in the page's language (by the error's code); the technical detail as the API gives it
+    response = _render_page(query, exc.status, error=exc.detail, error_code=exc.code)
     response.headers.extend(exc.headers)
     return response
 
 
 def _render_page(query: str, status: int, *, results: dict | None = None,
-                 outcome: Outcome | None = None, error: str | None = None) -> Response:
+                 outcome: Outcome | None = None, error: str | None = None,
+                 error_code: str | None = None) -> Response:
     from opendata import querypage
 
     settings = current_state().settings
     html = querypage.render_page(
         query=query, results=results, error=error, truncated=bool(outcome and outcome.truncated),
         result_limit=settings.sparql_result_limit, time_limit_s=settings.sparql_time_limit,
-        elapsed_ms=outcome.elapsed_ms if outcome else None, lang=preferred_language())
+        elapsed_ms=outcome.elapsed_ms if outcome else None, lang=preferred_language(),
+        error_code=error_code)
     response = Response(html, status=status, content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")        # the page's language, unless ?lang= says
     return _limit_headers(response, None)

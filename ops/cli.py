@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ops import clistore
+from ops import clisearch, clistore
 from ops.clibase import (
     REFUSED,
     Refused,
@@ -35,7 +35,7 @@ from registry.store.opening import open_repository
 if TYPE_CHECKING:       # publishing.service is imported by the commands that use it (start-up)
     from publishing.service import UnreadableUpload, Upload
 
-__all__ = ["main", "clistore", "REFUSED"]
+__all__ = ["main", "clisearch", "clistore", "REFUSED"]
 
 
 @main.command()
@@ -52,6 +52,8 @@ def init(ctx: click.Context):
     try:
         counts = init_store(repo, settings_of(ctx).base_iri)
         marked = mark_superseded(repo)
+        # Type titles and public registers may have changed: no stale search index survives.
+        indexed = clisearch.rebuild_index(settings_of(ctx), repo)
     except ValueError as exc:
         raise Refused(str(exc)) from None
     finally:
@@ -60,6 +62,7 @@ def init(ctx: click.Context):
     click.echo("Initialised: " + ", ".join(f"{n} quads in {g}" for g, n in sorted(counts.items())))
     if marked:
         click.echo(f"Marked {marked} replaced records with the version that replaced them.")
+    click.echo(f"Search index rebuilt: {indexed} current licences.")
 
 
 @main.command()
@@ -320,12 +323,14 @@ def serve(ctx: click.Context, demo: bool, demo_count: int, host: str, port: int,
     problem = check_in_fresh_process(settings)     # the master never opens the store itself
     if problem:
         raise Refused(problem)
+    from ops.server import in_fresh_process, run
+
     if demo:
         from ops.demoload import load_demo_into
-        from ops.server import in_fresh_process
 
         in_fresh_process(load_demo_into, settings, demo_count)   # see in_fresh_process
-    from ops.server import run
+    if clisearch.is_missing(settings):           # so no worker builds it on a visitor's search
+        in_fresh_process(clisearch.build_if_missing, settings)
 
     click.echo(f"Serving on http://{host}:{port}/ (store: {where(settings)})")
     run(settings, host=host, port=port, workers=workers, threads=threads,

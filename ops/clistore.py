@@ -171,6 +171,8 @@ def restore(ctx: click.Context, directory: str):
         if bases.recorded is None and bases.catalogues:      # a backup from before bases were
             record_base(repo, clibase.settings_of(ctx).base_iri)    # recorded
         marked = mark_superseded(repo)           # a backup from before records carried it
+        from ops.clisearch import rebuild_index
+        indexed = rebuild_index(clibase.settings_of(ctx), repo)     # never the old store's
         count = repo.quad_count()
         private_count = repo.private.quad_count()
     finally:
@@ -178,7 +180,8 @@ def restore(ctx: click.Context, directory: str):
     clibase.public_data_changed(ctx)
     click.echo(f"Restored {count + private_count} quads from {folder} "
                f"({private_count} in the private store)"
-               + (f"; marked {marked} replaced records." if marked else "."))
+               + (f"; marked {marked} replaced records." if marked else ".")
+               + f" Search index rebuilt: {indexed} current licences.")
 
 
 def _base_option(ctx: click.Context, param: click.Parameter, value: str) -> str:

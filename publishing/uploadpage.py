@@ -14,21 +14,19 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
-import datetime as dt
 import io
-from importlib.resources import as_file
 
-from flask import Blueprint, make_response, render_template, request, send_file
+from flask import Blueprint, make_response, render_template, request
 
 from publishing.api import authenticate, process_upload
 from publishing.csvinput import InvalidCsv, decode_upload
 from publishing.service import Upload
 from publishing.uploads import list_uploads
 from registry.bootstrap import load_catalogue
-from registry.dates import THAILAND
 from registry.errors import InvalidUpload, OutOfScope, RegistryError, TooManyRequests, Unauthorised
 from registry.paths import TEMPLATE_CSV
 from registry.records import COLUMNS, column_for_header
+from web.conditional import conditional
 from web.messages import message, words
 from web.page import LANGUAGES, preferred_language
 from web.state import current_state
@@ -60,6 +58,8 @@ def page():
     return _page()
 
 
+UTF8_BOM = "\ufeff".encode()          # what Excel looks for to read a CSV as UTF-8
+
 # A plain icon, so browsers asking for one find it here (no 404) and CSP needs no data: URLs.
 FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
            '<rect width="16" height="16" rx="3" fill="#0b5cad"/>'
@@ -76,9 +76,16 @@ def icon():
 
 @bp.get("/upload/template.csv")
 def template():
-    with as_file(TEMPLATE_CSV) as path:      # send_file opens it before the block ends
-        return send_file(path, mimetype="text/csv", as_attachment=True,
-                         download_name="licences.csv", max_age=3600)
+    """The CSV template, a UTF-8 byte-order mark first: without one Excel on Windows reads a
+    CSV in the ANSI code page and garbles Thai. (The file in data/ has none; the upload reads
+    CSVs with or without.)"""
+    body = UTF8_BOM + TEMPLATE_CSV.read_bytes().removeprefix(UTF8_BOM)
+    response = make_response(body)
+    response.mimetype = "text/csv"
+    response.headers["Content-Disposition"] = 'attachment; filename="licences.csv"'
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return conditional(response)
 
 
 @bp.post("/upload")
@@ -112,8 +119,6 @@ def submit():
         status, outcome = _run(agency, data, filename, dry_run=action != "publish")
         context.update(outcome)
     history = list_uploads(repo, base, agency, limit=HISTORY_LIMIT)
-    for item in history:
-        item["local_time"] = _thai_time(item["ended"])
     context["history"] = history
     context["last"] = next((u for u in history if u["upload_id"] == context.get("published")),
                            None)
@@ -204,13 +209,3 @@ def _csv_rows(data: bytes, wanted: set[int]) -> tuple[list[dict], dict[int, list
         return headers, cells
     except (InvalidCsv, csv.Error):
         return [], {}
-
-
-def _thai_time(value: str) -> str:
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(THAILAND).strftime("%Y-%m-%d %H:%M")

@@ -57,6 +57,18 @@ class UploadNotFound(RegistryError):
     code = "upload-not-found"
     title = "No such upload of this agency"
 
+class HolderNotFound(RegistryError):
+    """The same answer for every 13-digit ID without a holder page: a natural person's (never
+    stored), a wrong check digit, a juristic person holding no current licence."""
+    status = 404
+    code = "holder-not-found"
+    title = "No licence holder with this ID in the register"
+
+class ActivityNotFound(RegistryError):
+    status = 404
+    code = "upload-activity-not-found"
+    title = "No such upload in the register"
+
 class TooManyRequests(RegistryError):
     status = 429
     code = "too-many-requests"

@@ -53,6 +53,8 @@ class Agency:
     official_id: str = ""
     homepage: str = ""
     scope: frozenset[str] = frozenset()   # issuers it may publish for, itself included
+    email: str = ""               # the public contact point, when the agency has one
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,15 +118,32 @@ def _read_rows(source: Traversable, parse: Callable[[dict[str, str]], _Row]) -> 
     return parsed
 
 
+# A contact as a page links it (mailto:, tel:): one address, or one number of digits with the
+# usual separators and an optional leading +.
+_EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{1,30}")
+
+
+def _contact(row: dict[str, str], column: str, form: re.Pattern[str]) -> str:
+    value = (row.get(column) or "").strip()
+    if value and not form.fullmatch(value):
+        raise CatalogueError(f"{column} {value!r} is not an e-mail address or phone number")
+    return value
+
+
 def _agency(row: dict[str, str]) -> Agency:
     code = identifiers.check_code(row["code"], "Agency")
     if row["level"] not in LEVELS:
         raise CatalogueError(f"level {row['level']!r} is not one of {LEVELS}")
+    homepage = row.get("homepage") or ""
+    if homepage and not homepage.startswith("https://"):
+        raise CatalogueError(f"homepage {homepage!r} is not an https:// URL")
     return Agency(
         code=code, label_th=row["label_th"], label_en=row["label_en"],
         level=row["level"], tier=int(row["tier"]), parent=row["parent"] or "",
-        official_id=row.get("official_id") or "", homepage=row.get("homepage") or "",
-        scope=frozenset([code, *_codes(row.get("scope") or "")]))
+        official_id=row.get("official_id") or "", homepage=homepage,
+        scope=frozenset([code, *_codes(row.get("scope") or "")]),
+        email=_contact(row, "email", _EMAIL), phone=_contact(row, "phone", _PHONE))
 
 
 def _licence_type(row: dict[str, str]) -> LicenceType:
@@ -195,6 +214,13 @@ def catalogue_quads(catalogue: Catalogue, base: str, graph: ox.NamedNode | ox.De
             add(ident, SKOS.notation, lit(a.official_id))
         if a.homepage:
             add(s, FOAF.homepage, ox.NamedNode(a.homepage))
+        if a.email or a.phone:
+            contact = ox.NamedNode(f"{s.value}#contact")
+            add(s, CV.contactPoint, contact)
+            if a.email:
+                add(contact, CV.email, lit(a.email))
+            if a.phone:
+                add(contact, CV.telephone, lit(a.phone))
         for code in sorted(a.scope - {a.code}):
             add(s, CLC.mayPublishFor, ox.NamedNode(identifiers.agency_iri(base, code)))
     for t in catalogue.types.values():
@@ -246,8 +272,8 @@ WHERE { GRAPH ?g {
 GROUP BY ?code ?title_th ?title_en ?pattern ?example ?phase ?level ?bcg ?public ?years
 """
 
-_AGENCIES_QUERY = sparql_prefixes("cv", "dct", "clc", "skos", "org") + """
-SELECT ?code ?label_th ?label_en ?level ?tier ?parent
+_AGENCIES_QUERY = sparql_prefixes("cv", "dct", "clc", "skos", "org", "adms", "foaf") + """
+SELECT ?code ?label_th ?label_en ?level ?tier ?parent ?official ?homepage ?email ?phone
        (GROUP_CONCAT(?scope; separator=";") AS ?scopes)
 WHERE { GRAPH ?g {
   ?a a cv:PublicOrganisation ; dct:identifier ?code ; clc:governmentLevel ?level ;
@@ -256,8 +282,12 @@ WHERE { GRAPH ?g {
   ?a skos:prefLabel ?label_en . FILTER(LANG(?label_en) = "en")
   OPTIONAL { ?a org:subOrganizationOf/dct:identifier ?parent }
   OPTIONAL { ?a clc:mayPublishFor/dct:identifier ?scope }
+  OPTIONAL { ?a adms:identifier/skos:notation ?official }
+  OPTIONAL { ?a foaf:homepage ?homepage }
+  OPTIONAL { ?a cv:contactPoint/cv:email ?email }
+  OPTIONAL { ?a cv:contactPoint/cv:telephone ?phone }
 } }
-GROUP BY ?code ?label_th ?label_en ?level ?tier ?parent
+GROUP BY ?code ?label_th ?label_en ?level ?tier ?parent ?official ?homepage ?email ?phone
 """
 
 
@@ -270,11 +300,15 @@ def catalogue_from_repository(repo) -> Catalogue:
     agencies = {}
     for row in repo.select(_AGENCIES_QUERY):
         code = row["code"].value
-        scopes = row["scopes"].value if "scopes" in row else ""
+
+        def text(name: str, row=row) -> str:
+            return row[name].value if name in row else ""
+
         agencies[code] = Agency(code, row["label_th"].value, row["label_en"].value,
-                                _local(row["level"]), int(row["tier"].value),
-                                row["parent"].value if "parent" in row else "",
-                                scope=frozenset([code, *_codes(scopes)]))
+                                _local(row["level"]), int(row["tier"].value), text("parent"),
+                                official_id=text("official"), homepage=text("homepage"),
+                                scope=frozenset([code, *_codes(text("scopes"))]),
+                                email=text("email"), phone=text("phone"))
     types = {}
     for row in repo.select(_TYPES_QUERY):
         code = row["code"].value

@@ -121,6 +121,12 @@ SETTINGS: tuple[Setting, ...] = (
             "upload through the web service and by `licence-registry dumps`. Empty: "
             "STORE/dumps. Needs room for about two copies of the dumps while one is made.",
             _directory),
+    Setting("SEARCH_INDEX", "",
+            "File of the licence search index (SQLite, a side index of the current licences "
+            "rebuilt from the store whenever it is missing; `licence-registry reindex` rebuilds "
+            "it). Empty: STORE/search/licences.sqlite for the embedded store; for a remote "
+            "store, a file named after STORE_URL in the temporary directory (each machine keeps "
+            "its own copy, shared by its web workers).", _directory),
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),
@@ -210,6 +216,7 @@ class Settings:
     store_timeout: float
     redirect_allow: str
     dumps_dir: str
+    search_index: str
     max_upload_bytes: int
     front_header_timeout: float
     front_body_timeout: float

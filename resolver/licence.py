@@ -196,3 +196,16 @@ def load_licence(repo: Repository, base: str, key: identifiers.LicenceKey, *,
     if view.document is not None and view.is_current:
         view.link_check_loader = lambda: link_check_of(repo, base, key)
     return view
+
+
+def views_for_history(repo: Repository, licence: LicenceView, numbers: list[int]
+                      ) -> dict[int, LicenceView]:
+    """The records of the licence's versions `numbers` (resolver/changes.py `numbers_to_read`),
+    one graph read each; the version already loaded is not read again."""
+    wanted = set(numbers)
+    views = {licence.version: licence} if licence.version in wanted else {}
+    for version in licence.history:
+        if version.number in wanted and version.number not in views:
+            views[version.number] = view_from_triples(licence.iri, licence.key,
+                                                      repo.graph_triples(version.graph))
+    return views

@@ -1,5 +1,5 @@
 """Dereferencing licence IRIs (SPEC §6): /id/ → 303, /doc/ negotiated, /file/, /qr/, /resolve,
-/verify.
+and the route of /verify (its views: resolver/verify.py).
 
 Redirect targets come only from stored records and must be https (SPEC §6): the resolver can
 never be made to send anyone elsewhere, whatever the path or query says.
@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import hashlib
 from collections.abc import Callable
-from urllib.parse import quote
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
@@ -22,8 +21,10 @@ from registry.errors import BadRequest, LicenceNotFound, NoDocument, NotAcceptab
 from registry.settings import Settings
 from registry.store import Repository
 from registry.validation import is_https_url
-from resolver.licence import LicenceView, load_licence
-from resolver.lookup import close_matches, licences_by_checksum, licences_by_number
+from resolver import changes
+from resolver import verify as verify_view
+from resolver.licence import LicenceView, load_licence, views_for_history
+from resolver.lookup import close_matches, licences_by_number
 from resolver.lookup import document_type as lookup_document_type
 from web import conneg
 from web.conditional import client_has, conditional
@@ -149,13 +150,21 @@ def describe(key: identifiers.LicenceKey, rest: str):
         raise NotAcceptable(f"Available: {', '.join(conneg.DOCUMENT_TYPES)}.")
     lang = preferred_language()
     # Whatever the page shows goes into the tag, link checks included (they change mid-day).
+    # The newest version too: an old version's page lists the history, which grows.
+    today = registry_today()
+    newest = licence.history[-1].number if licence.history else licence.version
     etag = hashlib.sha256(f"{licence.iri}|{licence.version}|{licence.modified}|{wanted}|{lang}|"
-                          f"{registry_today()}|{licence.document_last_checked}".encode()).hexdigest()[:32]
+                          f"{today}|{on}|{newest}|{licence.document_last_checked}"
+                          .encode()).hexdigest()[:32]
     if client_has(etag):
         response = Response()                          # conditional() makes it the 304
     elif wanted == conneg.HTML:
+        read = views_for_history(_repo(), licence, changes.numbers_to_read(licence.history))
         response = make_response(render_template(
-            "licence.html", licence=licence, today=registry_today(), **page_context(lang)))
+            "licence.html", licence=licence, today=today,
+            status_day=changes.banner_day(licence.history, licence.version, today, on),
+            history=changes.history(licence.history, read, today),
+            **page_context(lang, "licence", "history")))
     else:
         response = Response(_serialise(licence, wanted), mimetype=wanted)
     return conditional(document_headers(response), etag)
@@ -182,25 +191,11 @@ def file(key: identifiers.LicenceKey, rest: str):
 @bp.get("/qr/licence/<path:rest>")
 @_licence_path("qr")
 def qr(key: identifiers.LicenceKey, rest: str):
-    import io
-
-    import segno
+    from resolver.qr import qr_response
 
     if lookup_document_type(_repo(), _settings().base_iri, key) is None:     # exists?
         raise LicenceNotFound(f"No licence {key.path} in the register.")
-    iri = identifiers.iri_to_uri(identifiers.licence_iri(_settings().base_iri, key))
-    code = segno.make(iri, error="m")
-    out = io.BytesIO()
-    if request.args.get("format", "svg") == "png":
-        code.save(out, kind="png", scale=8, border=4)
-        mimetype = "image/png"
-    else:
-        code.save(out, kind="svg", scale=8, border=4, xmldecl=False, svgns=True,
-                  title=iri)
-        mimetype = "image/svg+xml"
-    response = Response(out.getvalue(), mimetype=mimetype)
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return conditional(document_headers(response, vary=False))
+    return qr_response(identifiers.iri_to_uri(identifiers.licence_iri(_settings().base_iri, key)))
 
 
 @bp.get("/resolve")
@@ -227,33 +222,5 @@ def resolve():
     return document_headers(response)
 
 
-@bp.route("/verify", methods=["GET", "POST"])
-def verify():
-    """Which licence a document belongs to, and its effective status today."""
-    if request.method == "POST":
-        upload = request.files.get("file")
-        data = upload.read() if upload else request.get_data()
-        if not data:
-            raise BadRequest("Send the document as the body or as the form field `file`.")
-        sha = hashlib.sha256(data).hexdigest()
-    else:
-        sha = (request.args.get("sha256") or "").lower()
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise BadRequest("sha256 must be 64 hexadecimal characters.")
-    matches = licences_by_checksum(_repo(), _settings().base_iri, sha)
-    today = registry_today()
-    from flask import jsonify
-
-    results = []
-    for key in matches:
-        licence = load_licence(_repo(), _settings().base_iri, key)
-        if licence is not None:
-            until = licence.valid_until
-            results.append({"licence": licence.iri,
-                            "effective_status": licence.effective_status(today),
-                            "valid_until": until.isoformat() if until else None,
-                            "record": quote(identifiers.doc_path("licence", key.path))})
-    response = jsonify({"sha256": sha, "matches": results, "checked": today.isoformat()})
-    if not results:
-        response.status_code = 404
-    return document_headers(response, vary=False)
+# The page and API of /verify live in resolver/verify.py; the endpoint stays `resolver.verify`.
+bp.add_url_rule("/verify", view_func=verify_view.verify, methods=["GET", "POST"])

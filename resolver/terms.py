@@ -1,4 +1,6 @@
-"""Licence types and agencies resolve like licences: /id/… → 303 → /doc/… (HTML or RDF)."""
+"""Licence types and agencies resolve like licences: /id/… → 303 → /doc/… (HTML or RDF).
+
+An agency's page, with its licences, is drawn from resolver/agency.py."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ from flask import Blueprint, Response, make_response, redirect, render_template,
 
 from registry import identifiers
 from registry.errors import LicenceNotFound, NotAcceptable
+from resolver import agency
 from web import conneg
 from web.conditional import conditional
+from web.messages import words
 from web.page import page_context, preferred_language
-from web.state import current_state
+from web.state import current_state, today
 
 bp = Blueprint("catalogue_terms", __name__, template_folder="templates")
 
@@ -58,24 +62,40 @@ def describe(kind: str, code: str):
     triples = _triples(kind, code)
     if not triples:
         raise LicenceNotFound(f"No {kind} {code!r} in the catalogue.")
+    lang = preferred_language()
+    context = page_context(lang, "lists", "term", *(("agency",) if kind == "agency" else ()))
+    catalogue = context["catalogue"]
+    filters = None
+    if kind == "agency":       # checked for every format: a bad link is a 400 in each
+        filters = agency.read_filters(
+            request.args, [t.code for t in agency.agency_types(catalogue, code)])
     wanted = negotiate_request(conneg.DOCUMENT_TYPES)
     if wanted is None:
         raise NotAcceptable(f"Available: {', '.join(conneg.DOCUMENT_TYPES)}.")
     if wanted != conneg.HTML:
         return conditional(document_headers(Response(serialise_triples(triples, wanted),
                                                     mimetype=wanted)))
-    lang = preferred_language()
-    context = page_context(lang, "lists", "term")     # the lists' column names, and more
-    catalogue = context["catalogue"]
-    if kind == "agency":
-        item = catalogue.agencies.get(code)
-        related = sorted((t for t in catalogue.types.values() if code in t.authorities),
-                         key=lambda t: t.code)
+    if filters is not None:
+        page = _agency_page(code, filters, context)
     else:
         item = catalogue.types.get(code)
         related = sorted((catalogue.agencies[a] for a in item.authorities
                           if a in catalogue.agencies), key=lambda a: a.code) if item else []
-    response = make_response(render_template("catalogue_term.html", kind=kind, item=item,
-                                             code=code, related=related, triples=triples,
-                                             **context))
-    return conditional(document_headers(response))
+        page = render_template("catalogue_term.html", kind=kind, item=item, code=code,
+                               related=related, triples=triples, **context)
+    return conditional(document_headers(make_response(page)))
+
+
+def _agency_page(code: str, filters: agency.LicenceFilters, context: dict) -> str:
+    from web.searchindex import current_index
+
+    catalogue = context["catalogue"]
+    lang, base, day = context["lang"], context["base"], today()
+    paging, found = agency.licences_page(current_index(), code, filters, day)
+    rows = [agency.licence_row(licence, catalogue, base, lang, day) for licence in found]
+    return render_template(
+        "agency.html", item=catalogue.agencies[code], code=code, filters=filters,
+        types=agency.agency_types(catalogue, code),
+        sub_agencies=agency.sub_agencies(catalogue, code), rows=rows, paging=paging,
+        statuses={s: words(lang, "licence")["status"][s] for s in agency.STATUSES},
+        feeds=agency.feed_links(code), **context)

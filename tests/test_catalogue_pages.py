@@ -202,11 +202,11 @@ def test_pages_are_bilingual_and_script_free(client, path):
 def test_pages_link_each_term_iri(client, catalogue):
     types = client.get("/catalogue/?agency=fda").get_data(as_text=True)
     for code in (t.code for t in catalogue.types.values() if "fda" in t.authorities):
-        assert f'href="/id/licence-type/{code}"' in types
-    assert 'href="/id/agency/fda"' in types
+        assert f'href="/id/licence-type/{code}?lang=th"' in types      # the page's language kept
+    assert 'href="/id/agency/fda?lang=th"' in types
     agencies = client.get("/agencies/?level=regional").get_data(as_text=True)
-    assert 'href="/id/agency/chiangmai-industry"' in agencies
-    assert 'href="/id/agency/diw"' in agencies                  # chiangmai-industry's parent
+    assert 'href="/id/agency/chiangmai-industry?lang=th"' in agencies
+    assert 'href="/id/agency/diw?lang=th"' in agencies          # chiangmai-industry's parent
     assert client.get("/id/agency/chiangmai-industry").status_code == 303
 
 
@@ -216,3 +216,36 @@ def test_format_links_keep_the_filters(client):
     assert "bcg=green" in link and "phase=1" in link
     graph = rdflib.Graph().parse(data=client.get(link).data, format="turtle")
     assert len(set(graph.subjects(RDF.type, CV.EvidenceType))) == len(codes(page))
+
+
+# Each column of a code shown as words: (list, data attribute, item field, words table).
+WORD_COLUMNS = [("/agencies/", "level", lambda a: a.level, "levels"),
+                ("/agencies/", "tier", lambda a: a.tier, "tiers"),
+                ("/catalogue/", "phase", lambda t: t.phase, "phases"),
+                ("/catalogue/", "eservice", lambda t: t.eservice_level, "eservices")]
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+@pytest.mark.parametrize("path, attribute, value_of, table", WORD_COLUMNS)
+def test_lists_show_codes_as_words_in_the_page_language(client, catalogue, lang, path,
+                                                        attribute, value_of, table):
+    from web.messages import words
+
+    items, _ = LISTS[path]
+    page = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+    shown = dict(re.findall(rf'<tr data-code="([a-z0-9-]+)">.*?data-{attribute}="[^"]+">([^<]*)<',
+                            page, re.S))
+    expected = words(lang, "lists")[table]
+    assert shown == {code: expected[value_of(item)] for code, item in items(catalogue).items()}
+    options = re.search(rf'<select name="{attribute}">(.*?)</select>', page, re.S)[1]
+    assert set(re.findall(r'<option value="[^"]+"[^>]*>([^<]+)<', options)) == \
+        {expected[v] for v in expected}
+
+
+@pytest.mark.parametrize("path", ["/catalogue/", "/agencies/"])
+def test_lists_stack_into_labelled_cards_on_a_phone(client, path):
+    page = client.get(path).get_data(as_text=True)
+    assert '<table class="catalogue stack">' in page
+    headings = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page)
+    first_row = re.search(r'<tr data-code="[^"]+">(.*?)</tr>', page, re.S)[1]
+    assert re.findall(r'<td data-label="([^"]+)"', first_row) == headings

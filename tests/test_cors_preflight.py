@@ -31,6 +31,11 @@ ROUTES = {
     "/id/<any('licence-type', 'agency'):kind>/<code>": ("/id/agency/diw", {"GET", "HEAD"}),
     "/doc/<any('licence-type', 'agency'):kind>/<code>": ("/doc/licence-type/factory-operation",
                                                          {"GET", "HEAD"}),
+    "/id/juristic-person/<raw>": ("/id/juristic-person/0105556012340", {"GET", "HEAD"}),
+    "/doc/juristic-person/<raw>": ("/doc/juristic-person/0105556012340", {"GET", "HEAD"}),
+    "/qr/juristic-person/<raw>": ("/qr/juristic-person/0105556012340", {"GET", "HEAD"}),
+    "/id/upload/<upload_id>": ("/id/upload/20240101T000000Z-00000000", {"GET", "HEAD"}),
+    "/doc/upload/<upload_id>": ("/doc/upload/20240101T000000Z-00000000", {"GET", "HEAD"}),
     "/catalogue.ttl": ("/catalogue.ttl", {"GET", "HEAD"}),
     "/catalogue/": ("/catalogue/", {"GET", "HEAD"}),
     "/agencies/": ("/agencies/", {"GET", "HEAD"}),
@@ -55,6 +60,12 @@ ROUTES = {
     "/static/resolver/<path:filename>": ("/static/resolver/x.css", set()),
     "/static/catalogue/<path:filename>": ("/static/catalogue/catalogue.css", set()),
     "/static/sparql/<path:filename>": ("/static/sparql/sparql.css", set()),
+    # Closed: for crawlers and people on this site (issue 12).
+    "/robots.txt": ("/robots.txt", set()),
+    "/sitemap.xml": ("/sitemap.xml", set()),
+    "/sitemap/static.xml": ("/sitemap/static.xml", set()),
+    "/sitemap/licences-<int:number>.xml": ("/sitemap/licences-1.xml", set()),
+    "/feeds/": ("/feeds/", set()),
 }
 OPEN = {rule: value for rule, value in ROUTES.items() if value[1]}
 CLOSED = {rule: value for rule, value in ROUTES.items() if not value[1]}

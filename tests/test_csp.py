@@ -29,6 +29,13 @@ SAMPLES = {
     ("catalogue_dumps.download", "name"): ["licences.ttl", "licences.nt.gz", "nope.ttl"],
     ("catalogue_terms.identify", "code"): ["fda", "no-such-agency", "BAD CODE"],
     ("catalogue_terms.describe", "code"): ["fda", "no-such-agency", "BAD CODE"],
+    ("sitemap.licences", "number"): [1, 2],
+    # {holder} and {upload}: ones in the store (_paths); the others are never pages.
+    ("holder.identify", "raw"): ["{holder}", "1101700123458", "0-1055-56012-34-5", "x"],
+    ("holder.describe", "raw"): ["{holder}", "1101700123458", "0105556012340", "x"],
+    ("holder.qr", "raw"): ["{holder}", "0105556012340"],
+    ("upload_activity.identify", "upload_id"): ["{upload}", "20240101T000000Z-00000000"],
+    ("upload_activity.describe", "upload_id"): ["{upload}", "20240101T000000Z-00000000", ".."],
 }
 LICENCE_REST = ["{licence}", "{licence_upper}", "fda/no-such-type/1-2565", "not a licence",
                 "fda/x"]
@@ -41,7 +48,11 @@ QUERIES = {
     "catalogue_dumps.listing": ["", "?format=html", "?format=xml"],
     "resolver.describe": ["", "?format=ttl", "?format=nope", "?lang=en"],
     "resolver.qr": ["", "?format=png"],
+    "holder.describe": ["", "?format=ttl", "?format=nope", "?lang=en", "?page=2", "?page=x"],
+    "holder.qr": ["", "?format=png"],
+    "upload_activity.describe": ["", "?format=jsonld", "?lang=en", "?page=0"],
     "home.index": ["", "?lang=en"],
+    "feeds_page.page": ["", "?holder=1&lang=en", "?issuer=diw&days=30"],
 }
 CLIENTS = [
     {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},   # a browser
@@ -70,10 +81,21 @@ def _a_licence(app) -> tuple[str, str]:
     return urlsplit(row["l"].value).path.removeprefix("/id/licence/"), row["n"].value
 
 
+def _a_holder_and_upload(app) -> dict[str, str]:
+    row = state_of(app).repository.select(
+        "SELECT ?h ?u WHERE { GRAPH ?g { ?l <http://purl.org/dc/terms/subject> ?h ; "
+        "<http://www.w3.org/ns/prov#wasGeneratedBy> ?u "
+        "FILTER(CONTAINS(STR(?h), '/juristic-person/') && CONTAINS(STR(?u), '/id/upload/')) "
+        "} } LIMIT 1")[0]
+    return {name: row[var].value.rsplit("/", 1)[-1] for name, var in (("holder", "h"),
+                                                                       ("upload", "u"))}
+
+
 def _paths(app) -> list[str]:
     """Every GET route with every combination of its sample values and query strings."""
     licence, number = _a_licence(app)
-    fill = {"licence": licence, "licence_upper": licence.upper(), "number": quote(number)}
+    fill = {"licence": licence, "licence_upper": licence.upper(), "number": quote(number),
+            **_a_holder_and_upload(app)}
     adapter = app.url_map.bind("127.0.0.1:8000")
     paths = []
     for rule in app.url_map.iter_rules():
@@ -86,7 +108,8 @@ def _paths(app) -> list[str]:
             elif argument == "kind":
                 values = ["agency", "licence-type"]
             else:
-                values = SAMPLES[(rule.endpoint, argument)]        # a new route needs samples
+                values = [v.format(**fill) if isinstance(v, str) else v       # a new route
+                          for v in SAMPLES[(rule.endpoint, argument)]]        # needs samples
             choices.append([(argument, value) for value in values])
         for combination in itertools.product(*choices):
             path = adapter.build(rule.endpoint, dict(combination), method="GET")

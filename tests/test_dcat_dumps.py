@@ -21,6 +21,7 @@ from opendata.dumpschedule import DumpsState
 from ops.demo import rows_to_csv
 from publishing.keys import issue_key
 from registry import identifiers
+from registry.dates import THAILAND, display_datetime, parse_moment
 from registry.identifiers import link_check_graph_iri as link_check_graph
 from registry.settings import load_settings
 from registry.store import ChangeSet, StoreError
@@ -206,6 +207,13 @@ def test_listing_in_json_and_html(app, client, embedded_repo, source_embedded):
         assert "script-src 'none'" in page.headers["Content-Security-Policy"]
         for entry in manifest["files"]:
             assert entry["sha256"] in html and f'href="/dumps/{entry["file"]}"' in html
+        # When it was generated: ISO (UTC) for machines, the page's own way for people
+        shown = display_datetime(parse_moment(manifest["generated"]), lang)
+        assert f'<time datetime="{manifest["generated"]}">{shown}</time>' in html
+        local = parse_moment(manifest["generated"]).astimezone(THAILAND)
+        year = local.year + (543 if lang == "th" else 0)                 # the Buddhist Era
+        assert f" {year} " in shown and manifest["generated"][:10] not in html.replace(
+            f'datetime="{manifest["generated"]}"', "")
     assert client.get("/dumps/?format=xml").status_code == 400
     assert client.get("/dumps/", headers={"Accept": "image/png"}).status_code == 406
     assert state_of(app).part(DumpsState).process is None      # current: nothing regenerated

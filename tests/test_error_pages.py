@@ -89,10 +89,12 @@ def test_a_browser_gets_a_page_in_its_language(app, name, method, path, keywords
     t = words(lang, "error")
     assert tree.find("h1").text == t["heading"][status]
     assert code in tree.find("p", "error-status").text
-    form = tree.find("form")                                  # a way forward: find a licence
-    assert (form.attrs["action"], form.attrs["method"]) == ("/resolve", "get")
-    assert tree.find("input").attrs["name"] == "number"
+    form = tree.find("form")                                  # a way forward: search
+    assert (form.attrs["action"], form.attrs["method"]) == ("/search", "get")
+    assert tree.find("input").attrs["name"] == "q"
     assert tree.find("a", "home").attrs["href"] == "/"
+    assert tree.find("a", "catalogue").attrs["href"] == f"/catalogue/?lang={lang}"
+    assert t["explain"][status] in tree.find("p", "error-explain").text
     assert (t["try_later"] in response.get_data(as_text=True)) == (status >= 500)
     assert "<script" not in response.get_data(as_text=True)
 
@@ -175,20 +177,20 @@ def test_a_bug_still_propagates_where_exceptions_do(tmp_path):
 def test_the_page_in_a_real_browser_leads_somewhere(open_page, live_server, locale, lang):
     """Chromium, on a phone: the page in the browser's language, drawn under the one policy
     without a console error or a CSP violation, no sideways scrolling; its search box leads to
-    /resolve, whose "no such number" is the same page again."""
+    /search."""
     missing = live_server + "/no/such/page"
-    page = open_page(locale=locale, width=390, height=844,
-                     refused_documents=[missing, live_server + "/resolve?number=9999%2F9999"])
+    searched = live_server + f"/search?q=9999%2F9999&lang={lang}"     # finds nothing
+    page = open_page(locale=locale, width=390, height=844, refused_documents=[missing, searched])
     answer = page.goto(missing)
     assert answer.status == 404
     assert page.get_attribute("html", "lang") == lang
     assert page.inner_text("h1") == words(lang, "error")["heading"][404]
     assert fits_width(page)
-    page.fill("input[name=number]", "9999/9999")
+    page.fill("input[name=q]", "9999/9999")
     with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert page.url.startswith(live_server + "/resolve?number=")
-    assert page.inner_text("h1") == words(lang, "error")["heading"][404]
+        page.click("form[role=search] button[type=submit]")
+    assert page.url == searched
+    assert page.get_attribute("html", "lang") == lang
     assert page.errors == []
 
 

@@ -15,6 +15,7 @@ from opendata import feeds
 from ops.demo import demo_rows
 from registry import identifiers
 from registry.bootstrap import load_catalogue
+from registry.dates import thai_today
 from registry.thaiid import with_check_digit
 from web.app import create_app
 
@@ -95,13 +96,13 @@ def client(module_app):
 @pytest.fixture(scope="module")
 def register(module_repo_of_each_kind, publish):
     """Licences loaded through the real pipeline, dated relative to a fixed 'today'."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        yield _register(module_repo_of_each_kind, monkeypatch, publish)
+    return _register(module_repo_of_each_kind, publish)
 
 
-def _register(repo, monkeypatch, publish) -> Register:
-    today = feeds.thai_today()
-    monkeypatch.setattr(feeds, "thai_today", lambda: today)
+def _register(repo, publish) -> Register:
+    # The app's clock says what today is: one day for the module, so no test depends on the
+    # real date staying the same while it runs.
+    today = thai_today()
     catalogue = load_catalogue(repo)
     pool = list(demo_rows(catalogue, 800, seed=21))
     issuer = Counter(r["issuer"] for r in pool).most_common(1)[0][0]
@@ -132,7 +133,7 @@ def _register(repo, monkeypatch, publish) -> Register:
         rows[name] = dated(first[name], after, status)
     _publish(publish, repo, [rows[name] for name in AMENDED])
 
-    client = create_app({"BASE_IRI": BASE}, repository=repo).test_client()
+    client = create_app({"BASE_IRI": BASE}, repository=repo, clock=lambda: today).test_client()
     return Register(client, today, issuer, {n: _iri(r) for n, r in rows.items()}, rows,
                     catalogue)
 

@@ -18,6 +18,7 @@ from opendata.feeds import Expiring, Feed, FeedQuery
 from ops.demo import demo_rows
 from registry import identifiers
 from registry.bootstrap import load_catalogue
+from registry.dates import thai_today
 from registry.thaiid import with_check_digit
 from web.app import create_app
 
@@ -140,13 +141,13 @@ def test_a_holder_name_with_separators_reaches_the_calendar_intact(repo, catalog
     loaded = load_catalogue(repo)
     holder = with_check_digit("010555609999")
     row = next(r for r in demo_rows(loaded, 200, agency="diw") if r["issuer"] == "diw")
-    today = feeds.thai_today()
+    today = thai_today()
     row = dict(row, status="active", status_reason="", holder_type="juristic", holder_id=holder,
                holder_name=NASTY_TH + " จำกัด", holder_name_en=NASTY + " Co., Ltd.",
                issued=(today - dt.timedelta(days=300)).isoformat(),
                valid_until=(today + dt.timedelta(days=20)).isoformat())
     publish(repo, [row], "diw")
-    client = create_app({"BASE_IRI": BASE}, repository=repo).test_client()
+    client = create_app({"BASE_IRI": BASE}, repository=repo, clock=lambda: today).test_client()
     response = client.get("/feeds/expiring", query_string={"holder": holder, "format": "ics"})
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     strict, library = text_values(response.data), library_values(response.data)

@@ -14,6 +14,7 @@ import pytest
 from opendata import querypage
 from opendata.examples import load_examples
 from registry import identifiers
+from web.messages import message
 
 from .support.htmltree import Node, parse
 from .support.stores import BASE
@@ -161,11 +162,67 @@ def test_no_rows_and_ask(render):
 
 
 def test_an_error_is_shown_escaped_without_results_or_downloads(render):
-    html, tree = render(error=f"Query time limit: stopped after 20 s {HOSTILE}")
+    html, tree = render(error=f"stopped after 20 s {HOSTILE}", error_code="query-time-limit")
     alert = tree.find("section", "error")
     assert alert.attrs["role"] == "alert"
     assert HOSTILE in alert.find("pre").text and "<script" not in html.lower()
     assert tree.find("table") is None and tree.find("nav", "downloads") is None
+
+
+@pytest.mark.parametrize("code, lang, said", [
+    ("invalid-query", "th", "ไม่ใช่ SPARQL 1.1 ที่ถูกต้อง"),
+    ("invalid-query", "en", "not a valid SPARQL 1.1 query"),
+    ("query-time-limit", "th", "ใช้เวลาเกินกำหนด"),
+    ("query-time-limit", "en", "ran past the time limit"),
+    ("read-only", "th", "อ่านได้อย่างเดียว"),
+    ("service-not-allowed", "en", "SERVICE"),
+    ("query-busy", "th", "ลองใหม่"),
+    ("no-such-code", "th", "คำค้นนี้ทำงานไม่สำเร็จ ดูรายละเอียดด้านล่าง"),
+    (None, "en", "could not be answered"),
+])
+def test_errors_say_why_in_the_pages_language(render, code, lang, said):
+    _, tree = render(error="Parser error at line 1", error_code=code, lang=lang)
+    alert = tree.find("section", "error")
+    assert said in alert.find("p", "reason").text
+    detail = alert.find("pre")
+    assert detail.text == "Parser error at line 1" and detail.attrs["lang"] == "en"
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_a_failed_query_through_the_endpoint_says_why_in_the_visitors_language(app, lang):
+    page = app.test_client().get("/sparql", query_string={"query": "SELECT ?x WHERE {",
+                                                         "lang": lang},
+                                 headers={"Accept": "text/html"})
+    assert page.status_code == 400
+    reason = parse(page.get_data(as_text=True)).find("section", "error").find("p", "reason")
+    assert reason.attrs["data-code"] == "invalid-query"
+    assert ("ไม่ใช่ SPARQL" if lang == "th" else "not a valid SPARQL") in reason.text
+    refused = app.test_client().get("/sparql", query_string={
+        "query": "INSERT DATA { <a:b> <a:c> <a:d> }", "lang": lang},
+        headers={"Accept": "text/html"})
+    assert refused.status_code == 403
+    assert ("อ่านได้อย่างเดียว" if lang == "th" else "read-only") in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, iri, word", [
+    ("th", "https://w3id.org/clc/status/expired", "หมดอายุ"),
+    ("en", "https://w3id.org/clc/status/expired", "Expired"),
+    ("th", "https://w3id.org/clc/status/revoked", "ถูกเพิกถอน"),
+    # the lists' own words for levels and themes (web/messages.toml [lists])
+    ("th", "https://w3id.org/clc/level/central", message("lists.levels", "th")["central"]),
+    ("en", "https://w3id.org/clc/level/local", message("lists.levels", "en")["local"]),
+    ("th", "https://w3id.org/clc/bcg/green", message("lists.themes", "th")["green"]),
+])
+def test_status_and_level_codes_are_shown_with_their_words(render, lang, iri, word):
+    _, tree = render(results=select(["s"], {"s": uri(iri)}), lang=lang)
+    cell, = cells(tree)[0]
+    assert cell.find("a", "iri").text == querypage.compact(iri)      # a link to the IRI
+    assert cell.find("span", "word").text == f"({word})"
+
+
+def test_other_iris_have_no_word(render):
+    _, tree = render(results=select(["s"], {"s": uri("https://schema.org/GovernmentPermit")}))
+    assert cells(tree)[0][0].find("span", "word") is None
 
 
 # --- Downloads, examples, limits, languages ---------------------------------------------------
@@ -197,15 +254,30 @@ def test_download_links_for_select_and_for_graphs(render):
 def test_examples_are_listed_and_the_opened_one_is_named(render):
     examples = load_examples()
     example = examples[4]
-    _, tree = render(path=f"/sparql?example={example.id}", query=example.query, lang="en")
+    _, tree = render(path=f"/sparql?example={example.id}", query=example.text("en"), lang="en")
     links = tree.find("nav", "examples").find_all("a")
     assert [a.text for a in links] == [e.title_en for e in examples]
     assert [parse_qs(urlsplit(a.attrs["href"]).query) for a in links] == \
         [{"example": [e.id], "lang": ["en"]} for e in examples]
     assert [a.attrs.get("aria-current") for a in links].count("page") == 1
     assert example.title_en in tree.find("label").text
-    assert tree.find("textarea").text.strip() == example.query.strip()
+    assert tree.find("textarea").text.strip() == example.text("en").strip()
     assert querypage.example_by_id(example.id) == example
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_an_example_opens_with_its_note_in_the_pages_language(app, lang):
+    """Through the endpoint: /sparql?example=… opens the query, its comments in the visitor's
+    language (and the page names the example as the one opened)."""
+    example = load_examples()[6]
+    page = app.test_client().get(f"/sparql?example={example.id}&lang={lang}",
+                                 headers={"Accept": "text/html"})
+    tree = parse(page.get_data(as_text=True))
+    editor = tree.find("textarea").text.strip()
+    assert editor == example.text(lang).strip()
+    assert example.note(lang).splitlines()[0] in editor
+    assert example.note("en" if lang == "th" else "th").splitlines()[0] not in editor
+    assert example.title(lang) in tree.find("label").text
     assert querypage.example_by_id("no-such-example") is None
 
 
@@ -233,7 +305,7 @@ def test_the_form_limits_and_both_languages(render):
 
 def test_the_language_switch_keeps_the_query_or_the_example(render):
     example = load_examples()[0]
-    _, tree = render(path=f"/sparql?example={example.id}", query=example.query)
+    _, tree = render(path=f"/sparql?example={example.id}", query=example.text("th"))
     assert parse_qs(urlsplit(tree.find("a", "lang").attrs["href"]).query) == \
         {"example": [example.id], "lang": ["en"]}
     _, tree = render(query="ASK {}", results={"head": {}, "boolean": True}, lang="en")

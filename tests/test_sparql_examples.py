@@ -11,6 +11,7 @@ counting ones are checked against the records loaded, so a query that counted ol
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 
 import pyoxigraph as ox
@@ -121,20 +122,37 @@ def test_there_are_enough_examples_each_with_titles_and_its_own_prefixes():
     assert list(EXAMPLES) == sorted(EXAMPLES)
     for example in EXAMPLES.values():
         assert example.title_th and example.title_en and example.title_th != example.title_en
-        assert not example.query.startswith(("# th:", "# en:"))
-        assert "PREFIX " in example.query
-        # pyoxigraph knows no prefix of its own: an undeclared one is a syntax error here.
-        ox.Store().query(example.query)
+        assert not example.query.startswith("#") and "PREFIX " in example.query
+        # The note in both languages: the Thai one in Thai, each opening the editor's text
+        assert re.search("[\u0e00-\u0e7f]{20}", example.note_th), example.id
+        assert not re.search("[\u0e00-\u0e7f]", example.note_en), example.id
+        for lang in ("th", "en"):
+            text = example.text(lang)
+            assert text.startswith("# ") and text.endswith(example.query)
+            assert example.note(lang).splitlines()[0] in text
+            # pyoxigraph knows no prefix of its own: an undeclared one is a syntax error here.
+            ox.Store().query(text)
 
 
-def test_a_file_without_its_titles_is_refused():
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { ?s ?p ?o }\n",                                        # no titles
+    "# th: ทดสอบ\nSELECT * WHERE { ?s ?p ?o }\n",                           # half the titles
+    "# th: ทดสอบ\n# en: Test\n#\n# note\nASK {}\n",                         # a note in no language
+    "# th: ทดสอบ\n# en: Test\n#\n# [en]\n# a note\nASK {}\n",               # no Thai note
+    "# th: ทดสอบ\n# en: Test\n# [en]\n# a note\n# [th]\n#\nASK {}\n",         # an empty one
+])
+def test_a_file_without_its_titles_or_notes_is_refused(text):
     with pytest.raises(ExampleError):
-        parse_example("99-untitled", "SELECT * WHERE { ?s ?p ?o }\n")
-    with pytest.raises(ExampleError):
-        parse_example("99-half", "# th: ทดสอบ\nSELECT * WHERE { ?s ?p ?o }\n")
-    example = parse_example("99-ok", "# th: ทดสอบ\n# en: Test\n#\n# note\nASK {}\n")
-    assert (example.title_th, example.title_en, example.query) == ("ทดสอบ", "Test",
-                                                                   "# note\nASK {}\n")
+        parse_example("99-refused", text)
+
+
+def test_a_file_read_into_titles_notes_and_query():
+    example = parse_example("99-ok", "# th: ทดสอบ\n# en: Test\n#\n# [en]\n# A note,\n#\n"
+                                     "#   indented.\n#\n# [th]\n# หมายเหตุ\nASK {}\n")
+    assert (example.title_th, example.title_en, example.query) == ("ทดสอบ", "Test", "ASK {}\n")
+    assert (example.note_en, example.note_th) == ("A note,\n\n  indented.", "หมายเหตุ")
+    assert example.text("en") == "# A note,\n#\n#   indented.\nASK {}\n"
+    assert example.text("th") == "# หมายเหตุ\nASK {}\n"
 
 
 # --- Every example answers ---------------------------------------------------------------------

@@ -276,13 +276,16 @@ def test_list_uploads_is_per_agency_newest_first(client, embedded_repo, diw_key,
     assert [u["created"] for u in list_uploads(embedded_repo, BASE, "dot")] == [2]
     assert len(list_uploads(embedded_repo, BASE, "diw", limit=1)) == 1
     html = submit(client, diw_key, "sign-in").get_data(as_text=True)
-    assert '<time datetime="2026-11-21T12:00:01Z">2026-11-21 19:00</time>' in html   # Thai time
+    # Thailand's time, the Thai page in the Buddhist Era; the machine-readable moment in UTC
+    assert '<time datetime="2026-11-21T12:00:01Z">21 พ.ย. 2569 19:00</time>' in html
+    english = submit(client, diw_key, "sign-in", lang="en").get_data(as_text=True)
+    assert '<time datetime="2026-11-21T12:00:01Z">21 Nov 2026 19:00</time>' in english
 
 
 def test_template_download(client):
     response = client.get("/upload/template.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.get_data(as_text=True).startswith("licence_number,licence_type,issuer")
+    assert response.get_data(as_text=True).startswith("\ufefflicence_number,licence_type,issuer")
 
 
 # --- the same flow in a real browser -----------------------------------------------------------

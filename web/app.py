@@ -53,14 +53,22 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     from resolver.terms import bp as catalogue_terms_bp
     app.register_blueprint(resolver_bp)
     app.register_blueprint(catalogue_terms_bp)
+    from resolver.activity import bp as upload_activity_bp
+    from resolver.holder import bp as holder_bp
+    app.register_blueprint(holder_bp)             # /id/juristic-person/…, /doc/…, /qr/…
+    app.register_blueprint(upload_activity_bp)    # /id/upload/…, /doc/upload/…
+    from resolver.search import bp as search_bp
+    app.register_blueprint(search_bp)             # /search (the licence side index)
+    from web.searchindex import follow_commits as search_follows_commits
+    search_follows_commits()
     from resolver.fastpath import IdFastPath
     app.wsgi_app = IdFastPath(app.wsgi_app, repo, settings.base_iri)  # type: ignore[method-assign]
     from publishing.uploadpage import bp as upload_page_bp
     app.register_blueprint(upload_page_bp)
     from publishing.schemas import bp as schemas_bp
     app.register_blueprint(schemas_bp)
-    from opendata import dumpviews, feeds, pages, querypage, sparql
-    for module in (sparql, querypage, pages, dumpviews, feeds):
+    from opendata import dumpviews, feeds, feedspage, pages, querypage, sitemap, sparql
+    for module in (sparql, querypage, pages, dumpviews, feeds, feedspage, sitemap):
         app.register_blueprint(module.bp)
     from opendata.dumpschedule import subscribe as dumps_follow_commits
     dumps_follow_commits()

@@ -1,15 +1,23 @@
-"""The home page and the health check."""
+"""The home page and the health check.
+
+The home page is in the visitor's language (`?lang=`, then Accept-Language), with the site
+header and its language switch like every other page. It reads the store only through the
+licence side index, for its headline figures, and draws without them when the index or the
+store cannot answer: the way in must not be a 500."""
 
 from __future__ import annotations
+
+import sqlite3
 
 from flask import Blueprint, jsonify, render_template
 
 from registry.baseiri import mismatch_message, store_bases
-from registry.errors import StoreUnavailable
+from registry.errors import RegistryError, StoreUnavailable
 from registry.namespaces import sparql_prefixes
 from registry.store import StoreError
 from web.messages import words
-from web.state import current_state
+from web.page import preferred_language
+from web.state import current_state, today
 
 bp = Blueprint("home", __name__)
 
@@ -37,7 +45,29 @@ def health():
     return jsonify({"status": "ok", "store": type(repo).__name__, "initialised": initialised})
 
 
+# The home page's headline figures, in the order it shows them (names of Figures' fields).
+FIGURES = ("licences", "active", "agencies", "types")
+
+
 @bp.get("/")
 def index():
-    return render_template("home.html", base=current_state().settings.base_iri,
-                           th=words("th", "home"), en=words("en", "home"))
+    lang = preferred_language()
+    other = "en" if lang == "th" else "th"
+    return render_template("home.html", lang=lang, other=other, t=words(lang, "home"),
+                           other_site=words(other)["site"],
+                           base=current_state().settings.base_iri, figures=headline_figures())
+
+
+def headline_figures() -> dict[str, int] | None:
+    """The side index's figures for today, by FIGURES' names; None when the index (or the
+    store it is rebuilt from) cannot answer now — the page then draws without them."""
+    from web.searchindex import current_index
+
+    try:
+        index = current_index()
+        if not index.is_built():        # a first build that failed: no figures, not zeros
+            return None
+        figures = index.figures(today())
+    except (StoreError, RegistryError, sqlite3.Error, OSError):
+        return None
+    return {name: int(getattr(figures, name)) for name in FIGURES}

@@ -159,6 +159,7 @@ COMMANDS = {
     "restore": ["restore", "{backup}"],
     "sync-replica": ["sync-replica"],
     "check-links": ["check-links"],
+    "reindex": ["reindex"],
 }
 # Commands tested on their own below: `serve` (a real process), `migrate-base` (the way out).
 ELSEWHERE = {"serve", "migrate-base"}

@@ -27,6 +27,7 @@ ROUTES = {
     "/file/licence/<path:rest>": ("/file/licence/diw/factory-operation/1-2560", {"GET", "HEAD"}),
     "/qr/licence/<path:rest>": ("/qr/licence/diw/factory-operation/1-2560", {"GET", "HEAD"}),
     "/resolve": ("/resolve?number=1", {"GET", "HEAD"}),
+    "/search": ("/search?q=1", {"GET", "HEAD"}),
     "/verify": ("/verify", {"GET", "HEAD", "POST"}),
     "/id/<any('licence-type', 'agency'):kind>/<code>": ("/id/agency/diw", {"GET", "HEAD"}),
     "/doc/<any('licence-type', 'agency'):kind>/<code>": ("/doc/licence-type/factory-operation",

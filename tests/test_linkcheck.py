@@ -454,9 +454,12 @@ def test_check_links_records_per_issuer_and_the_page_shows_it(store, server, mon
             f"/doc/licence/{keys['dot'][0].path}") + "?lang=en").get_data(as_text=True)
     finally:
         repo.close()
-    shown = up["lastReachable"][:16].replace("T", " ")
-    assert "Last reachable" in english and shown in english and "(404)" in english
-    assert "เข้าถึงได้ล่าสุด" in thai and shown in thai
+    # Shown as the day and the time in Thailand, in each page's language.
+    from registry.dates import display_datetime, parse_moment
+    reached = parse_moment(up["lastReachable"])
+    assert "Last reachable" in english and display_datetime(reached, "en") in english
+    assert "(404)" in english
+    assert "เข้าถึงได้ล่าสุด" in thai and display_datetime(reached, "th") in thai
     assert "Last reachable" in never and "not reachable yet" in never
     assert "Last reachable" in unchecked_yet and "link last checked" not in unchecked_yet
     for page in (english, thai):

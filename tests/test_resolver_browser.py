@@ -125,7 +125,7 @@ def test_no_console_errors_failed_requests_or_csp_violations(open_page, live_ser
         response = page.goto(address)
         assert response.status == 200, address
         assert page.locator("img.qr").evaluate("img => img.complete && img.naturalWidth > 0")
-        assert page.locator('link[rel="stylesheet"]').count() == 1
+        assert page.locator('link[rel="stylesheet"]').count() == 2     # the site's and the page's
         assert page.locator("section.banner").evaluate(
             "e => getComputedStyle(e).borderRadius") != "0px"          # the stylesheet applied
     for lang in ("th", "en"):

@@ -63,7 +63,7 @@ def test_thai_page_example_run_results_and_downloads(open_page, live_server):
     page = open_page()
     page.goto(live_server + "/sparql")
     assert page.get_attribute("html", "lang") == "th"
-    assert page.locator('link[rel="stylesheet"]').count() == 1
+    assert page.locator('link[rel="stylesheet"]').count() == 2     # the site's and the page's
     assert page.locator("script").count() == 0
     covering = thai_fonts()
     assert_thai_drawn(page, "h1", words("th", "sparql")["title"], covering)

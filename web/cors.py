@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 OPEN_BLUEPRINTS = frozenset({
     "resolver", "catalogue_terms", "catalogue_pages", "catalogue_dumps", "catalogue_feeds",
-    "catalogue_sparql", "schemas", "holder", "upload_activity",
+    "catalogue_sparql", "schemas", "holder", "upload_activity", "search",
 })
 OPEN_ENDPOINTS = frozenset({"api.openapi_description"})
 

@@ -9,6 +9,8 @@ empty one is ignored (what a form's "any" sends), and a value outside the allowe
 `/agencies/` says how many licences each agency has published: current licences whose issuer it
 is. One aggregate query counts them (a licence's old versions, kept in graphs of their own, are
 left out), and the figures are kept until the next upload changes the store's licence state.
+Beside them, each agency's data quality (opendata/quality.py: document links, SHA-256,
+reachable documents, last upload), linked to its own quality page.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, make_response, render_template, request
 
-from opendata import dcat
+from opendata import dcat, quality
 from opendata.dumpgen import licence_state
+from opendata.qualityfigures import share
 from registry import identifiers
 from registry.errors import BadRequest, NotAcceptable
 from registry.history import current_record
@@ -194,7 +197,7 @@ def _respond(template: str, filters: dict[str, Filter],
         response.mimetype = wanted
         return conditional(document_headers(response))
     lang = preferred_language()
-    site = page_context(lang, "lists")
+    site = page_context(lang, "lists", "quality")
     labels = {a.code: a.label_th if lang == "th" else a.label_en
               for a in site["catalogue"].agencies.values()}
     fields = _form_fields(filters, site["catalogue"], site["t"], labels)
@@ -229,6 +232,8 @@ def agencies():
     state = current_state()
     base = state.settings.base_iri
     counts = licence_counts(state.repository, base)
+    # Each agency's data quality (opendata/quality.py): read only when the page is drawn.
     return _list_page("agencies.html", lambda c: c.agencies.values(), AGENCY_FILTERS,
                       identifiers.agency_iri,
-                      lambda base, shown: _count_triples(base, counts, shown), counts=counts)
+                      lambda base, shown: _count_triples(base, counts, shown), counts=counts,
+                      quality_of=quality.overview, share=share)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ops import clisearch, clistore
+from ops import clicodes, clireport, clisearch, clistore
 from ops.clibase import (
     REFUSED,
     Refused,
@@ -22,6 +22,7 @@ from ops.clibase import (
     main,
     open_store,
     progress_bar,
+    progress_steps,
     public_data_changed,
     settings_of,
 )
@@ -50,8 +51,11 @@ def init(ctx: click.Context):
 
     repo = open_store(ctx, create=True)
     try:
-        counts = init_store(repo, settings_of(ctx).base_iri)
-        marked = mark_superseded(repo)
+        with progress_steps("init", ("catalogue", "replaced records")) as step:
+            step("catalogue")
+            counts = init_store(repo, settings_of(ctx).base_iri)
+            step("replaced records")
+            marked = mark_superseded(repo)
         # Type titles and public registers may have changed: no stale search index survives.
         indexed = clisearch.rebuild_index(settings_of(ctx), repo)
     except ValueError as exc:
@@ -67,30 +71,27 @@ def init(ctx: click.Context):
 
 @main.command()
 @click.option("--issuer", required=True, metavar="CODE",
-              help="Issuing agency code, e.g. bma-bangrak.")
+              help="Issuing agency code, e.g. bma-bangrak (any case).")
 @click.option("--type", "type_code", required=True, metavar="CODE",
-              help="Licence type code, e.g. building-construction.")
+              help="Licence type code, e.g. building-construction (any case).")
 @click.argument("number")
 @click.pass_context
 def mint(ctx: click.Context, issuer: str, type_code: str, number: str):
     """Print the IRI of licence NUMBER (as printed) of the given issuer and type.
 
-    The number is canonicalised (Thai digits, dashes, spaces, case) and checked against the
-    type's number pattern when the store holds the catalogue.
+    The issuer must be an agency of the catalogue that issues licences of the type (exit 1
+    naming the closest codes, or the type's issuers, otherwise). The number is canonicalised
+    (Thai digits, dashes, spaces, case) and checked against the type's number pattern.
     """
     settings = settings_of(ctx)
+    catalogue = _catalogue_or_bundled(ctx, quiet=True)
+    issuer = clicodes.resolve_agency(catalogue, issuer)
+    type_code = clicodes.resolve_licence_type(catalogue, type_code)
+    clicodes.check_authority(catalogue, issuer, type_code)
     try:
         key = identifiers.licence_key(issuer, type_code, number)
-    except identifiers.InvalidCode as exc:
-        raise Refused(str(exc)) from None
-    except identifiers.InvalidNumber as exc:
-        raise Refused(f"{exc.en}\n{exc.th}") from None
-    catalogue = _catalogue_or_bundled(ctx, quiet=True)
-    licence_type = catalogue.types.get(type_code)
-    if licence_type is None:
-        raise Refused(f"Unknown licence type {type_code!r}.")
-    try:
-        identifiers.check_number_pattern(key.number, licence_type.pattern, type_code)
+        identifiers.check_number_pattern(key.number, catalogue.types[type_code].pattern,
+                                         type_code)
     except identifiers.InvalidNumber as exc:
         raise Refused(f"{exc.en}\n{exc.th}") from None
     click.echo(identifiers.licence_iri(settings.base_iri, key))
@@ -131,26 +132,23 @@ def _csv_files(files) -> list[Upload]:
     return [Upload("text/csv", partial(_read_file, path), name=path) for path in files]
 
 
-def _known_agency(catalogue, agency: str | None) -> None:
-    if agency is not None and agency not in catalogue.agencies:
-        raise Refused(f"Unknown agency {agency!r}.")
+def _known_agency(catalogue, agency: str | None) -> str | None:
+    """The agency's code as the catalogue spells it (any case given); refused when unknown."""
+    return None if agency is None else clicodes.resolve_agency(catalogue, agency)
 
 
 def _unreadable(exc: UnreadableUpload) -> Refused:
     return Refused(f"{exc.name}: {exc.en}\n{exc.th}")
 
 
-def _print_reports(reports, as_json: bool) -> None:
-    if as_json:
-        out = {path: report.as_json() for path, report in reports.items()}
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    for path, report in reports.items():
-        for p in report.problems:
-            click.echo(f"{path}: row {p.row}, {p.field}, {p.rule} ({p.severity}): {p.en} | {p.th}",
-                       err=p.severity != "Warning")
-        click.echo(f"{path}: {report.rows} rows, {len(report.records)} valid, "
-                   f"{len(report.violations)} violations, {len(report.warnings)} warnings.")
+REPORT_OPTION = click.option(
+    "--report", "report_file", metavar="FILE.csv", type=click.Path(dir_okay=False),
+    help="Also write every problem to FILE.csv (row, field, rule, severity, message_th, "
+    "message_en, file), for Excel.")
+
+
+def _print_reports(reports, as_json: bool, report_file: str | None = None) -> None:
+    clireport.print_reports(reports, as_json, report_file)
 
 
 @main.command()
@@ -158,9 +156,11 @@ def _print_reports(reports, as_json: bool) -> None:
 @click.option("--agency", metavar="CODE", help="Also check that every issuer is in this "
               "agency's scope.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (SPEC §5: row, "
-              "field, rule, severity, message {th, en}).")
+              "field, rule, severity, message {th, en}; and the summary).")
+@REPORT_OPTION
 @click.pass_context
-def validate(ctx: click.Context, files, agency: str | None, as_json: bool):
+def validate(ctx: click.Context, files, agency: str | None, as_json: bool,
+             report_file: str | None):
     """Check CSV FILES against the data standard without writing anything.
 
     Exit 1 when any file has a violation; warnings alone do not fail.
@@ -169,13 +169,13 @@ def validate(ctx: click.Context, files, agency: str | None, as_json: bool):
     from registry.validation import ValidationContext
 
     catalogue = _catalogue_or_bundled(ctx, quiet=as_json)
-    _known_agency(catalogue, agency)
+    agency = _known_agency(catalogue, agency)
     try:
         reports = check(_csv_files(files), ValidationContext.for_agency(catalogue, agency),
                         meters=progress_bar)
     except UnreadableUpload as exc:
         raise _unreadable(exc) from None
-    _print_reports(reports, as_json)
+    _print_reports(reports, as_json, report_file)
     if not all(r.ok for r in reports.values()):
         ctx.exit(REFUSED)
 
@@ -186,8 +186,10 @@ def validate(ctx: click.Context, files, agency: str | None, as_json: bool):
               "issuer must be in its scope.")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report and counts as JSON.")
+@REPORT_OPTION
 @click.pass_context
-def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
+def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool,
+         report_file: str | None):
     """Validate CSV FILES and publish them as one all-or-nothing batch.
 
     Any violation in any file refuses the whole batch (exit 1) and nothing is written.
@@ -201,13 +203,14 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool):
         if not is_initialised(repo, settings.base_iri):
             raise Refused("The store has no catalogue: run `licence-registry init` first.")
         catalogue = load_catalogue(repo)
-        _known_agency(catalogue, agency)
+        agency = clicodes.resolve_agency(catalogue, agency)
         dumps_follow_commits()      # the commit (sender None) marks the dumps stale, once
         try:
             published = publish(repo, base=settings.base_iri, catalogue=catalogue,
                                 agency=agency, uploads=_csv_files(files), dry_run=dry_run,
                                 sender=None, settings=settings, meters=progress_bar,
-                                on_checked=lambda reports: _print_reports(reports, as_json))
+                                on_checked=lambda reports: _print_reports(reports, as_json,
+                                                                         report_file))
         except UnreadableUpload as exc:
             raise _unreadable(exc) from None
         except DuplicateAcrossUploads as exc:
@@ -241,8 +244,7 @@ def agency_key(ctx: click.Context, code: str, revoke: str | None, list_only: boo
     try:
         if not is_initialised(repo, settings.base_iri):
             raise Refused("The store has no catalogue: run `licence-registry init` first.")
-        if code not in load_catalogue(repo).agencies:
-            raise Refused(f"Unknown agency {code!r}.")
+        code = clicodes.resolve_agency(load_catalogue(repo), code)
         if list_only:
             for listed in list_keys(repo, settings.base_iri):
                 if listed.agency == code:
@@ -284,8 +286,7 @@ def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, bad
         Path(out).write_text(bad_rows_csv(catalogue), encoding="utf-8")
         click.echo(f"Wrote {len(bad_rows(catalogue))} bad rows to {out}.")
         return
-    if agency is not None and agency not in catalogue.agencies:
-        raise Refused(f"Unknown agency {agency!r}.")
+    agency = _known_agency(catalogue, agency)
     with progress_bar(count, "generating", "licence") as bar:
         rows = []
         for row in demo_rows(catalogue, count, seed, agency=agency):
@@ -302,7 +303,8 @@ def demo_data(ctx: click.Context, count: int, seed: int, agency: str | None, bad
 @click.option("--demo-count", default=2000, show_default=True, type=click.IntRange(1),
               help="How many demo licences --demo loads.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1),
               help="Worker processes (each reads the store's newest checkpoint).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1),

@@ -15,6 +15,7 @@ import click
 
 from ops import clibase
 from ops.clibase import Refused, main
+from ops.clicodes import resolve_agency
 from registry.bootstrap import is_initialised, load_catalogue
 from registry.store import StoreError
 
@@ -32,25 +33,32 @@ def dump(ctx: click.Context, out: str):
     base = clibase.settings_of(ctx).base_iri
     repo = clibase.open_store(ctx)
     opener = gzip.open if out.endswith(".gz") else open
-    digest = hashlib.sha256()
     try:
-        with tempfile.TemporaryFile() as raw:
+        with tempfile.TemporaryFile() as raw, \
+                clibase.progress_bar(repo.quad_count(), "dump: exporting", "quad") as bar:
             repo.export(raw)
             raw.seek(0)
+            bar.set_description("dump: writing")
             with opener(out, "wb") as handle:
                 # The main store holds public data only; filtered anyway, for a store made
                 # before private data had a store of its own and not yet migrated.
-                public = (q for q in ox.parse(raw, format=ox.RdfFormat.N_QUADS)
-                          if isinstance(q.graph_name, ox.DefaultGraph)
+                quads = clibase.counted(ox.parse(raw, format=ox.RdfFormat.N_QUADS), bar)
+                public = (q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)
                           or is_public_graph(base, q.graph_name.value))
                 # pyoxigraph writes to any binary file; its stubs ask for IO[bytes] alone.
                 ox.serialize(public, handle, format=ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
     finally:
         repo.close()
-    with open(out, "rb") as handle:
+    click.echo(f"{out} sha256:{_sha256(Path(out))}")
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, read a block at a time (a dump or backup can be gigabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    click.echo(f"{out} sha256:{digest.hexdigest()}")
+    return digest.hexdigest()
 
 
 @main.command("dumps")
@@ -83,11 +91,7 @@ def dumps(ctx: click.Context, dumps_dir: str | None):
         clibase.check_store_base(ctx, repo)
     repo = repo or clibase.open_store(ctx)
     try:
-        with clibase.progress_bar(len(STAGES), "dumps", "step") as bar:
-            def step(stage: str) -> None:
-                bar.set_description(f"dumps: {stage}")
-                bar.update(1)
-
+        with clibase.progress_steps("dumps", STAGES) as step:
             manifest = regenerate(repo, settings.base_iri, folder, progress=step)
     except (StoreError, OSError, subprocess.CalledProcessError) as exc:
         raise Refused(f"The dumps could not be made (the previous ones are kept): {exc}") from None
@@ -112,20 +116,27 @@ def backup(ctx: click.Context, directory: str):
     repo = clibase.open_store(ctx)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with gzip.open(folder / "dataset.nq.gz", "wb") as handle:
-            # Main first: an upload committed in between leaves at worst an orphan report in
-            # the backup (as a crash would), never an upload without its report.
-            for store in (repo, repo.private):
-                store.export(handle)
-        count = repo.quad_count() + repo.private.quad_count()
+        with clibase.progress_steps("backup", ("main store", "private store", "checksum")) \
+                as step:
+            with gzip.open(folder / "dataset.nq.gz", "wb") as handle:
+                # Main first: an upload committed in between leaves at worst an orphan report
+                # in the backup (as a crash would), never an upload without its report.
+                for name, store in (("main store", repo), ("private store", repo.private)):
+                    step(name)
+                    store.export(handle)
+            count = repo.quad_count() + repo.private.quad_count()
+            step("checksum")
+            sha = _sha256(folder / "dataset.nq.gz")
     finally:
         repo.close()
-    sha = hashlib.sha256((folder / "dataset.nq.gz").read_bytes()).hexdigest()
     manifest = {"format": "application/n-quads+gzip", "file": "dataset.nq.gz", "sha256": sha,
                 "quads": count, "base_iri": clibase.settings_of(ctx).base_iri,
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     click.echo(f"Backed up {count} quads to {folder}.")
+
+
+_RESTORE_STEPS = ("reading", "private store", "main store", "replaced records")
 
 
 @main.command()
@@ -138,11 +149,13 @@ def restore(ctx: click.Context, directory: str):
     folder = Path(directory)
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        data = (folder / manifest["file"]).read_bytes()
-    except (OSError, ValueError, KeyError) as exc:
+        with clibase.progress_steps("restore", ("checksum",)) as step:
+            step("checksum")
+            sha = _sha256(folder / manifest["file"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise Refused(
             f"{folder} is not a backup made by `licence-registry backup`: {exc}") from None
-    if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
+    if sha != manifest["sha256"]:
         raise Refused(f"{folder / manifest['file']} does not match the SHA-256 in its manifest: "
                       "the backup is damaged; nothing was changed.")
     from registry.baseiri import dataset_bases, mismatch_message, record_base
@@ -154,7 +167,9 @@ def restore(ctx: click.Context, directory: str):
     try:
         scratch = repo.scratch_dir()
         with tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as public, \
-                tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as private:
+                tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as private, \
+                clibase.progress_steps("restore", _RESTORE_STEPS) as step:
+            step("reading")
             with gzip.open(folder / manifest["file"]) as source:
                 split_nquads(source, public, private)
             public.flush()
@@ -166,11 +181,14 @@ def restore(ctx: click.Context, directory: str):
                 own = bases.recorded or bases.catalogues[0]
                 raise Refused(f"{problem}\nNothing was changed. To restore it under its own "
                               f"base, run restore with --base-iri {own}.")
+            step("private store")
             repo.private.replace_all(Path(private.name))
+            step("main store")
             repo.replace_all(Path(public.name))
-        if bases.recorded is None and bases.catalogues:      # a backup from before bases were
-            record_base(repo, clibase.settings_of(ctx).base_iri)    # recorded
-        marked = mark_superseded(repo)           # a backup from before records carried it
+            step("replaced records")
+            if bases.recorded is None and bases.catalogues:  # a backup from before bases were
+                record_base(repo, clibase.settings_of(ctx).base_iri)    # recorded
+            marked = mark_superseded(repo)       # a backup from before records carried it
         from ops.clisearch import rebuild_index
         indexed = rebuild_index(clibase.settings_of(ctx), repo)     # never the old store's
         count = repo.quad_count()
@@ -295,8 +313,8 @@ def check_links(ctx: click.Context, agency: str | None):
     try:
         if not is_initialised(repo, base):
             raise Refused("The store has no catalogue: run `licence-registry init` first.")
-        if agency is not None and agency not in load_catalogue(repo).agencies:
-            raise Refused(f"Unknown agency {agency!r}.")
+        if agency is not None:
+            agency = resolve_agency(load_catalogue(repo), agency)
         targets = documents_to_check(repo, base, agency)
         urls = sorted({t.url for t in targets})
         with clibase.progress_bar(len(urls), "checking links", "link") as bar:

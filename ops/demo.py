@@ -126,8 +126,9 @@ _COMPANY_TH = ["สยามฟู้ด", "รุ่งเรืองอุต
                "อีสานพัฒนา", "ทะเลใต้", "กรีนเอนเนอร์ยี", "ชัยมงคล"]
 _COMPANY_EN = ["Siam Food", "Rungruang Industry", "Thai Pattana", "Charoensap", "Sri Nakhon",
                "Lanna Trading", "Isan Pattana", "Thale Tai", "Green Energy", "Chaimongkol"]
+# Official Thai names (data/catalogue/provinces.csv), as the register stores them.
 _PROVINCES = ["กรุงเทพมหานคร", "เชียงใหม่", "ขอนแก่น", "ชลบุรี", "ภูเก็ต", "นครราชสีมา", "สงขลา",
-              "ระยอง", "อยุธยา", "เชียงราย"]
+              "ระยอง", "พระนครศรีอยุธยา", "เชียงราย"]
 _STREETS = ["ถนนสุขุมวิท", "ถนนเจริญกรุง", "ถนนนิมมานเหมินท์", "ถนนมิตรภาพ", "ถนนพหลโยธิน",
             "ถนนเพชรเกษม", "ถนนรัษฎา"]
 
@@ -275,6 +276,11 @@ def bad_rows(catalogue: Catalogue) -> list[tuple[str, str, dict[str, str]]]:
         # a line break inside a spreadsheet cell, saved as a vertical tab
         ("text-control-characters", "premises_address",
          broken(premises_address=juristic["premises_address"].replace(" ", "\v", 1))),
+        # An ID of its own: rows naming one juristic person describe one holder, named by the
+        # other rows.
+        ("holder-name-required", "holder_name",
+         broken(holder_id=with_check_digit("010555600017"), holder_name="", holder_name_en="")),
+        ("province-known", "province", broken(province="เชียงใม่")),      # a typing mistake
         ("issuer-scope", "issuer", broken()),   # valid row; the uploading agency lacks scope
         ("date-buddhist-era", "issued", broken(issued="01/02/2566")),   # a warning only
     ] + [("type-exists", "licence_type", broken(licence_type=other_type.code + "-x"))]

@@ -16,8 +16,8 @@ from publishing.service import Published, Upload, publish
 from publishing.uploadformats import ACCEPTED_TYPES
 from publishing.uploads import list_uploads, upload_report
 from registry.bootstrap import load_catalogue
-from registry.csvsafe import safe_csv
 from registry.errors import TooManyRequests, Unauthorised, UploadNotFound
+from registry.problems import report_csv
 from web.queryparams import bool_param, int_param
 from web.state import current_flask_app, current_state
 
@@ -89,10 +89,7 @@ def upload_detail(upload_id: str):
 def upload_report_csv(upload_id: str):
     """The report as a CSV to open in Excel (cells that look like formulas are neutralised)."""
     _, report = _own_upload(upload_id)
-    body = safe_csv(["row", "field", "rule", "severity", "message_th", "message_en"],
-                    ([str(p["row"]), p["field"] or "", p["rule"], p["severity"],
-                      p["message"]["th"], p["message"]["en"]] for p in report["problems"]))
-    return Response("\ufeff" + body, mimetype="text/csv", headers={
+    return Response(report_csv(report["problems"]), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="report-{upload_id}.csv"'})
 
 

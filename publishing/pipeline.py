@@ -21,7 +21,7 @@ from publishing.uploadformats import read_upload
 from registry import identifiers, rdfmap
 from registry.model import Catalogue
 from registry.namespaces import sparql_prefixes
-from registry.problems import WARNING, Problem
+from registry.problems import WARNING, Problem, ProblemSummary, summarise
 from registry.records import LicenceRecord
 from registry.store import ChangeSet, Repository
 from registry.validation import ValidationContext, check_batch
@@ -49,10 +49,15 @@ class Report:
     def ok(self) -> bool:
         return not self.violations
 
+    def summary(self) -> list[ProblemSummary]:
+        """The problems folded into one line per rule and column (registry/problems.py)."""
+        return summarise(self.problems)
+
     def as_json(self) -> dict:
         return {"valid": self.ok, "rows": self.rows, "licences": len(self.records),
                 "violations": len(self.violations), "warnings": len(self.warnings),
-                "problems": [p.as_json() for p in self.problems]}
+                "problems": [p.as_json() for p in self.problems],
+                "summary": [s.as_json() for s in self.summary()]}
 
 
 @dataclass
@@ -87,12 +92,13 @@ def validate_upload(media_type: str, data: bytes, ctx: ValidationContext, base: 
     counter = {"rows": 0}
 
     def rows():
-        for item in _counted(parsed, progress):
+        for item in _counted(parsed.rows, progress):
             counter["rows"] += 1
             yield item
 
     records, problems = check_batch(rows(), ctx)
-    return Report(records, problems, counter["rows"])
+    # The file's own problems first (encoding, missing columns), then every row's, in order.
+    return Report(records, parsed.with_problems_of_rows(problems), counter["rows"])
 
 
 class PayloadFiles:
@@ -138,9 +144,12 @@ REPORT = "https://w3id.org/clc/def#report"
 
 def _report_change(base: str, upload_iri: str, upload_id: str,
                    problems: list[Problem]) -> ChangeSet:
-    """The upload's report, a change set for the private store."""
+    """The upload's report, a change set for the private store: the first REPORT_LIMIT
+    problems, how many more there were, and the summary of them all (quality pages count
+    warnings by rule from it)."""
     report = {"problems": [p.as_json() for p in problems[:REPORT_LIMIT]],
-              "more_problems": max(0, len(problems) - REPORT_LIMIT)}
+              "more_problems": max(0, len(problems) - REPORT_LIMIT),
+              "summary": [s.as_json() for s in summarise(problems)]}
     graph = identifiers.upload_report_graph_iri(base, upload_id)
     quad = ox.Quad(ox.NamedNode(upload_iri), ox.NamedNode(REPORT),
                    ox.Literal(json.dumps(report, ensure_ascii=False)), ox.NamedNode(graph))

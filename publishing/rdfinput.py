@@ -262,7 +262,7 @@ def _check_iri(value, what: str, blank_allowed: bool = True) -> None:
     except ValueError as exc:
         raise InvalidUploadFormat(
             f"The JSON-LD {what} {value[:200]!r} is not a valid IRI ({exc}).",
-            f"{what} {value[:200]!r} ใน JSON-LD ไม่ใช่ IRI ที่ถูกต้อง") from None
+            f"{what} {value[:200]!r} ใน JSON-LD ไม่ใช่ IRI ที่ถูกต้อง ({exc})") from None
 
 
 def check_expanded_terms(expanded) -> None:

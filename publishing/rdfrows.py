@@ -201,7 +201,8 @@ class RdfIndex:
             raise InvalidUploadFormat(
                 f"{_label(licence)} dct:subject must be the holder's node, not the text "
                 f"{holder.value[:80]!r}.",
-                f"{_label(licence)} dct:subject ต้องเป็นโหนดของผู้ถือใบอนุญาต ไม่ใช่ข้อความ")
+                f"{_label(licence)} dct:subject ต้องเป็นโหนดของผู้ถือใบอนุญาต ไม่ใช่ข้อความ "
+                f"{holder.value[:80]!r}")
         props = self.part(holder, licence, T.SUBJECT)
         types = set(props.get(T.TYPE, ()))
         kinds = [kind for kind, cls in (("juristic", T.LEGAL_ENTITY), ("natural", T.NATURAL_PERSON))

@@ -24,6 +24,7 @@ from publishing.uploadformats import ACCEPTED_TYPES
 from registry.errors import InvalidUpload, OutOfScope, UnsupportedMediaType
 from registry.events import licences_committed
 from registry.model import Catalogue
+from registry.problems import VIOLATION, Problem, headline, summarise
 from registry.records import LicenceRecord
 from registry.settings import Settings
 from registry.store import Repository
@@ -61,9 +62,9 @@ class UnreadableUpload(InvalidUpload):
     def of(cls, name: str, cause: InvalidCsv) -> UnreadableUpload:
         """The error for upload `name` that the reader refused with `cause`. (A constructor of
         its own: every RegistryError keeps the one `__init__(detail, headers=, **extra)`.)"""
-        problem = {"row": cause.row, "field": cause.field, "rule": "csv", "severity": "Violation",
-                   "message": {"th": cause.th, "en": cause.en}}
-        error = cls(cause.en, problems=[problem])
+        problem = Problem(cause.row, cause.field or "", "csv", VIOLATION, cause.th, cause.en)
+        error = cls(cause.en, problems=[problem.as_json()],
+                    summary=[s.as_json() for s in summarise([problem])])
         error.name, error.en, error.th = name, cause.en, cause.th
         return error
 
@@ -95,11 +96,13 @@ class Published:
 
     def as_json(self) -> dict:
         """The API's 200 body (SPEC §5)."""
+        summary = [s.as_json() for s in summarise(
+            p for report in self.reports.values() for p in report.problems)]
         if self.result is None:
             return {"dry_run": True, "valid": True, "rows": self.rows,
-                    "licences": self.licences, "problems": self.problems}
+                    "licences": self.licences, "problems": self.problems, "summary": summary}
         return {"dry_run": False, **self.result.as_json(), "rows": self.rows,
-                "problems": self.problems}
+                "problems": self.problems, "summary": summary}
 
 
 def publish(repo: Repository, *, base: str, catalogue: Catalogue | Callable[[], Catalogue],
@@ -163,17 +166,23 @@ def check(batch: Sequence[Upload], ctx: ValidationContext,
 
 def refuse_violations(reports: dict[str, Report], catalogue: Catalogue, agency: str) -> None:
     """OutOfScope (403) when an issuer is outside the agency's scope, else InvalidUpload (422)
-    for any violation; both with every problem."""
-    violations = [p for report in reports.values() for p in report.violations]
+    for any violation; both with every problem (`problems`), their summary (`summary`, one line
+    per rule and column) and a detail naming every kind of violation, out-of-scope rows among
+    the rest: "12 problem(s) in 9 row(s): 3 × Issuer within the uploader's scope in issuer
+    (issuer-scope; rows 2, 5, 9); 4 × …"."""
+    violations = [(name, p) for name, report in reports.items() for p in report.violations]
     if not violations:
         return
-    problems = [p.as_json() for report in reports.values() for p in report.problems]
-    if any(p.rule == "issuer-scope" for p in violations):
+    every = [p for report in reports.values() for p in report.problems]
+    summaries = summarise(every)
+    _, kinds = headline(summaries, len({(name, p.row) for name, p in violations}))
+    extra = {"problems": [p.as_json() for p in every],
+             "summary": [s.as_json() for s in summaries]}
+    if any(p.rule == "issuer-scope" for _, p in violations):
         raise OutOfScope(f"Agency {agency!r} may publish only for "
-                         f"{', '.join(sorted(catalogue.scope_of(agency)))}; nothing was written.",
-                         problems=problems)
-    rows = sum(report.rows for report in reports.values())
-    raise InvalidUpload(f"{len(violations)} problem(s) in {rows} row(s).", problems=problems)
+                         f"{', '.join(sorted(catalogue.scope_of(agency)))}; nothing was written. "
+                         f"{kinds}", **extra)
+    raise InvalidUpload(kinds, **extra)
 
 
 def refuse_duplicates_across(records: Sequence[LicenceRecord]) -> None:
@@ -183,7 +192,8 @@ def refuse_duplicates_across(records: Sequence[LicenceRecord]) -> None:
     for rec in records:
         if rec.key in seen:
             raise DuplicateAcrossUploads(
-                f"Licence {rec.key.path} appears in more than one file.", problems=[])
+                f"Licence {rec.key.path} appears in more than one file.", problems=[],
+                summary=[])
         seen.add(rec.key)
 
 

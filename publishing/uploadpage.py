@@ -25,6 +25,7 @@ from publishing.uploads import list_uploads
 from registry.bootstrap import load_catalogue
 from registry.errors import InvalidUpload, OutOfScope, RegistryError, TooManyRequests, Unauthorised
 from registry.paths import TEMPLATE_CSV
+from registry.problems import Problem, summarise
 from registry.records import COLUMNS, column_for_header
 from web.conditional import conditional
 from web.messages import message, words
@@ -43,7 +44,8 @@ def _page(status: int = 200, **context):
     lang = context.setdefault("lang", preferred_language(form=True))   # the form's switch too
     context.setdefault("key", "")
     response = make_response(render_template(
-        "upload.html", t=words(lang, "upload"), other=("en" if lang == "th" else "th"),
+        "upload.html", t=words(lang, "upload", "uploadsummary"),
+        other=("en" if lang == "th" else "th"),
         languages={code: message("common.language_name", code) for code in LANGUAGES},
         columns=COLUMNS, **context), status)
     headers = response.headers                      # CSP and nosniff: web/security.py
@@ -167,8 +169,10 @@ def _run(agency: str, data: bytes | None, filename: str, dry_run: bool) -> tuple
 
 
 def _problem_view(problems: list[dict], data: bytes) -> dict:
-    """Problems grouped by row (file-level first, violations before warnings in a row), rows
-    with a violation apart from rows with warnings only; each group with that row's cells."""
+    """The summary first (one line per rule and column, with its count and first rows: what to
+    fix, in short), then the problems grouped by row (file-level first, violations before
+    warnings in a row), rows with a violation apart from rows with warnings only; each group
+    with that row's cells."""
     by_row: dict = {}
     for p in problems:
         by_row.setdefault(p["row"], []).append(p)
@@ -183,7 +187,9 @@ def _problem_view(problems: list[dict], data: bytes) -> dict:
                  "problems": sorted(by_row[r], key=lambda p: p["severity"] == "Warning")}
                 for r in rows if r in shown]
 
-    return {"groups": groups(failing), "warning_groups": groups(warned),
+    return {"summary": [s.as_json() for s in summarise(Problem.from_json(p) for p in problems)],
+            "anchored_rows": [r for r in failing if r in shown and isinstance(r, int)],
+            "groups": groups(failing), "warning_groups": groups(warned),
             "problem_count": sum(p["severity"] != "Warning" for p in problems),
             "warning_count": sum(p["severity"] == "Warning" for p in problems),
             "row_count": len([r for r in failing if r is not None]),

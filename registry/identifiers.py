@@ -88,11 +88,12 @@ def canonical_number(printed: str) -> str:
         )
     for segment in text.split("/"):
         if segment in ("", ".", ".."):
-            shown = segment or "empty"
+            shown, shown_th = (repr(segment), repr(segment)) if segment else ("empty", "ว่าง")
             raise InvalidNumber(
                 "number-characters",
                 f"The licence number {text!r} has an {shown} segment between slashes.",
-                f"เลขที่ใบอนุญาต {text!r} มีช่วงว่างหรือ '.'/'..' ระหว่างเครื่องหมาย /",
+                f"เลขที่ใบอนุญาต {text!r} มีช่วง {shown_th} ระหว่างเครื่องหมาย / "
+                "(ต้องไม่ว่าง และไม่ใช่ '.' หรือ '..')",
             )
     for ch in text:                                                     # 7
         if not _is_allowed(ch):

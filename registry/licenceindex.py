@@ -4,7 +4,8 @@ The store is the truth; this index is a copy of what pages may show of each CURR
 (registry/licencesource.py reads it), and can always be thrown away and rebuilt. It holds:
 
 - `licences`: one row per current licence, with plain indexes on the canonical number, the
-  juristic holder ID, issuer/type/status/validUntil (paged lists and figures);
+  juristic holder ID, issuer/type/status/validUntil (paged lists and figures), and whether its
+  document has a URL and a SHA-256 (an agency's data quality);
 - `names`: an FTS5 table with the trigram tokenizer over the holder's Thai and English names,
   so any part of a name of 3 characters or more is found without a scan (Thai has no spaces
   between words, so word tokenizers would not do);
@@ -18,7 +19,8 @@ wrote (every commit is an upload activity; a record names the upload or change t
 and upserts them. Uploads, not modification times, say what is new: an upload that took long
 to commit carries a time older than one committed before it. When the state went backwards
 (a restore, another store) or the base IRI differs, it rebuilds. Several processes may share
-one index file (WAL: readers never wait for the writer).
+one index file (WAL: readers never wait for the writer). A file of an earlier SCHEMA_VERSION
+is emptied when opened and rebuilt at its first use.
 
 Search (`search`): a text that canonicalises to a licence number, or is a 13-digit juristic ID,
 is matched exactly on those. Otherwise names: every whitespace-separated term of 3 or more
@@ -48,7 +50,7 @@ from registry.identifiers import InvalidNumber, canonical_number
 from registry.status import ACTIVE, EXPIRED, effective_status
 from registry.store import Repository
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 MAX_QUERY = 200               # characters of a query that are looked at (longer: cut)
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 Progress = Callable[[int, int], None]        # (licences done, licences in all)
@@ -70,6 +72,18 @@ class IndexedLicence:
 
     def effective_status(self, today: dt.date) -> str:
         return effective_status(self.status, self.valid_until, today)
+
+
+@dataclass(frozen=True)
+class QualityCount:
+    """An issuer's current licences of one effective status, and how many of them have a
+    document URL and a SHA-256."""
+
+    issuer: str
+    status: str                   # effective today (`expired` included)
+    licences: int
+    with_document_url: int
+    with_sha256: int
 
 
 @dataclass(frozen=True)
@@ -130,9 +144,12 @@ class LicenceIndex:
         self._write_lock = threading.Lock()
         self._refreshing = threading.Lock()
         self._checked = float("-inf")
-        self._figures: dict[tuple, Figures | int] = {}     # by (what, index state, …)
+        self._figures: dict[tuple, Figures | int | tuple[QualityCount, ...]] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._writing() as db:
+        with self._writing() as db:             # (_figures: by what, index state, …)
+            if _outdated(db):
+                for statement in sql.DROP_STATEMENTS:
+                    db.execute(statement)
             for statement in (*sql.SCHEMA_STATEMENTS, *sql.INDEXES, *sql.TRIGGERS):
                 db.execute(statement)
 
@@ -329,6 +346,21 @@ class LicenceIndex:
             self._figures[key] = found
         return found
 
+    def quality_counts(self, today: dt.date, issuer: str | None = None
+                       ) -> tuple[QualityCount, ...]:
+        """Current licences by issuer (one, or all) and effective status today, with their
+        document figures: read from one covering index (cached until the index or the day
+        changes)."""
+        key = ("quality", self._meta("state"), today, issuer)
+        found = self._figures.get(key)
+        if not isinstance(found, tuple):
+            statement, params = ((sql.QUALITY_OF_ISSUER, (today.isoformat(), issuer)) if issuer
+                                 else (sql.QUALITY_OF_ALL, (today.isoformat(),)))
+            found = tuple(QualityCount(*row) for row in
+                          self._connection().execute(statement, params))
+            self._figures[key] = found
+        return found
+
     def licences(self, issuer: str | None = None, type: str | None = None,
                  status: str | None = None, today: dt.date | None = None,
                  offset: int = 0, limit: int = 50) -> tuple[int, list[IndexedLicence]]:
@@ -422,7 +454,20 @@ def _rebuild_names(db: sqlite3.Connection) -> None:
 def _values(row: source.SourceRow) -> tuple:
     return (row.iri, row.issuer, row.type, row.number, row.printed_number, row.holder_id,
             row.holder_name_th, row.holder_name_en, row.status, row.valid_from, row.valid_until,
-            row.modified)
+            row.modified, int(row.has_document_url), int(row.has_sha256))
+
+
+def _outdated(db: sqlite3.Connection) -> bool:
+    """Whether the file holds an index of an earlier schema (another SCHEMA_VERSION recorded,
+    or a licences table without the newest columns)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(licences)")}
+    if columns and not set(sql.NEW_COLUMNS) <= columns:
+        return True
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except sqlite3.OperationalError:          # no meta table: a new file
+        return False
+    return row is not None and row[0] != SCHEMA_VERSION
 
 
 def _extends(known: str, now: str) -> bool:

@@ -47,6 +47,8 @@ class SourceRow:
     valid_from: str         # ISO date text, "" when absent
     valid_until: str
     modified: str           # xsd:dateTime text, UTC
+    has_document_url: bool = False      # the record's document has a URL (schema:url)
+    has_sha256: bool = False            # … and a SHA-256 checksum (spdx:checksumValue)
 
 
 # Every current record's graph (a licence graph without the replaced-record mark).
@@ -73,7 +75,8 @@ _QUADS = "SELECT ?g ?s ?p ?o WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }"
 # The predicates read, by their IRI.
 _P = {name: getattr(terms, name).value for name in (
     "VERSION", "DCT_IDENTIFIER", "CONFORMS_TO", "ISSUED_BY", "STATUS", "VALID_FROM",
-    "VALID_UNTIL", "MODIFIED", "SUBJECT", "IDENTIFIER", "NOTATION", "LEGAL_NAME", "NAME")}
+    "VALID_UNTIL", "MODIFIED", "SUBJECT", "IDENTIFIER", "NOTATION", "LEGAL_NAME", "NAME",
+    "DOCUMENT", "URL", "CHECKSUM", "CHECKSUM_VALUE")}
 
 # The store's licence state, cheap at any size: it reads only the upload activities, and every
 # commit writes one (publishing/pipeline.py). The first upload's time tells one store (or one
@@ -185,12 +188,16 @@ def _row(quads: list[tuple[str, str, Term]], juristic_prefix: str,
         if subject == holder and predicate == name_predicate and isinstance(value, ox.Literal):
             slot = "en" if value.language == "en" else "th"
             names[slot] = names[slot] or value.value
+    document = text(licence, "DOCUMENT")
+    checksum = text(document, "CHECKSUM") if document else ""
     return SourceRow(
         iri=licence, issuer=_tail(issuer), type=type_code, number=number,
         printed_number=text(text(licence, "IDENTIFIER"), "NOTATION") or number,
         holder_id=holder_id, holder_name_th=names["th"], holder_name_en=names["en"],
         status=_tail(text(licence, "STATUS")), valid_from=_date_text(text(licence, "VALID_FROM")),
-        valid_until=_date_text(text(licence, "VALID_UNTIL")), modified=text(licence, "MODIFIED"))
+        valid_until=_date_text(text(licence, "VALID_UNTIL")), modified=text(licence, "MODIFIED"),
+        has_document_url=bool(document and text(document, "URL")),
+        has_sha256=bool(checksum and text(checksum, "CHECKSUM_VALUE")))
 
 
 def _tail(iri: str) -> str:

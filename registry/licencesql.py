@@ -29,7 +29,8 @@ SCHEMA_STATEMENTS = (
   number TEXT NOT NULL, printed_number TEXT NOT NULL, holder_id TEXT NOT NULL,
   holder_name_th TEXT NOT NULL COLLATE NOCASE, holder_name_en TEXT NOT NULL COLLATE NOCASE,
   status TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT NOT NULL,
-  modified TEXT NOT NULL)""",
+  modified TEXT NOT NULL, has_document_url INTEGER NOT NULL DEFAULT 0,
+  has_sha256 INTEGER NOT NULL DEFAULT 0)""",
     """CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(
   holder_name_th, holder_name_en, content='licences', content_rowid='id', tokenize='trigram')""",
 )
@@ -47,7 +48,16 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS by_issuer_status ON licences(issuer, status, number, valid_until)",
     "CREATE INDEX IF NOT EXISTS by_type_status ON licences(type, status, number, valid_until)",
     "CREATE INDEX IF NOT EXISTS by_status_number ON licences(status, number, valid_until)",
+    # An agency's figures of data quality (opendata/quality.py): counted from the index alone,
+    # never from the rows, so an agency with 100,000 licences is counted in milliseconds.
+    "CREATE INDEX IF NOT EXISTS by_issuer_quality ON licences(issuer, status, valid_until, "
+    "has_document_url, has_sha256)",
 )
+# An index file of an earlier schema is emptied (then rebuilt from the store): its tables lack
+# columns the statements above name.
+DROP_STATEMENTS = tuple(f"DROP TABLE IF EXISTS {table}"
+                        for table in ("names", "licences", "uploads", "meta"))
+NEW_COLUMNS = ("has_document_url", "has_sha256")     # the newest: their absence tells an old file
 # The FTS table follows the licences table (external content): these keep it in step row by
 # row; a rebuild drops them, loads every row, rebuilds the FTS table at once and adds them back.
 TRIGGERS = (
@@ -65,11 +75,23 @@ TRIGGERS = (
 )
 UPSERT = """
 INSERT INTO licences (iri, issuer, type, number, printed_number, holder_id, holder_name_th,
-  holder_name_en, status, valid_from, valid_until, modified)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  holder_name_en, status, valid_from, valid_until, modified, has_document_url, has_sha256)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(iri) DO UPDATE SET issuer = excluded.issuer, type = excluded.type,
   number = excluded.number, printed_number = excluded.printed_number,
   holder_id = excluded.holder_id, holder_name_th = excluded.holder_name_th,
   holder_name_en = excluded.holder_name_en, status = excluded.status,
   valid_from = excluded.valid_from, valid_until = excluded.valid_until,
-  modified = excluded.modified"""
+  modified = excluded.modified, has_document_url = excluded.has_document_url,
+  has_sha256 = excluded.has_sha256"""
+
+# Current licences by issuer and EFFECTIVE status (an active licence past its end date is
+# expired, registry/status.py), with how many have a document URL and a SHA-256: one issuer's
+# (`issuer = ?`) or every issuer's. Parameters: today's date (ISO), then the issuer.
+_QUALITY = """SELECT issuer,
+  CASE WHEN status = 'active' AND valid_until != '' AND valid_until < ? THEN 'expired'
+       ELSE status END AS effective,
+  COUNT(*), SUM(has_document_url), SUM(has_sha256)
+FROM licences INDEXED BY by_issuer_quality"""
+QUALITY_OF_ISSUER = _QUALITY + " WHERE issuer = ? GROUP BY issuer, effective"
+QUALITY_OF_ALL = _QUALITY + " GROUP BY issuer, effective"

@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from registry import identifiers, thaiid
+from registry.codedvalues import CodedValues, accepted
 from registry.dates import InvalidDate, parse_date
 from registry.hiddentext import describe, has_hidden_characters, hidden_characters
 from registry.model import Catalogue
 from registry.problems import WARNING, Problem, problem
 from registry.records import ACCESS, HOLDER_TYPES, NEEDS_REASON, STATUSES, LicenceRecord
+from registry.rowvalues import CONTROL_CHARACTER_RE, normalise_row
 
 # The top-level types of shapes/licence.ttl (clcshape:document-media-type): not "example",
 # which RFC 4735 reserves for examples in documentation.
@@ -31,9 +33,8 @@ SHA256_RE = re.compile(r"[0-9a-f]{64}")
 # An https URL that is also a valid IRI: no spaces, quotes, angle brackets or other characters
 # RFC 3987 forbids, so it can be stored as an IRI and shown as a link safely.
 HTTPS_RE = re.compile(r"https://[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
-# C0 control characters but tab, line feed and carriage return, and DEL (clcshape:
-# text-control-characters): XML cannot carry them, and no name or address ever means one.
-CONTROL_CHARACTER_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# CONTROL_CHARACTER_RE (registry/rowvalues.py): C0 control characters but tab, line feed and
+# carriage return, and DEL (clcshape:text-control-characters).
 # The columns stored as the agency wrote them. The others are codes, dates, IDs, URLs and
 # checksums, which their own rules refuse when they hold such a character.
 FREE_TEXT_COLUMNS = ("licence_number", "holder_name", "holder_name_en", "premises_address",
@@ -46,6 +47,11 @@ class ValidationContext:
     agency: str | None = None          # the uploading agency; None: scope is not checked
     scope: frozenset[str] = field(default_factory=frozenset)
     base: str = ""                     # where IRIs given in RDF uploads must live
+    # The catalogue's readings of coded values (titles, names), built once per upload.
+    coded: CodedValues = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.coded = CodedValues(self.catalogue)
 
     @classmethod
     def for_agency(cls, catalogue: Catalogue, agency: str | None, base: str = ""
@@ -75,8 +81,11 @@ def control_character(value: str) -> int | None:
 
 def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
               ) -> tuple[LicenceRecord | None, list[Problem]]:
-    """One row → a checked record (None when any Violation) and every problem found."""
-    problems: list[Problem] = []
+    """One row → a checked record (None when any Violation) and every problem found.
+
+    The row's values are read first (registry/rowvalues.py: Thai words for codes, provinces,
+    dates), then checked as the standard says."""
+    raw, problems = normalise_row(row, raw, ctx.coded)
     add = problems.append
 
     def get(name: str) -> str:
@@ -97,17 +106,30 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
     if not type_code:
         add(problem(row, "licence_type", "type-required"))
     elif licence_type is None:
+        closest = ", ".join(f"{t.code} ({t.title_th})"
+                            for t in ctx.coded.closest_types(type_code))
         add(problem(row, "licence_type", "type-exists",
-                    f"Unknown licence type {type_code!r}.", f"ไม่พบประเภทใบอนุญาต {type_code!r}"))
+                    f"Unknown licence type {type_code[:200]!r}."
+                    + (f" Closest: {closest}." if closest else ""),
+                    f"ไม่พบประเภทใบอนุญาต {type_code[:200]!r}"
+                    + (f" ประเภทที่ใกล้เคียง: {closest}" if closest else "")))
     issuer = get("issuer")
     if not issuer:
         add(problem(row, "issuer", "issuer-required"))
     elif licence_type is not None and issuer not in licence_type.authorities:
+        unknown_en = unknown_th = ""
+        if issuer not in ctx.catalogue.agencies:
+            closest = ", ".join(f"{a.code} ({a.label_th})"
+                                for a in ctx.coded.closest_agencies(issuer))
+            unknown_en = f" No agency has the code {issuer[:100]!r}" + (
+                f"; closest: {closest}." if closest else ".")
+            unknown_th = f" ไม่มีหน่วยงานรหัส {issuer[:100]!r}" + (
+                f" รหัสที่ใกล้เคียง: {closest}" if closest else "")
         add(problem(row, "issuer", "issuer-authority",
-                    f"{issuer!r} may not issue {type_code!r}; its authorities are "
-                    f"{', '.join(sorted(licence_type.authorities))}.",
-                    f"{issuer!r} ไม่มีอำนาจออกใบอนุญาต {type_code!r} หน่วยงานที่มีอำนาจคือ "
-                    f"{', '.join(sorted(licence_type.authorities))}"))
+                    f"{issuer[:100]!r} may not issue {type_code!r}; its authorities are "
+                    f"{', '.join(sorted(licence_type.authorities))}.{unknown_en}",
+                    f"{issuer[:100]!r} ไม่มีอำนาจออกใบอนุญาต {type_code!r} หน่วยงานที่มีอำนาจคือ "
+                    f"{', '.join(sorted(licence_type.authorities))}{unknown_th}"))
     if number is not None and licence_type is not None:
         try:
             identifiers.check_number_pattern(number, licence_type.pattern, type_code)
@@ -126,7 +148,7 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
         _check_given_iri(row, given_iri, identifiers.LicenceKey(issuer, type_code, number)
                          if number else None, ctx, add)
 
-    # 4–5. dates
+    # 4–5. dates (read, and Buddhist-Era years converted, by normalise_row)
     issued = valid_until = None
     for column in ("issued", "valid_until"):
         text = get(column)
@@ -137,13 +159,8 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
         try:
             parsed = parse_date(text)
         except InvalidDate as exc:
-            add(problem(row, column, "date-format", str(exc),
-                        f"{text!r} ไม่ใช่วันที่ในรูปแบบ YYYY-MM-DD หรือ DD/MM/YYYY"))
+            add(problem(row, column, "date-format", exc.en, exc.th))
             continue
-        if parsed.buddhist_era:
-            add(problem(row, column, "date-buddhist-era",
-                        f"{text!r} was read as {parsed.value.isoformat()}.",
-                        f"{text!r} ถูกแปลงเป็น {parsed.value.isoformat()}"))
         if column == "issued":
             issued = parsed.value
         else:
@@ -157,9 +174,9 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
     status = get("status").lower() or "active"
     reason = get("status_reason")
     if status not in STATUSES:
-        add(problem(row, "status", "status-scheme",
-                    f"{status!r} is not one of {', '.join(STATUSES)}.",
-                    f"{status!r} ไม่ใช่สถานะที่กำหนด ({', '.join(STATUSES)})"))
+        write_en, write_th = accepted("status")
+        add(problem(row, "status", "status-scheme", f"Got {status[:100]!r}. {write_en}",
+                    f"ค่าที่ได้รับ {status[:100]!r} {write_th}"))
     elif status in NEEDS_REASON and not reason:
         add(problem(row, "status_reason", "status-reason"))
 
@@ -167,9 +184,13 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
     holder_type = get("holder_type").lower()
     holder_id = thaiid.canonical_id(get("holder_id"))
     if holder_type not in HOLDER_TYPES:
-        add(problem(row, "holder_type", "holder-type",
-                    f"{holder_type!r} is not juristic or natural.",
-                    f"{holder_type!r} ไม่ใช่ juristic (นิติบุคคล) หรือ natural (บุคคลธรรมดา)"))
+        write_en, write_th = accepted("holder_type")
+        add(problem(row, "holder_type", "holder-type", f"Got {holder_type[:100]!r}. {write_en}",
+                    f"ค่าที่ได้รับ {holder_type[:100]!r} {write_th}"))
+    # A name in a language other than th/en is a name all the same (labels-language refuses it).
+    elif holder_type == "juristic" and not (get("holder_name") or get("holder_name_en")
+                                            or raw.get("_labels_bad_language")):
+        add(problem(row, "holder_name", "holder-name-required"))
     if holder_id or holder_type == "juristic":
         thirteen = thaiid.is_thirteen_digits(holder_id)
         if not thirteen:
@@ -196,8 +217,9 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
                     f"Got {media_type[:100]!r}.", f"ค่าที่ได้รับ {media_type[:100]!r}"))
     access = get("document_access").lower() or "public"
     if access not in ACCESS:
+        write_en, write_th = accepted("document_access")
         add(problem(row, "document_access", "document-access",
-                    f"Got {access[:50]!r}.", f"ค่าที่ได้รับ {access[:50]!r}"))
+                    f"Got {access[:50]!r}. {write_en}", f"ค่าที่ได้รับ {access[:50]!r} {write_th}"))
     elif access == "restricted" and not login:
         add(problem(row, "document_login_url", "document-login-required"))
 

@@ -62,8 +62,11 @@ class Register:
         assert made.exit_code == 0, made.output
         self.key = made.stdout.strip()
 
-    def run(self, base: str, *args: str):
-        return self.cli.invoke(main, [*self.store_args, "--base-iri", base, *args],
+    def run(self, base: str, *args: str, after: bool = False):
+        """The command `args` under `base`; the global options before the command name, or
+        `after` it (SPEC §9)."""
+        options = [*self.store_args, "--base-iri", base]
+        return self.cli.invoke(main, [*args, *options] if after else [*options, *args],
                                catch_exceptions=False)
 
     def open(self):
@@ -185,12 +188,14 @@ def test_every_command_refuses_a_store_minted_under_another_base(embedded, name,
     out.mkdir()
     result = embedded.run(NEW, *_arguments(name, embedded, out))
     _refused_naming_both(result)
+    # The same with --store and --base-iri after the command name: both reach the settings.
+    _refused_naming_both(embedded.run(NEW, *_arguments(name, embedded, out), after=True))
     assert _everything(embedded) == before                     # nothing written
     assert not list(out.iterdir())                             # nothing made
     # Under its own base the same command is accepted (the row is right, not just refused).
     # (Not check-links: it would send requests to the demo rows' document hosts.)
     if name not in ("sync-replica", "restore", "init", "load", "check-links"):
-        accepted = embedded.run(OLD, *_arguments(name, embedded, out))
+        accepted = embedded.run(OLD, *_arguments(name, embedded, out), after=True)
         assert accepted.exit_code == 0, accepted.output
 
 
@@ -208,6 +213,7 @@ def test_dumps_of_a_served_store_refuses_too(embedded, tmp_path):
 def test_commands_refuse_a_remote_store_minted_under_another_base(remote, name, tmp_path):
     before = _everything(remote)
     _refused_naming_both(remote.run(NEW, *_arguments(name, remote, tmp_path)))
+    _refused_naming_both(remote.run(NEW, *_arguments(name, remote, tmp_path), after=True))
     assert _everything(remote) == before
 
 

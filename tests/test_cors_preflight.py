@@ -40,6 +40,7 @@ ROUTES = {
     "/catalogue.ttl": ("/catalogue.ttl", {"GET", "HEAD"}),
     "/catalogue/": ("/catalogue/", {"GET", "HEAD"}),
     "/agencies/": ("/agencies/", {"GET", "HEAD"}),
+    "/agencies/<code>/quality": ("/agencies/diw/quality", {"GET", "HEAD"}),
     "/dumps/": ("/dumps/", {"GET", "HEAD"}),
     "/dumps/<name>": ("/dumps/licences.ttl", {"GET", "HEAD"}),
     "/feeds/expiring": ("/feeds/expiring?issuer=diw", {"GET", "HEAD"}),

@@ -29,6 +29,7 @@ SAMPLES = {
     ("catalogue_dumps.download", "name"): ["licences.ttl", "licences.nt.gz", "nope.ttl"],
     ("catalogue_terms.identify", "code"): ["fda", "no-such-agency", "BAD CODE"],
     ("catalogue_terms.describe", "code"): ["fda", "no-such-agency", "BAD CODE"],
+    ("agency_quality.quality", "code"): ["diw", "no-such-agency", "BAD CODE"],
     ("sitemap.licences", "number"): [1, 2],
     # {holder} and {upload}: ones in the store (_paths); the others are never pages.
     ("holder.identify", "raw"): ["{holder}", "1101700123458", "0-1055-56012-34-5", "x"],
@@ -45,6 +46,7 @@ QUERIES = {
     "catalogue_sparql.sparql": ["", "?query=" + quote("ASK {}"), "?query=" + quote("SELEC")],
     "catalogue_pages.licence_types": ["", "?q=x", "?page=-1"],
     "catalogue_pages.agencies": ["", "?q=x"],
+    "agency_quality.quality": ["", "?format=json", "?format=nope", "?lang=en"],
     "catalogue_dumps.listing": ["", "?format=html", "?format=xml"],
     "resolver.describe": ["", "?format=ttl", "?format=nope", "?lang=en"],
     "resolver.qr": ["", "?format=png"],

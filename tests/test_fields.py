@@ -48,7 +48,8 @@ def test_parse_date(raw, date, converted):
     assert parsed.value == date and parsed.buddhist_era is converted
 
 
-@pytest.mark.parametrize("raw", ["2023-5-1", "05/01/23", "2023/05/01", "30/02/2567", "2024-13-01",
+# "05/01/23" is a date now: a two-digit Buddhist-Era year (tests/test_dates_thai.py).
+@pytest.mark.parametrize("raw", ["2023-5-1", "05/01/023", "2023/05/01", "30/02/2567", "2024-13-01",
                                  "yesterday", "", "01-05-2023", "2023-05-01T00:00"])
 def test_parse_date_refuses(raw):
     with pytest.raises(InvalidDate):

@@ -58,7 +58,8 @@ def test_a_dry_run_checks_and_writes_nothing(embedded_repo, settings, signals, c
     assert published.dry_run and published.result is None
     assert (published.rows, published.licences) == (5, 5)
     assert published.as_json() == {"dry_run": True, "valid": True, "rows": 5, "licences": 5,
-                                   "problems": published.problems}
+                                   "problems": published.problems,
+                                   "summary": published.as_json()["summary"]}
     assert _stored(embedded_repo) == before
     assert signals == []
 
@@ -111,7 +112,9 @@ def test_violations_and_duplicates_across_files(embedded_repo, settings, catalog
     broken = rows_to_csv([dict(rows[0], valid_until="31/02/2570")]).encode()
     with pytest.raises(InvalidUpload) as refused:
         _publish(embedded_repo, settings, Upload("text/csv", broken))
-    assert refused.value.detail == "1 problem(s) in 1 row(s)."
+    assert refused.value.detail.startswith(
+        "1 problem(s) in 1 row(s): 1 × Date format (expiry date) in valid_until (date-format; "
+        "row 2).")
     seen = []
     twice = [Upload("text/csv", rows_to_csv(rows[:2]).encode(), name="a.csv"),
              Upload("text/csv", rows_to_csv(rows[1:]).encode(), name="b.csv")]

@@ -256,8 +256,8 @@ def test_api_still_answers_json(client, diw_key, good_rows):
                            headers={"Content-Type": "text/csv",
                                     "Authorization": f"Bearer {diw_key}"})
     assert response.status_code == 200
-    assert response.get_json() | {"problems": []} == {
-        "dry_run": True, "valid": True, "rows": 20, "licences": 20, "problems": []}
+    assert response.get_json() | {"problems": [], "summary": []} == {
+        "dry_run": True, "valid": True, "rows": 20, "licences": 20, "problems": [], "summary": []}
 
 
 def test_list_uploads_is_per_agency_newest_first(client, embedded_repo, diw_key, catalogue):

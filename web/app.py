@@ -67,8 +67,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     app.register_blueprint(upload_page_bp)
     from publishing.schemas import bp as schemas_bp
     app.register_blueprint(schemas_bp)
-    from opendata import dumpviews, feeds, feedspage, pages, querypage, sitemap, sparql
-    for module in (sparql, querypage, pages, dumpviews, feeds, feedspage, sitemap):
+    from opendata import dumpviews, feeds, feedspage, pages, quality, querypage, sitemap, sparql
+    for module in (sparql, querypage, pages, quality, dumpviews, feeds, feedspage, sitemap):
         app.register_blueprint(module.bp)
     from opendata.dumpschedule import subscribe as dumps_follow_commits
     dumps_follow_commits()

@@ -2,11 +2,11 @@
 
 Which routes are open is a property of their blueprint: the resolver, licence types and
 agencies, juristic persons and uploads (their public activity), the catalogue pages and
-/catalogue.ttl, the dumps, the feeds, /sparql and the upload formats' schema and context —
-public, read-only data any web page may fetch — plus the API's OpenAPI description. Closed:
-the upload API and the upload page (an agency key must not be usable from a page on another
-origin; a browser there has no business holding one), the home page, the health check and
-static assets. A new blueprint is closed until named here.
+/catalogue.ttl, agencies' data quality, the dumps, the feeds, /sparql and the upload formats'
+schema and context — public, read-only data any web page may fetch — plus the API's OpenAPI
+description. Closed: the upload API and the upload page (an agency key must not be usable from a
+page on another origin; a browser there has no business holding one), the home page, the health
+check and static assets. A new blueprint is closed until named here.
 
 On an open route:
 - every answer (200, redirect, 304, error) carries `Access-Control-Allow-Origin: *` and exposes
@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 OPEN_BLUEPRINTS = frozenset({
     "resolver", "catalogue_terms", "catalogue_pages", "catalogue_dumps", "catalogue_feeds",
-    "catalogue_sparql", "schemas", "holder", "upload_activity", "search",
+    "catalogue_sparql", "schemas", "holder", "upload_activity", "search", "agency_quality",
 })
 OPEN_ENDPOINTS = frozenset({"api.openapi_description"})
 

@@ -6,9 +6,12 @@ licences here, most of it re-parsing the SPARQL constraints for every licence), 
 used on the upload path:
 
 - `lenient_graph` maps raw CSV rows to RDF the way docs/data-model.md says, but keeps bad values
-  so the shapes can see them: a date `parse_date` cannot read stays as its raw text typed
-  `xsd:date`, a non-https URL stays an IRI, an unknown status becomes `clcstatus:{text}`, and an
-  empty column simply leaves its statement out.
+  so the shapes can see them. It maps each row as `registry/rowvalues.py` reads it (Thai words
+  for codes, provinces by name or code, Thai dates): reading values comes before the standard,
+  as on the upload path, and is not a rule SHACL checks. Then a date `parse_date` cannot read
+  stays as its raw text typed `xsd:date`, a non-https URL stays an IRI, an unknown status
+  becomes `clcstatus:{text}`, an unknown province stays as written, and an empty column simply
+  leaves its statement out.
 - `reference_problems` runs pyshacl and reads each result's rule code from its `sh:sourceShape`
   (`clcshape:{code}` or `clcshape:{code}--{variant}`), attributed to rows via the focus node.
 - `naive_validate_turtle` is the naive ingest path for the benchmark (bench/ingest.py): rdflib
@@ -30,11 +33,13 @@ import pyshacl
 from rdflib import RDF, SH, XSD, BNode, Graph, Literal, URIRef
 
 from registry import identifiers, thaiid
+from registry.codedvalues import CodedValues
 from registry import recordterms as terms
 from registry.dates import InvalidDate, parse_date
 from registry.model import Catalogue, catalogue_quads
 from registry.namespaces import CLC, CLCACCESS, CLCSHAPE, CLCSTATUS
 from registry.paths import SHAPES_DIR
+from registry.rowvalues import normalise_row
 
 LICENCE_SHAPES = SHAPES_DIR / "licence.ttl"
 _SHAPE_NS = str(CLCSHAPE)
@@ -98,7 +103,9 @@ def lenient_graph(rows: Iterable[tuple[object, Mapping[str, str]]], base: str,
     add = g.add
     focus: FocusRows = focus_rows if focus_rows is not None else {}
     taken: set[str] = set()
-    for row, raw in rows:
+    coded = CodedValues(catalogue)
+    for row, given in rows:
+        raw, _readings = normalise_row(row, dict(given), coded)   # type: ignore[arg-type]
         # The helpers bind this row's values as defaults: a closure would see the loop's latest.
         def get(column: str, raw: Mapping[str, str] = raw) -> str:
             return _text(raw, column)

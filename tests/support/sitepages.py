@@ -55,6 +55,7 @@ PAGE_TYPES: tuple[PageType, ...] = (
     PageType("licence-type", "/doc/licence-type/hazardous-substance-possession", owner="H5"),
     PageType("catalogue", "/catalogue/", owner="H5"),
     PageType("agencies", "/agencies/", owner="H5"),
+    PageType("agency-quality", "/agencies/{agency}/quality", owner="H5 (issue 13)"),
     PageType("dumps", "/dumps/", owner="H4"),
     PageType("sparql", "/sparql", owner="H4"),
     PageType("feeds", "/feeds/", owner="H6"),

@@ -130,7 +130,8 @@ def sparql_href(query: str) -> str:
 
 def unreachable_query(base: str, code: str) -> str:
     graph = identifiers.link_check_graph_iri(base, code)
-    return sparql_prefixes("clc") + f"""SELECT ?document ?status ?lastChecked ?lastReachable WHERE {{
+    return sparql_prefixes("clc") + f"""
+SELECT ?document ?status ?lastChecked ?lastReachable WHERE {{
   GRAPH <{graph}> {{
     ?document clc:lastChecked ?lastChecked ; clc:linkStatus ?status .
     OPTIONAL {{ ?document clc:lastReachable ?lastReachable }}

@@ -125,11 +125,22 @@ def _read_file(path: str) -> bytes:
         raise Refused(f"Cannot read {path}: {exc.strerror}") from None
 
 
-def _csv_files(files) -> list[Upload]:
-    """The files as one batch of CSV uploads, each read when its turn comes."""
+def _upload_files(files) -> list[Upload]:
+    """The files as one batch of uploads, each read when its turn comes; each one's type from
+    its first bytes (a workbook) or its extension (.xlsx, .csv, .json, .jsonld, .ttl; CSV when
+    neither says)."""
     from publishing.service import Upload
+    from publishing.uploadformats import media_type_for_file
 
-    return [Upload("text/csv", partial(_read_file, path), name=path) for path in files]
+    def head(path: str) -> bytes:
+        try:
+            with open(path, "rb") as handle:
+                return handle.read(8)
+        except OSError:
+            return b""                  # _read_file says why, when the file's turn comes
+
+    return [Upload(media_type_for_file(path, head(path)), partial(_read_file, path), name=path)
+            for path in files]
 
 
 def _known_agency(catalogue, agency: str | None) -> str | None:
@@ -171,7 +182,7 @@ def validate(ctx: click.Context, files, agency: str | None, as_json: bool,
     catalogue = _catalogue_or_bundled(ctx, quiet=as_json)
     agency = _known_agency(catalogue, agency)
     try:
-        reports = check(_csv_files(files), ValidationContext.for_agency(catalogue, agency),
+        reports = check(_upload_files(files), ValidationContext.for_agency(catalogue, agency),
                         meters=progress_bar)
     except UnreadableUpload as exc:
         raise _unreadable(exc) from None
@@ -207,7 +218,7 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool,
         dumps_follow_commits()      # the commit (sender None) marks the dumps stale, once
         try:
             published = publish(repo, base=settings.base_iri, catalogue=catalogue,
-                                agency=agency, uploads=_csv_files(files), dry_run=dry_run,
+                                agency=agency, uploads=_upload_files(files), dry_run=dry_run,
                                 sender=None, settings=settings, meters=progress_bar,
                                 on_checked=lambda reports: _print_reports(reports, as_json,
                                                                          report_file))

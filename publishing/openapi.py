@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from publishing.formatbase import XLSX_TYPE
 from registry.records import COLUMNS
 
 _PROBLEM = {
@@ -9,8 +10,9 @@ _PROBLEM = {
     "required": ["row", "field", "rule", "severity", "message"],
     "properties": {
         "row": {"type": ["integer", "string", "null"],
-                "description": "Spreadsheet row of a CSV (header is row 1), array position of "
-                               "JSON (from 1), or the node IRI of RDF."},
+                "description": "Spreadsheet row of a CSV or workbook (header is row 1), array "
+                               "position of JSON (from 1), or the node IRI of RDF; null for a "
+                               "problem of the whole file (its encoding)."},
         "field": {"type": ["string", "null"], "description": "Template column or `@id`."},
         "rule": {"type": "string", "description": "Rule code of the data standard "
                                                   "(docs/data-standard.md, shapes/licence.ttl)."},
@@ -44,6 +46,13 @@ _RESULT = {
 }
 
 
+def _body_schema(media_type: str) -> dict:
+    """Text bodies are strings; a workbook is bytes (OpenAPI 3.1: a string of that media type)."""
+    if media_type == XLSX_TYPE:
+        return {"type": "string", "contentMediaType": XLSX_TYPE, "format": "binary"}
+    return {"type": "string"}
+
+
 def _error(description: str) -> dict:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -70,8 +79,12 @@ def openapi(accepted_types: tuple[str, ...]) -> dict:
                                     "schema": {"type": "boolean"},
                                     "description": "Validate only; write nothing."}],
                     "requestBody": {"required": True, "content": {
-                        media: {"schema": {"type": "string"}} for media in accepted_types},
-                        "description": f"CSV columns: {csv_columns}. JSON: see "
+                        media: {"schema": _body_schema(media)} for media in accepted_types},
+                        "description": f"CSV columns: {csv_columns}. CSV in UTF-8 (a BOM is "
+                                       "accepted) or Windows-874 (TIS-620, with a warning). "
+                                       f"Excel workbook ({XLSX_TYPE}): the first sheet, its "
+                                       "first row the same headers as the CSV, date cells "
+                                       "read as dates. JSON: see "
                                        "/schemas/licence-upload.json. JSON-LD: only the context "
                                        "/contexts/licence.jsonld."},
                     "responses": {

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 
 from flask import Blueprint, make_response, render_template, request
 
 from publishing.api import authenticate, process_upload
-from publishing.csvinput import InvalidCsv, decode_upload
+from publishing.csvinput import WORKBOOK_MAGIC, InvalidCsv, read_csv_upload
+from publishing.formatbase import XLSX_TYPE
 from publishing.service import Upload
+from publishing.uploadformats import media_type_for_file
 from publishing.uploads import list_uploads
+from publishing.xlsxinput import read_xlsx
+from publishing.xlsxtemplate import template_workbook
 from registry.bootstrap import load_catalogue
 from registry.errors import InvalidUpload, OutOfScope, RegistryError, TooManyRequests, Unauthorised
 from registry.paths import TEMPLATE_CSV
@@ -44,7 +46,7 @@ def _page(status: int = 200, **context):
     lang = context.setdefault("lang", preferred_language(form=True))   # the form's switch too
     context.setdefault("key", "")
     response = make_response(render_template(
-        "upload.html", t=words(lang, "upload", "uploadsummary"),
+        "upload.html", t=words(lang, "upload", "uploadsummary", "uploadfile"),
         other=("en" if lang == "th" else "th"),
         languages={code: message("common.language_name", code) for code in LANGUAGES},
         columns=COLUMNS, **context), status)
@@ -85,6 +87,18 @@ def template():
     response = make_response(body)
     response.mimetype = "text/csv"
     response.headers["Content-Disposition"] = 'attachment; filename="licences.csv"'
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return conditional(response)
+
+
+@bp.get("/upload/template.xlsx")
+def template_xlsx():
+    """The template as an Excel workbook (publishing/xlsxtemplate.py): fill it in and upload it
+    as it is."""
+    response = make_response(template_workbook())
+    response.mimetype = XLSX_TYPE
+    response.headers["Content-Disposition"] = 'attachment; filename="licences.xlsx"'
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return conditional(response)
@@ -146,10 +160,10 @@ def _run(agency: str, data: bytes | None, filename: str, dry_run: bool) -> tuple
     if data is None:
         return 400, {"error": "no_file"}
     outcome: dict = {"filename": filename}
-    if data.startswith(b"PK\x03\x04"):
-        return 422, {**outcome, "error": "xlsx"}
+    # The page takes what Excel saves: a workbook (by its bytes or name), else CSV.
+    media_type = XLSX_TYPE if media_type_for_file(filename, data[:8]) == XLSX_TYPE else "text/csv"
     try:
-        published = process_upload(agency, Upload("text/csv", data), dry_run)
+        published = process_upload(agency, Upload(media_type, data), dry_run)
     except (InvalidUpload, OutOfScope) as exc:
         problems = exc.extra.get("problems", [])
         outcome.update(_problem_view(problems, data), refused=exc.code)
@@ -199,19 +213,21 @@ def _problem_view(problems: list[dict], data: bytes) -> dict:
 
 def _csv_rows(data: bytes, wanted: set[int]) -> tuple[list[dict], dict[int, list[str]]]:
     """The file's headers (as written, with the template column each names) and the cells of
-    the wanted rows, numbered as the validator numbers them (header = row 1)."""
+    the wanted rows as the checks read them (a workbook's date cells as YYYY-MM-DD), numbered as
+    the validator numbers them (header = row 1). The same readers as the upload: CSV (UTF-8 or
+    Windows-874) or a workbook."""
     if not wanted:
         return [], {}
     try:
-        reader = csv.reader(io.StringIO(decode_upload(data).lstrip("\ufeff"), newline=""))
-        headers = [{"text": h, "column": column_for_header(h)} for h in next(reader, [])]
+        table = read_xlsx(data) if data.startswith(WORKBOOK_MAGIC) else read_csv_upload(data)
+        headers = [{"text": h, "column": column_for_header(h)} for h in table.headers]
         cells: dict[int, list[str]] = {}
         last = max(wanted)
-        for number, values in enumerate(reader, start=2):
+        for number, values in table.rows:
             if number in wanted:
-                cells[number] = values
+                cells[number] = [values.get(column, "") for column in table.columns]
             if number >= last:
                 break
         return headers, cells
-    except (InvalidCsv, csv.Error):
+    except InvalidCsv:                  # InvalidUploadFormat too: shown without cells
         return [], {}

@@ -224,6 +224,8 @@ def _refuse_declaration(name: str, window: bytes) -> None:
 def _note_error_cells(window: bytes, errors: dict[str, str]) -> None:
     """Cells typed `t="e"` (an error: #N/A, #REF!, #DIV/0!, …) in this stretch of a sheet, by
     reference. A cell cut off at the window's end is seen again, whole, in the next window."""
+    if window.find(b'"e"') < 0 and window.find(b"'e'") < 0:
+        return                          # a quick look first: most sheets have no error cell
     for typed in _ERROR_TYPE.finditer(window):
         start = window.rfind(b"<c", 0, typed.start())
         end = window.find(b">", typed.end())

@@ -161,7 +161,8 @@ class CodedValues:
 
 def _closest(text: str, names: dict[str, str], n: int) -> list[str]:
     codes: list[str] = []
-    for key in difflib.get_close_matches(fold(text), list(names), n=n * 3, cutoff=0.5):
+    # Titles are at most a few hundred characters: a longer cell is cut (bounded work).
+    for key in difflib.get_close_matches(fold(text[:500]), list(names), n=n * 3, cutoff=0.5):
         if names[key] not in codes:
             codes.append(names[key])
     return codes[:n]

@@ -101,7 +101,8 @@ def closest_provinces(text: str, n: int = 3) -> list[Province]:
     nearest first."""
     names = _index().names
     found: list[Province] = []
-    for key in difflib.get_close_matches(fold(text), list(names), n=n * 3, cutoff=0.5):
+    # A name is short: a long cell is cut, so a hostile one costs no more than a real one.
+    for key in difflib.get_close_matches(fold(text[:200]), list(names), n=n * 3, cutoff=0.5):
         if names[key] not in found:
             found.append(names[key])
     return found[:n]

@@ -55,6 +55,7 @@ ROUTES = {
     "/upload": ("/upload", set()),
     "/upload/icon.svg": ("/upload/icon.svg", set()),
     "/upload/template.csv": ("/upload/template.csv", set()),
+    "/upload/template.xlsx": ("/upload/template.xlsx", set()),
     # Closed: pages and assets of this site, nothing another site needs to read.
     "/": ("/", set()),
     "/health": ("/health", set()),

@@ -100,7 +100,7 @@ def test_a_refused_media_type_reads_neither_body_nor_catalogue(embedded_repo, se
 def test_an_unreadable_body_is_one_problem_in_the_api_shape(embedded_repo, settings):
     with pytest.raises(UnreadableUpload) as refused:
         _publish(embedded_repo, settings,
-                 Upload("text/csv", "เลขที่\n1\n".encode("cp874"), name="a.csv"))
+                 Upload("text/csv", "เลขที่\n1\n".encode("utf-16"), name="a.csv"))
     assert refused.value.name == "a.csv" and "UTF-8" in refused.value.en
     [problem] = refused.value.extra["problems"]
     assert problem["rule"] == "csv" and set(problem) == {"row", "field", "rule", "severity",

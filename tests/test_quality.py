@@ -21,8 +21,14 @@ import pyoxigraph as ox
 import pytest
 
 from opendata import qualityqueries
+from ops.demo import rows_to_csv
+from publishing import pipeline
 from publishing.pipeline import REPORT as PIPELINE_REPORT
+from publishing.pipeline import CommitResult
+from publishing.service import Upload
+from publishing.service import publish as publish_service
 from registry import identifiers, linkchecks, uploadreports
+from registry.bootstrap import load_catalogue
 from registry.licenceindex import SCHEMA_VERSION, LicenceIndex
 from registry.problems import rule_texts
 from registry.store import ChangeSet
@@ -56,14 +62,27 @@ def _diw_rows(catalogue) -> list[dict[str, str]]:
         if i >= 15:
             row["document_sha256"] = f"{i:064x}"
         if 20 <= i < 25:
-            row["valid_until"] = "2025-01-01"
+            row.update(issued="2024-01-01", valid_until="2025-01-01")
         status = {25: "suspended", 26: "suspended", 27: "revoked", 28: "surrendered",
                   29: "replaced"}.get(i)
         if status:
             row.update(status=status, status_reason="ตามคำสั่งของพนักงานเจ้าหน้าที่")
     rows[5].update(holder_type="natural", holder_id=PERSON_ID, holder_name=PERSON_TH,
-                   holder_name_en=PERSON_EN, licence_type="hazardous-substance-possession")
+                   holder_name_en=PERSON_EN)
     return rows
+
+
+def commit_later(repo, rows: list[dict[str, str]], publish) -> CommitResult:
+    """Publish diw's rows as the publish service does, committed a minute from now: the newest
+    upload whatever second the first one ended in."""
+    checked = publish_service(repo, base=BASE, catalogue=load_catalogue(repo), agency="diw",
+                              uploads=Upload("text/csv", rows_to_csv(rows).encode()),
+                              dry_run=True, sender=None, settings=publish.settings_of(repo))
+    report = checked.reports[""]
+    assert not report.violations
+    return pipeline.commit(repo, report.records, base=BASE, catalogue=load_catalogue(repo),
+                           agency="diw", problems=report.problems,
+                           now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
 
 
 @pytest.fixture(scope="module")
@@ -71,15 +90,15 @@ def published(module_repo, catalogue, publish):
     repo = module_repo
     rows = _diw_rows(catalogue)
     first = publish(repo, rows, "diw")
-    second = publish(repo, [dict(rows[0], premises_address="1 ถนนใหม่"),
-                            dict(rows[1], premises_address="2 ถนนใหม่")], "diw")
+    second = commit_later(repo, [dict(rows[0], premises_address="1 ถนนใหม่"),
+                                 dict(rows[1], premises_address="2 ถนนใหม่")], publish)
     # The second upload's report as kept before reports had a summary, quoting a natural person.
     quoted = [{"row": 2, "field": "holder_name", "rule": "text-hidden-characters",
                "severity": "Warning",
                "message": {"th": f"{QUOTED} {PERSON_TH} {PERSON_ID}",
                            "en": f"{QUOTED} {PERSON_EN} {PERSON_ID}"}}] * 3
-    upload = identifiers.upload_iri(BASE, second.result.upload_id)
-    graph = identifiers.upload_report_graph_iri(BASE, second.result.upload_id)
+    upload = identifiers.upload_iri(BASE, second.upload_id)
+    graph = identifiers.upload_report_graph_iri(BASE, second.upload_id)
     report = json.dumps({"problems": quoted, "more_problems": 4}, ensure_ascii=False)
     repo.private.apply(ChangeSet.from_quads(
         [ox.Quad(ox.NamedNode(upload), ox.NamedNode(REPORT), ox.Literal(report),
@@ -181,7 +200,7 @@ def test_the_page_in_each_language(client, published):
         assert f'data-measure="{measure}" data-count="{count}"' in english
     assert "66.7%" in english and "50.0%" in english
     assert 'data-checked="20" data-unreachable="5"' in english
-    kinds = re.findall(r'<li data-fix="([a-z_]+)" data-count="(\d+)"', english)
+    kinds = re.findall(r'<li data-fix="([a-z0-9_]+)" data-count="(\d+)"', english)
     assert kinds[:4] == [("unreachable", "5"), ("no_document_url", "10"), ("no_sha256", "15"),
                          ("past_end_date", "5")]
     for rule, count in expected_warnings(published).items():
@@ -224,7 +243,7 @@ def test_an_agency_never_checked_nor_uploading(client):
                                   "/agencies/" + "x" * 70 + "/quality"])
 def test_an_unknown_agency_is_not_found(client, path):
     as_json = client.get(path, headers={"Accept": "application/json"})
-    assert as_json.status_code == 404 and as_json.json["status"] == 404
+    assert as_json.status_code == 404 and as_json.json["error"]["status"] == 404
     as_page = client.get(path + "?lang=en", headers=BROWSER)
     assert as_page.status_code == 404 and as_page.mimetype == "text/html"
     assert "<h1" in as_page.get_data(as_text=True)

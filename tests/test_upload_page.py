@@ -239,9 +239,10 @@ def test_other_agencys_licences_are_refused(client, embedded_repo, diw_key, cata
 
 
 @pytest.mark.parametrize("data, status, text", [
-    (None, 400, "กรุณาเลือกไฟล์ CSV"),
+    (None, 400, "กรุณาเลือกไฟล์ Excel หรือ CSV"),
     (b"PK\x03\x04rest-of-a-workbook", 422, "สมุดงาน Excel"),
-    ("เลขที่ใบอนุญาต\n1\n".encode("cp874"), 422, "UTF-8"),
+    ("เลขที่ใบอนุญาต\n1\n".encode("utf-16"), 422, "UTF-8"),
+    ("เลขที่ใบอนุญาต\n1\n".encode("cp874"), 422, 'data-rule="column-required"'),
     (b"licence_number,colour\n1,red\n", 422, "colour"),
 ])
 def test_unreadable_files_are_explained(client, embedded_repo, diw_key, data, status, text):

@@ -12,7 +12,8 @@ For each size:
    end date, version, document URL and checksum), so the comparison stays fair at a fraction of
    the loading time. Beside them: each issuer's uploads (one activity per 10,000 of its
    licences), the biggest agency's upload reports in the private store (10,000 problems kept
-   each, with a summary), and a link-check graph per issuer (90% of documents reachable).
+   each, with a summary), and a link-check graph per issuer (90% of documents reachable, and
+   the counts the checker states of the graph itself).
 2. The side index loaded from the same rows (`load_rows`, with the store's state, so the app
    takes it as current).
 3. Through the app (Flask test client): the biggest agency's quality page (JSON and HTML) and
@@ -123,18 +124,29 @@ def _upload_lines(upload_id: str, agency: str, created: int, minute: int) -> lis
               for name, n in (("created", created), ("updated", 0), ("unchanged", 0)))]
 
 
-def _check_lines(rng: random.Random, rec) -> list[str]:
+_CHECKED_AT = f'"2026-10-31T02:00:00Z"^^<{_XSD}dateTime>'
+
+
+def _check_lines(rec, reachable: bool) -> list[str]:
     from registry import identifiers
 
     g = f"<{identifiers.link_check_graph_iri(BASE, rec.key.issuer)}>"
     d = f"<{identifiers.licence_part_iri(identifiers.licence_iri(BASE, rec.key), 'document')}>"
-    at = f'"2026-10-31T02:00:00Z"^^<{_XSD}dateTime>'
-    reachable = rng.random() < 0.9
-    lines = [f"{d} <https://w3id.org/clc/def#lastChecked> {at} {g} .",
+    lines = [f"{d} <https://w3id.org/clc/def#lastChecked> {_CHECKED_AT} {g} .",
              f'{d} <https://w3id.org/clc/def#linkStatus> "{200 if reachable else 404}" {g} .']
     if reachable:
-        lines.append(f"{d} <https://w3id.org/clc/def#lastReachable> {at} {g} .")
+        lines.append(f"{d} <https://w3id.org/clc/def#lastReachable> {_CHECKED_AT} {g} .")
     return lines
+
+
+def _check_count_lines(issuer: str, checked: int, reachable: int) -> list[str]:
+    """The graph's own counts, as registry/linkchecks.py writes them."""
+    from registry import identifiers
+
+    g = f"<{identifiers.link_check_graph_iri(BASE, issuer)}>"
+    return [f'{g} <https://w3id.org/clc/def#documentsChecked> "{checked}"^^<{_XSD}integer> {g} .',
+            f'{g} <https://w3id.org/clc/def#documentsReachable> "{reachable}"^^<{_XSD}integer> '
+            f"{g} .", f"{g} <http://purl.org/dc/terms/modified> {_CHECKED_AT} {g} ."]
 
 
 def build(path: Path, count: int, seed: int, full: bool):
@@ -151,7 +163,7 @@ def build(path: Path, count: int, seed: int, full: bool):
     repo.close()
     nq = path.parent / f"quality-{count}.nq"
     rng = random.Random(seed)  # noqa: S311 — repeatable benchmark data
-    rows, per_issuer = [], Counter()
+    rows, per_issuer, checked, reachable = [], Counter(), Counter(), Counter()
     with open(nq, "w", encoding="utf-8") as out:
         for catalogue, rec in records(count, seed):
             issuer = rec.key.issuer
@@ -167,13 +179,18 @@ def build(path: Path, count: int, seed: int, full: bool):
             else:
                 lines = _reduced_lines(rec)
             if rec.document_url:
-                lines += _check_lines(rng, rec)
+                up = rng.random() < 0.9
+                lines += _check_lines(rec, up)
+                checked[issuer] += 1
+                reachable[issuer] += up
             out.write("\n".join(lines) + "\n")
             rows.append(SourceRow(
                 identifiers.licence_iri(BASE, rec.key), issuer, rec.key.type, rec.key.number,
                 rec.printed_number, rec.holder_id, "", "", rec.status, rec.issued.isoformat(),
                 rec.valid_until.isoformat() if rec.valid_until else "", STAMP,
                 bool(rec.document_url), bool(rec.document_sha256)))
+        for issuer, n in sorted(checked.items()):
+            out.write("\n".join(_check_count_lines(issuer, n, reachable[issuer])) + "\n")
         minute = 0
         uploads: dict[str, list[str]] = {}
         for issuer, n in sorted(per_issuer.items()):
@@ -297,15 +314,18 @@ def run_size(count: int, work: Path, runs: int, naive_runs: int, full_store_max:
     }
     through_app: dict = {}
     for name, (url, headers) in pages.items():
-        fresh = iter([new_app().test_client() for _ in range(max(2, runs // 2))])
+        fresh_clients = [new_app().test_client() for _ in range(max(2, runs // 2))]
+        for client in fresh_clients:    # the catalogue read (every page's first look), not timed
+            assert client.get("/agencies/no-such-agency/quality").status_code == 404
+        fresh = iter(fresh_clients)
 
         def cold(url=url, headers=headers, fresh=fresh):
             response = next(fresh).get(url, headers=headers)   # a new app: nothing kept
             assert response.status_code == 200, (url, response.status_code)
-        warm_client = new_app().test_client()
-        warm_client.get(url, headers=headers)
+        warm = new_app().test_client()
+        warm.get(url, headers=headers)
         through_app[name] = {"cold": timed(cold, max(2, runs // 2)),
-                             "warm": timed(lambda u=url, h=headers: warm_client.get(u, headers=h),
+                             "warm": timed(lambda u=url, h=headers, c=warm: c.get(u, headers=h),
                                            runs)}
         print(f"  app    {name:26} {through_app[name]}", flush=True)
     result["through_app"] = through_app

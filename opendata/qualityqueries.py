@@ -4,22 +4,23 @@ views never touch the store themselves.
 - Licences by effective status, with a document URL and with a SHA-256: the licence side index
   (web/searchindex.py), counted with GROUP BY on one covering index: never a scan of the store.
 - Reachable documents: the link checker's public graph of the issuer
-  (`{BASE}/graph/link-checks/{issuer}`, registry/linkchecks.py), one aggregate query. A document
-  is reachable when its last check found it so: the checker then writes `clc:lastReachable`
-  equal to `clc:lastChecked` (an unreachable one keeps an older `lastReachable`, or none).
+  (`{BASE}/graph/link-checks/{issuer}`, registry/linkchecks.py), from the counts the checker
+  states of the graph itself (`clc:documentsChecked`, `clc:documentsReachable`, `dct:modified`):
+  a few statements per issuer, never its documents one by one (counting a million documents'
+  results at each look takes seconds). A graph written before those counts reads as "not
+  checked yet" until the next run.
 - Uploads: the agency's newest uploads and the warnings their reports counted, by rule
   (registry/uploadreports.py; the reports are in the private store, and only counts by rule
   leave it).
 
-Each answer is kept per app (a `web.state` part): what depends on the uploads until the store's
-upload state changes (one cheap query tells), the link checks for LINK_CHECKS_TTL seconds (the
-checker runs in another process and says nothing when it is done).
+What depends on the uploads is kept per app (a `web.state` part) until the store's upload state
+changes (one cheap query tells); the link checks' counts are read at each look (a few statements
+per issuer), so a run of the checker shows at once.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -33,7 +34,6 @@ from registry.store import Repository
 from web.state import current_state
 
 LAST_UPLOADS = 5              # the uploads whose warnings a quality page counts
-LINK_CHECKS_TTL = 60.0        # seconds the link-check figures are kept
 
 Value = TypeVar("Value")
 
@@ -62,78 +62,64 @@ class Uploads:
 
 @dataclass
 class QualityCache:
-    """Figures kept by one web app (a `web.state` part): key → (state or time, value)."""
+    """Figures kept by one web app (a `web.state` part): key → (store state, value)."""
 
     kept: dict[tuple, tuple[object, object]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _kept(key: tuple, fresh: Callable[[object], bool], stamp: object,
-          compute: Callable[[], Value]) -> Value:
+def _by_state(key: tuple, repo: Repository, compute: Callable[[], Value]) -> Value:
+    """`compute()`, kept until an upload changes the store."""
+    state = store_state(repo)
     cache = current_state().part(QualityCache)
     found = cache.kept.get(key)
-    if found is not None and fresh(found[0]):
+    if found is not None and found[0] == state:
         return found[1]  # type: ignore[return-value]
     value = compute()
     with cache.lock:
         if len(cache.kept) > 10_000:          # every agency's, many times over: start again
             cache.kept.clear()
-        cache.kept[key] = (stamp, value)
+        cache.kept[key] = (state, value)
     return value
-
-
-def _by_state(key: tuple, repo: Repository, compute: Callable[[], Value]) -> Value:
-    """`compute()`, kept until an upload changes the store."""
-    state = store_state(repo)
-    return _kept(key, lambda seen: seen == state, state, compute)
-
-
-def _for_a_while(key: tuple, compute: Callable[[], Value]) -> Value:
-    now = time.monotonic()
-    return _kept(key, lambda seen: isinstance(seen, float) and now - seen < LINK_CHECKS_TTL,
-                 now, compute)
 
 
 # Link checks
 
-_LINK_COUNTS = sparql_prefixes("clc") + """
-SELECT ?g (COUNT(?d) AS ?checked) (SUM(IF(BOUND(?r) && ?r = ?at, 1, 0)) AS ?reachable)
-       (MAX(?at) AS ?last) WHERE {
-  GRAPH ?g { ?d clc:lastChecked ?at OPTIONAL { ?d clc:lastReachable ?r } }
-  #FILTER#
-}
-GROUP BY ?g
-"""
+_LINK_COUNTS = sparql_prefixes("clc", "dct") + """
+SELECT ?g ?checked ?reachable ?last WHERE {
+  GRAPH ?g { ?g clc:documentsChecked ?checked ; clc:documentsReachable ?reachable .
+             OPTIONAL { ?g dct:modified ?last } }
+}"""
+
+
+def _number(term) -> int:
+    try:
+        return max(0, int(term.value))
+    except ValueError:
+        return 0
 
 
 def _link_rows(repo: Repository, base: str, issuer: str | None) -> dict[str, LinkCounts]:
     prefix = identifiers.link_check_graph_iri(base, "")
-    if issuer:
-        query = _LINK_COUNTS.replace("#FILTER#", "")
-        rows = repo.select(query, {"g": ox.NamedNode(identifiers.link_check_graph_iri(
-            base, issuer))})
-    else:
-        test = f"FILTER(STRSTARTS(STR(?g), {ox.Literal(prefix)}))"
-        rows = repo.select(_LINK_COUNTS.replace("#FILTER#", test))
+    bindings = {"g": ox.NamedNode(prefix + issuer)} if issuer else None
     found = {}
-    for row in rows:
-        if "checked" not in row or not row["g"].value.startswith(prefix):
-            continue
-        found[row["g"].value[len(prefix):]] = LinkCounts(
-            int(row["checked"].value), int(row["reachable"].value) if "reachable" in row else 0,
-            row["last"].value if "last" in row else "")
+    for row in repo.select(_LINK_COUNTS, bindings):
+        if row["g"].value.startswith(prefix):
+            checked = _number(row["checked"])
+            found[row["g"].value[len(prefix):]] = LinkCounts(
+                checked, min(checked, _number(row["reachable"])),
+                row["last"].value if "last" in row else "")
     return found
 
 
 def link_counts(repo: Repository, base: str, issuer: str) -> LinkCounts | None:
     """The issuer's documents at the last link check; None when they were never checked."""
-    return _for_a_while(("links", issuer),
-                        lambda: _link_rows(repo, base, issuer).get(issuer))
+    return _link_rows(repo, base, issuer).get(issuer)
 
 
 def all_link_counts(repo: Repository, base: str) -> dict[str, LinkCounts]:
     """Every checked issuer's documents at its last link check, by issuer code."""
-    return _for_a_while(("links",), lambda: _link_rows(repo, base, None))
+    return _link_rows(repo, base, None)
 
 
 # Uploads

@@ -204,14 +204,14 @@ class DecodedText:
 def decode_upload(data: bytes) -> DecodedText:
     """UTF-8 (BOM allowed), else Windows-874 (TIS-620) when the text reads as Thai; anything
     else is refused with advice for Excel users."""
-    try:
-        return DecodedText(data.decode("utf-8-sig"), UTF_8)
-    except UnicodeDecodeError as exc:
-        not_utf8 = exc.start
     if data.startswith(WORKBOOK_MAGIC):
         raise InvalidCsv(
             "This file is an Excel workbook, not CSV text: upload it as a workbook (.xlsx).",
             "ไฟล์นี้เป็นสมุดงาน Excel ไม่ใช่ไฟล์ CSV ให้ส่งเป็นไฟล์สมุดงาน (.xlsx)")
+    try:
+        return DecodedText(data.decode("utf-8-sig"), UTF_8)
+    except UnicodeDecodeError as exc:
+        not_utf8 = exc.start
     try:
         text = data.decode("cp874")
     except UnicodeDecodeError:

@@ -176,13 +176,13 @@ def refuse_violations(reports: dict[str, Report], catalogue: Catalogue, agency: 
     every = [p for report in reports.values() for p in report.problems]
     summaries = summarise(every)
     _, kinds = headline(summaries, len({(name, p.row) for name, p in violations}))
-    extra = {"problems": [p.as_json() for p in every],
-             "summary": [s.as_json() for s in summaries]}
+    problems = [p.as_json() for p in every]
+    summary = [s.as_json() for s in summaries]
     if any(p.rule == "issuer-scope" for _, p in violations):
         raise OutOfScope(f"Agency {agency!r} may publish only for "
                          f"{', '.join(sorted(catalogue.scope_of(agency)))}; nothing was written. "
-                         f"{kinds}", **extra)
-    raise InvalidUpload(kinds, **extra)
+                         f"{kinds}", problems=problems, summary=summary)
+    raise InvalidUpload(kinds, problems=problems, summary=summary)
 
 
 def refuse_duplicates_across(records: Sequence[LicenceRecord]) -> None:

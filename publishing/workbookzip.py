@@ -190,6 +190,8 @@ def _inflate(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, total: int, found
                         raise _too_big()
                     parts.append(chunk)
                 carried = window[-OVERLAP_BYTES:]
+    except InvalidUploadFormat:
+        raise
     except RuntimeError:            # zipfile: "File … is encrypted, password required"
         raise _password_protected() from None
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError):

@@ -59,8 +59,9 @@ BUDDHIST_ERA_FROM = 2400   # SPEC §4.5: a year at or above this is a Buddhist-E
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Day first, as Thai offices write it; a two-digit year is a Buddhist-Era year (67 → 2567).
 _NUMERIC = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
-# A day, a month name (with anything around it: dots, spaces, an era marker), a year.
-_MONTH_NAME = re.compile(r"(\d{1,2})\s*([^\d]+?)\s*,?\s*(\d{4}|\d{2})")
+# A day, a month name (with anything around it: dots, spaces, a comma, an era marker), a year.
+# The words are every non-digit between the numbers: one way to match, no backtracking.
+_MONTH_NAME = re.compile(r"(\d{1,2})(\D+)(\d{4}|\d{2})")
 _THAI_DIGITS = {ord("๐") + i: str(i) for i in range(10)}
 
 THAI_MONTH_NAMES = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
@@ -72,8 +73,8 @@ _BE_MARK, _CE_MARK = "พศ", "คศ"
 
 
 def _month_key(text: str) -> str:
-    """A month word as looked up: no dots, no spaces, case folded (ก.พ. = กพ = ก. พ.)."""
-    return "".join(text.split()).replace(".", "").casefold()
+    """A month word as looked up: no dots, commas or spaces, case folded (ก.พ. = กพ = ก. พ.)."""
+    return "".join(text.split()).replace(".", "").replace(",", "").casefold()
 
 
 _MONTHS: dict[str, int] = {}
@@ -83,6 +84,7 @@ for _number, _names in enumerate(zip(THAI_MONTHS, THAI_MONTH_NAMES, ENGLISH_MONT
         _MONTHS[_month_key(_name)] = _number
 _MONTHS["sept"] = 9
 
+MAX_DATE_LENGTH = 40
 # Forms of a date, as ParsedDate.form names them.
 FORM_ISO = "iso"                # 2024-02-01
 FORM_NUMERIC = "numeric"        # 01/02/2567, 1/2/67
@@ -125,6 +127,11 @@ def parse_date(raw: str) -> ParsedDate:
     """
     text = raw.strip().translate(_THAI_DIGITS)
     era = ""
+    # The longest form, "30 พฤศจิกายน พ.ศ. 2567", has 23 characters; a longer cell is no date,
+    # and is not handed to the month-name pattern, whose work grows with the text.
+    if len(text) > MAX_DATE_LENGTH:
+        raise InvalidDate(f"{raw[:100]!r} is not a date. Write it as {ACCEPTED_FORMS_EN}.",
+                          f"{raw[:100]!r} ไม่ใช่วันที่ เขียนได้ในรูปแบบ {ACCEPTED_FORMS_TH}")
     if match := _ISO.fullmatch(text):
         year_text, month_text, day_text = match.groups()
         form, month = FORM_ISO, int(month_text)

@@ -54,8 +54,13 @@ class RuleShape:
 
 
 @lru_cache(maxsize=1)
-def rule_shapes(shapes_dir: Traversable = SHAPES_DIR) -> tuple[RuleShape, ...]:
-    """Every shape and pipeline rule with a message, in the order of the files."""
+def rule_shapes() -> tuple[RuleShape, ...]:
+    """Every shape and pipeline rule of the standard with a message, in the order of the files."""
+    return read_rule_shapes(SHAPES_DIR)
+
+
+def read_rule_shapes(shapes_dir: Traversable) -> tuple[RuleShape, ...]:
+    """Every shape and pipeline rule with a message in `shapes_dir`, in the order of the files."""
     found: dict[str, dict] = {}
     for resource in turtle_files(shapes_dir):
         for quad in ox.parse(resource.read_bytes(), format=ox.RdfFormat.TURTLE):
@@ -83,7 +88,7 @@ def rule_texts(shapes_dir: Traversable = SHAPES_DIR) -> dict[str, RuleText]:
     """rule code → its messages and severity, read from the shapes (variants `code--x` fold:
     the first shape of the code speaks for it; `rule_text` picks the variant of a column)."""
     texts: dict[str, RuleText] = {}
-    for shape in rule_shapes(shapes_dir):
+    for shape in (rule_shapes() if shapes_dir == SHAPES_DIR else read_rule_shapes(shapes_dir)):
         texts.setdefault(shape.code, shape.text())
     return texts
 
@@ -131,6 +136,7 @@ def problem(row: int | str | None, field: str, rule: str, en: str = "", th: str 
 # --- Summaries: repeated problems as one line each -------------------------------------------
 
 MAX_DETAILS = 3         # a group's distinct details named in its line; more are counted
+MAX_DISTINCT_COUNTED = 1000     # distinct details counted in a group; past it, "more than"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,28 +158,25 @@ class ProblemSummary:
 
 
 class _Group:
-    __slots__ = ("first", "count", "rows", "row_count", "seen_rows", "details")
+    """The problems of one (severity, rule, field) as they are counted."""
+
+    __slots__ = ("first", "count", "rows", "seen_rows", "details")
 
     def __init__(self, first: Problem):
         self.first = first
         self.count = 0
-        self.rows: list[int | str | None] = []
-        self.seen_rows: set[int | str | None] = set()
-        self.row_count = 0
+        self.rows: list[int | str | None] = []                # the first rows
+        self.seen_rows: set[int | str | None] = set()         # every row
         self.details: dict[tuple[str, str], None] = {}      # distinct (en, th), in order
 
     def add(self, found: Problem, first_rows: int) -> None:
         self.count += 1
         if found.row not in self.seen_rows:
             self.seen_rows.add(found.row)
-            self.row_count += 1
             if len(self.rows) < first_rows:
                 self.rows.append(found.row)
         if len(self.details) < MAX_DISTINCT_COUNTED:
             self.details.setdefault(_details(found), None)
-
-
-MAX_DISTINCT_COUNTED = 1000     # distinct details counted in a group; past it, "more than"
 
 
 def _details(found: Problem) -> tuple[str, str]:
@@ -202,7 +205,7 @@ def _summary(group: _Group) -> ProblemSummary:
     """One line: how many, where (the column), what (the rule's text, and the details when they
     are few), and the first rows."""
     first = group.first
-    rows_en, rows_th = _rows_text(group.rows, group.row_count)
+    rows_en, rows_th = _rows_text(group.rows, len(group.seen_rows))
     column_en, column_th = _column_text(first.field)
     if group.count == 1:
         en, th = f"{column_en}{first.en} {rows_en}", f"{column_th}{first.th} {rows_th}"
@@ -213,7 +216,7 @@ def _summary(group: _Group) -> ProblemSummary:
         details = [d for d in group.details if any(d)]
         if len(group.details) > MAX_DETAILS:
             more = "more than " if len(group.details) >= MAX_DISTINCT_COUNTED else ""
-            more_th = "มากกว่า " if more else ""
+            more_th = "มากกว่า" if more else ""
             what_en += f" ({more}{len(group.details):,} different details: see each row.)"
             what_th += f" (รายละเอียดต่างกัน{more_th} {len(group.details):,} แบบ ดูที่แต่ละแถว)"
         else:

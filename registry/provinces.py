@@ -50,6 +50,7 @@ def fold(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _Index:
     provinces: tuple[Province, ...]
+    official: dict[str, Province]      # the official Thai name as written (most rows' value)
     by_key: dict[str, Province]        # folded code, names and aliases → province
     names: dict[str, Province]         # folded Thai and English names and aliases (for difflib)
 
@@ -69,7 +70,7 @@ def _index() -> _Index:
                 names[fold(name)] = province
             by_key[fold(province.code)] = province
     by_key.update(names)
-    return _Index(tuple(provinces), by_key, names)
+    return _Index(tuple(provinces), {p.name_th: p for p in provinces}, by_key, names)
 
 
 def all_provinces() -> tuple[Province, ...]:
@@ -80,10 +81,14 @@ def all_provinces() -> tuple[Province, ...]:
 def find_province(text: str) -> Province | None:
     """The province `text` names (official or other name in Thai or English, or ISO code, in any
     case and spacing, with or without จ./จังหวัด or "Province"), or None."""
+    index = _index()
+    found = index.official.get(text)
+    if found is not None:
+        return found
     key = fold(text)
     if not key:
         return None
-    by_key = _index().by_key
+    by_key = index.by_key
     found = by_key.get(key)
     if found is not None:
         return found

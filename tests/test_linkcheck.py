@@ -387,19 +387,34 @@ def _run(path, *args):
                               catch_exceptions=False)
 
 
-def _checks(path) -> dict[str, dict[str, str]]:
-    """{graph: {document: {property: value}}} of every link-check graph."""
+def _graph_rows(path) -> list:
     repo = EmbeddedRepository(path)
     try:
-        rows = repo.select("SELECT ?g ?d ?p ?o WHERE { GRAPH ?g { ?d ?p ?o } "
+        return repo.select("SELECT ?g ?d ?p ?o WHERE { GRAPH ?g { ?d ?p ?o } "
                            f"FILTER(STRSTARTS(STR(?g), \"{BASE}/graph/link-checks/\")) }}")
     finally:
         repo.close()
+
+
+def _checks(path) -> dict[str, dict[str, str]]:
+    """{graph: {document: {property: value}}} of every link-check graph (its documents; the
+    graph's own counts are `_counts`)."""
     found: dict = {}
-    for row in rows:
-        found.setdefault(row["g"].value, {}).setdefault(row["d"].value, {})[
-            row["p"].value.removeprefix(CLC)] = row["o"].value
+    for row in _graph_rows(path):
+        if row["d"] != row["g"]:
+            found.setdefault(row["g"].value, {}).setdefault(row["d"].value, {})[
+                row["p"].value.removeprefix(CLC)] = row["o"].value
     return found
+
+
+def _counts(path) -> dict[str, tuple[str, str]]:
+    """{graph: (documents checked, documents reachable)} as each graph states of itself."""
+    found: dict = {}
+    for row in _graph_rows(path):
+        if row["d"] == row["g"]:
+            found.setdefault(row["g"].value, {})[row["p"].value.removeprefix(CLC)] = \
+                row["o"].value
+    return {g: (c["documentsChecked"], c["documentsReachable"]) for g, c in found.items()}
 
 
 def _document(key) -> str:
@@ -422,6 +437,7 @@ def test_check_links_records_per_issuer_and_the_page_shows_it(store, server, mon
         checks[diw_graph][_document(keys["diw"][1])]
     assert up["linkStatus"] == "200" and up["lastReachable"] == up["lastChecked"]
     assert down["linkStatus"] == "404" and "lastReachable" not in down
+    assert _counts(path) == {diw_graph: ("2", "1")}       # the graph's own counts
 
     assert _run(path, "--agency", "dot").exit_code == 0
     dot_before = _checks(path)[dot_graph]
@@ -441,6 +457,7 @@ def test_check_links_records_per_issuer_and_the_page_shows_it(store, server, mon
     assert now["linkStatus"] == "404"
     assert now["lastReachable"] == up["lastReachable"]     # kept from the run that reached it
     assert now["lastChecked"] > up["lastChecked"]
+    assert _counts(path)[diw_graph] == ("2", "0")
 
     repo = EmbeddedRepository(path)
     try:

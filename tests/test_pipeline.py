@@ -301,7 +301,7 @@ def test_control_characters_in_text_are_refused(catalogue, changes, field, where
     assert not report.records
     found = next(p for p in report.problems if p.rule == "text-control-characters")
     assert found.en.endswith(f"{field} has {where}.")
-    assert found.en.startswith("Text must not contain control characters")
+    assert found.en.startswith("The text holds an invisible control character")
     position = where.split()[-1]
     assert f"{field} มีอักขระ {where.split()[0]} ที่ตำแหน่งที่ {position}" in found.th
 

@@ -5,7 +5,7 @@ One real store for the module: 30 licences of diw published through the publish 
 warnings are the demo's Buddhist-Era dates), with known statuses and documents, a natural person
 among the holders; a second upload whose report (the private store) quotes that person, as a
 report kept before reports had a summary; a link check of diw's documents (15 reachable, 5 not).
-fda has a few licences and no check. The app's clock is fixed.
+fda and dot have a few licences and no check. The app's clock is fixed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from opendata import qualityqueries
 from ops.demo import rows_to_csv
 from publishing import pipeline
 from publishing.pipeline import REPORT as PIPELINE_REPORT
@@ -104,6 +103,7 @@ def published(module_repo, catalogue, publish):
         [ox.Quad(ox.NamedNode(upload), ox.NamedNode(REPORT), ox.Literal(report),
                  ox.NamedNode(graph))], replace=[graph]))
     publish(repo, rows_of(catalogue, "fda", 3, seed=4), "fda")
+    publish(repo, rows_of(catalogue, "dot", 2, seed=5), "dot")
     # diw's link check: the first UNREACHABLE documents answer 404, the others 200.
     targets = linkchecks.documents_to_check(repo, BASE, "diw")
     assert len(targets) == 20
@@ -279,18 +279,26 @@ def test_the_agency_page_links_its_quality(client):
     assert 'href="/agencies/diw/quality?lang=en"' in body
 
 
-def test_link_checks_are_read_again_after_a_while(client, module_repo, monkeypatch):
-    targets = linkchecks.documents_to_check(module_repo, BASE, "fda")
-    before = client.get("/agencies/fda/quality?format=json").json["documents"]["link_check"]
+def test_a_new_link_check_shows_at_once(client, module_repo):
+    targets = linkchecks.documents_to_check(module_repo, BASE, "dot")
+    assert targets
+    assert client.get("/agencies/dot/quality?format=json").json["documents"]["link_check"] \
+        is None
     when = dt.datetime(2026, 10, 31, tzinfo=dt.UTC)
     linkchecks.record_results(module_repo, BASE, targets,
                               {t.url: linkchecks.CheckResult(t.url, "200", when)
-                               for t in targets}, ["fda"])
-    kept = client.get("/agencies/fda/quality?format=json").json["documents"]["link_check"]
-    assert kept == before                                # within LINK_CHECKS_TTL
-    monkeypatch.setattr(qualityqueries, "LINK_CHECKS_TTL", 0.0)
-    fresh = client.get("/agencies/fda/quality?format=json").json["documents"]["link_check"]
-    assert fresh is not None and fresh["checked"] == fresh["reachable"] == len(targets)
+                               for t in targets}, ["dot"])
+    fresh = client.get("/agencies/dot/quality?format=json").json["documents"]["link_check"]
+    assert fresh == {"checked": len(targets), "reachable": len(targets), "unreachable": 0,
+                     "last_checked": "2026-10-31T00:00:00Z"}
+
+
+def test_the_checker_counts_each_issuers_documents_in_its_graph(module_repo, published):
+    graph = identifiers.link_check_graph_iri(BASE, "diw")
+    stated = {t.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]: t.object.value
+              for t in module_repo.graph_triples(graph) if t.subject.value == graph}
+    assert stated == {"documentsChecked": "20", "documentsReachable": "15",
+                      "modified": "2026-10-30T03:00:00Z"}
 
 
 def test_the_report_predicate_is_the_pipelines():
@@ -327,5 +335,5 @@ def test_the_index_keeps_document_columns_and_an_old_file_is_rebuilt(module_repo
     assert sum(c.with_sha256 for c in by_status.values()) == 15
     assert by_status["expired"].licences == 5
     every = index.quality_counts(TODAY)
-    assert {c.issuer for c in every} == {"diw", "fda"}
+    assert {c.issuer for c in every} == {"diw", "fda", "dot"}
     index.close()

@@ -85,6 +85,12 @@ def test_groups(problems, expected):
      f"5 × status: {STATUS.en} (5 different details: see each row.) Rows 2, 3, 4, 5, 6.",
      f"5 รายการ สถานะ (status): {STATUS.th} (รายละเอียดต่างกัน 5 แบบ ดูที่แต่ละแถว) "
      "แถวที่ 2, 3, 4, 5, 6"),
+    # past a thousand distinct details, no longer counted one by one
+    ([status(r, f"v{r}") for r in range(2, 1202)], 2,
+     f"1,200 × status: {STATUS.en} (more than 1,000 different details: see each row.) Rows 2, 3,"
+     " … (first 2 of 1,200 shown).",
+     f"1,200 รายการ สถานะ (status): {STATUS.th} (รายละเอียดต่างกันมากกว่า 1,000 แบบ ดูที่แต่ละแถว)"
+     " แถวที่ 2, 3, … (แสดง 2 แถวแรกจาก 1,200 แถว)"),
     # the whole file
     ([Problem(None, "", "encoding", WARNING, "ไฟล์เป็น Windows-874", "The file is Windows-874.")],
      10, "The file is Windows-874. (the whole file)", "ไฟล์เป็น Windows-874 (ทั้งไฟล์)"),

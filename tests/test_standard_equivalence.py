@@ -83,7 +83,8 @@ def edge_rows(catalogue) -> list[tuple[str, set[str], dict[str, str]]]:
     jid = J["holder_id"]
     # A juristic holder of its own: rows sharing J's ID share its node (and its names).
     other_id = with_check_digit("010555699999")
-    nameless_id, english_only_id = with_check_digit("010555688888"), with_check_digit("010555677777")
+    nameless_id = with_check_digit("010555688888")
+    english_only_id = with_check_digit("010555677777")
     licence_type = catalogue.types[J["licence_type"]]
     agency = catalogue.agencies[J["issuer"]]
     public = next(t for t in sorted(catalogue.types.values(), key=lambda t: t.code)

@@ -33,8 +33,8 @@ import pyshacl
 from rdflib import RDF, SH, XSD, BNode, Graph, Literal, URIRef
 
 from registry import identifiers, thaiid
-from registry.codedvalues import CodedValues
 from registry import recordterms as terms
+from registry.codedvalues import CodedValues
 from registry.dates import InvalidDate, parse_date
 from registry.model import Catalogue, catalogue_quads
 from registry.namespaces import CLC, CLCACCESS, CLCSHAPE, CLCSTATUS
@@ -105,7 +105,7 @@ def lenient_graph(rows: Iterable[tuple[object, Mapping[str, str]]], base: str,
     taken: set[str] = set()
     coded = CodedValues(catalogue)
     for row, given in rows:
-        raw, _readings = normalise_row(row, dict(given), coded)   # type: ignore[arg-type]
+        raw, _readings = normalise_row(row, dict(given), coded)
         # The helpers bind this row's values as defaults: a closure would see the loop's latest.
         def get(column: str, raw: Mapping[str, str] = raw) -> str:
             return _text(raw, column)

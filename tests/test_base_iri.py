@@ -33,11 +33,11 @@ from registry.store.embedded import EmbeddedRepository
 from registry.store.opening import open_repository
 from web.app import create_app
 
+from .support.clicommands import AGENCY, COMMANDS, ELSEWHERE
 from .support.stores import BASE, empty_remote_store, free_port
 
 OLD = BASE
 NEW = "https://licences.example.go.th/register"
-AGENCY = "bma-bangrak"
 ROWS = 25
 
 
@@ -148,24 +148,6 @@ def _refused_naming_both(result) -> None:
 
 # Each command with arguments that would succeed on the register under OLD. {tmp} is a fresh
 # folder, {csv} a good CSV for AGENCY, {backup} a backup of the register made under OLD.
-COMMANDS = {
-    "init": ["init"],
-    "load": ["load", "--agency", AGENCY, "{csv}"],
-    "validate": ["validate", "--agency", AGENCY, "{csv}"],
-    "mint": ["mint", "--issuer", "{issuer}", "--type", "{type}", "{number}"],
-    "agency-key": ["agency-key", AGENCY],
-    "agency-key --list": ["agency-key", "--list", AGENCY],
-    "demo-data": ["demo-data", "--count", "3", "{tmp}/demo.csv"],
-    "dump": ["dump", "{tmp}/dump.nq"],
-    "dumps": ["dumps", "--dumps-dir", "{tmp}/dumps"],
-    "backup": ["backup", "{tmp}/backup"],
-    "restore": ["restore", "{backup}"],
-    "sync-replica": ["sync-replica"],
-    "check-links": ["check-links"],
-    "reindex": ["reindex"],
-}
-# Commands tested on their own below: `serve` (a real process), `migrate-base` (the way out).
-ELSEWHERE = {"serve", "migrate-base"}
 
 
 def test_the_table_covers_every_command():

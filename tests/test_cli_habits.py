@@ -23,8 +23,8 @@ from ops import clibase, clicodes
 from ops.cli import main
 from ops.demo import demo_rows, rows_to_csv
 
+from .support.clicommands import COMMANDS, ELSEWHERE
 from .support.stores import BASE
-from .test_base_iri import COMMANDS, ELSEWHERE
 
 OTHER = "https://licences.example.go.th/register"
 GLOBAL = ("--store", "--store-url", "--base-iri")

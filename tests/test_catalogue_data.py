@@ -30,6 +30,11 @@ def test_catalogue_is_big_and_spans_every_level(catalogue):
         assert a.label_th and a.label_en and a.tier in {1, 2, 3}
 
 
+# Rules that name a value read from a Thai word, a name, a title or a short year.
+READINGS = ("status-mapped", "holder-type-mapped", "document-access-mapped", "type-mapped",
+            "issuer-mapped", "province-mapped", "date-two-digit-year")
+
+
 def test_every_rule_has_thai_and_english_messages():
     texts = rule_texts()
     documented = {"number-required", "number-characters", "number-pattern", "type-required",
@@ -40,13 +45,16 @@ def test_every_rule_has_thai_and_english_messages():
                   "document-checksum", "document-media-type", "document-access",
                   "document-login-required", "labels-language",
                   "labels-unique", "batch-duplicate", "record-iri", "text-control-characters",
-                  "holder-name-differs"}
+                  "holder-name-differs", "holder-name-required", "province-known",
+                  *READINGS}
     assert documented <= set(texts), documented - set(texts)
     for code in documented:
         assert texts[code].th != texts[code].en
         assert any("\u0e00" <= ch <= "\u0e7f" for ch in texts[code].th), code
     assert texts["date-buddhist-era"].severity == "Warning"
     assert texts["holder-name-differs"].severity == "Warning"
+    # Values read from Thai words, names, titles, short years: warnings, never refusals.
+    assert {texts[code].severity for code in READINGS} == {"Warning"}
 
 
 @pytest.mark.parametrize("folder", [VOCAB_DIR, SHAPES_DIR])

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from registry import identifiers
 from registry.history import Version, version_at, versions
 from registry.linkchecks import LinkCheck, link_check_of
+from registry.provinces import find_province
 from registry.status import effective_status
 from registry.store import Repository
 
@@ -80,6 +81,12 @@ class LicenceView:
     @property
     def document_link_status(self) -> str:
         return self.link_check.status
+
+    def province_in(self, lang: str) -> str:
+        """The province as the page's language names it: the stored official Thai name, or
+        its English name on English pages (a name no province has is shown as stored)."""
+        found = find_province(self.province) if lang == "en" and self.province else None
+        return found.name_en if found is not None else self.province
 
     def effective_status(self, today: dt.date) -> str:
         return effective_status(self.status, self.valid_until, today)

@@ -273,3 +273,14 @@ def test_the_versions_read_for_the_history_are_those_asked(module_repo, status_l
     assert sorted(read) == [1, 2] and read[2] is licence          # the loaded one not read again
     assert (read[1].status, read[2].status) == ("active", "revoked")
     assert views_for_history(module_repo, licence, [1]).keys() == {1}
+
+
+@pytest.mark.parametrize("stored, lang, shown", [
+    ("กรุงเทพมหานคร", "th", "กรุงเทพมหานคร"),
+    ("กรุงเทพมหานคร", "en", "Krung Thep Maha Nakhon"),
+    ("เชียงใหม่", "en", "Chiang Mai"),
+    ("ไม่มีจังหวัดนี้", "en", "ไม่มีจังหวัดนี้"),    # stored before provinces were checked
+    ("", "en", ""),
+])
+def test_the_province_in_the_page_language(stored, lang, shown):
+    assert view(province=stored).province_in(lang) == shown

@@ -25,6 +25,7 @@ from registry.history import current_record
 from registry.licenceindex import QualityCount
 from registry.namespaces import sparql_prefixes
 from registry.problems import rule_texts
+from registry.status import ACTIVE, EXPIRED
 
 # The effective statuses (registry/status.py), in the order the agency's page offers them.
 STATUSES = ("active", "expired", "suspended", "revoked", "surrendered", "replaced")
@@ -60,7 +61,12 @@ class LicenceFigures:
         by_status: dict[str, int] = {}
         url = sha = 0
         for count in counts:
-            by_status[count.status] = by_status.get(count.status, 0) + count.licences
+            found = {count.status: count.licences}
+            if count.status == ACTIVE:            # past its end date: expired (registry/status)
+                found = {ACTIVE: count.licences - count.past_end_date,
+                         EXPIRED: count.past_end_date}
+            for status, n in found.items():
+                by_status[status] = by_status.get(status, 0) + n
             url += count.with_document_url
             sha += count.with_sha256
         return cls(by_status, url, sha)

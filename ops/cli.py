@@ -172,7 +172,10 @@ def _print_reports(reports, as_json: bool, report_file: str | None = None) -> No
 @click.pass_context
 def validate(ctx: click.Context, files, agency: str | None, as_json: bool,
              report_file: str | None):
-    """Check CSV FILES against the data standard without writing anything.
+    """Check FILES against the data standard without writing anything.
+
+    FILES are Excel workbooks (.xlsx, first sheet) or CSV (UTF-8 or Windows-874), or JSON,
+    JSON-LD and Turtle, told apart by their extension.
 
     Exit 1 when any file has a violation; warnings alone do not fail.
     """
@@ -201,7 +204,10 @@ def validate(ctx: click.Context, files, agency: str | None, as_json: bool,
 @click.pass_context
 def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool,
          report_file: str | None):
-    """Validate CSV FILES and publish them as one all-or-nothing batch.
+    """Validate FILES and publish them as one all-or-nothing batch.
+
+    FILES are Excel workbooks (.xlsx, first sheet) or CSV (UTF-8 or Windows-874), or JSON,
+    JSON-LD and Turtle, told apart by their extension.
 
     Any violation in any file refuses the whole batch (exit 1) and nothing is written.
     """

@@ -76,12 +76,13 @@ class IndexedLicence:
 
 @dataclass(frozen=True)
 class QualityCount:
-    """An issuer's current licences of one effective status, and how many of them have a
-    document URL and a SHA-256."""
+    """An issuer's current licences of one stored status: how many, how many past their end
+    date (an active one is then expired), with a document URL, with a SHA-256."""
 
     issuer: str
-    status: str                   # effective today (`expired` included)
+    status: str                   # as stored (never "expired")
     licences: int
+    past_end_date: int
     with_document_url: int
     with_sha256: int
 
@@ -348,9 +349,9 @@ class LicenceIndex:
 
     def quality_counts(self, today: dt.date, issuer: str | None = None
                        ) -> tuple[QualityCount, ...]:
-        """Current licences by issuer (one, or all) and effective status today, with their
-        document figures: read from one covering index (cached until the index or the day
-        changes)."""
+        """Current licences by issuer (one, or all) and stored status, with those past their
+        end date today and their document figures: read from one covering index (cached until
+        the index or the day changes)."""
         key = ("quality", self._meta("state"), today, issuer)
         found = self._figures.get(key)
         if not isinstance(found, tuple):

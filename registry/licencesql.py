@@ -85,13 +85,12 @@ ON CONFLICT(iri) DO UPDATE SET issuer = excluded.issuer, type = excluded.type,
   modified = excluded.modified, has_document_url = excluded.has_document_url,
   has_sha256 = excluded.has_sha256"""
 
-# Current licences by issuer and EFFECTIVE status (an active licence past its end date is
-# expired, registry/status.py), with how many have a document URL and a SHA-256: one issuer's
-# (`issuer = ?`) or every issuer's. Parameters: today's date (ISO), then the issuer.
-_QUALITY = """SELECT issuer,
-  CASE WHEN status = 'active' AND valid_until != '' AND valid_until < ? THEN 'expired'
-       ELSE status END AS effective,
-  COUNT(*), SUM(has_document_url), SUM(has_sha256)
+# Current licences by issuer and stored status, with how many are past their end date (an
+# active one is then expired, registry/status.py) and how many have a document URL and a SHA-256:
+# one issuer's (`issuer = ?`) or every issuer's. In the covering index's order, so SQLite counts
+# as it reads, with no sort. Parameters: today's date (ISO), then the issuer.
+_QUALITY = """SELECT issuer, status, COUNT(*), SUM(valid_until != '' AND valid_until < ?),
+  SUM(has_document_url), SUM(has_sha256)
 FROM licences INDEXED BY by_issuer_quality"""
-QUALITY_OF_ISSUER = _QUALITY + " WHERE issuer = ? GROUP BY issuer, effective"
-QUALITY_OF_ALL = _QUALITY + " GROUP BY issuer, effective"
+QUALITY_OF_ISSUER = _QUALITY + " WHERE issuer = ? GROUP BY issuer, status"
+QUALITY_OF_ALL = _QUALITY + " GROUP BY issuer, status"

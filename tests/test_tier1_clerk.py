@@ -1,14 +1,10 @@
-"""Issue 13's new tier-1 user, replayed against the real system: the licensing clerk of a Thai
-municipality (เทศบาลนครเชียงใหม่, `cnx-city`) publishes the spreadsheet the office already
-keeps. One test (or one table) per thing that went wrong the first time, each asserting the
-fixed behaviour from outside: the upload API and the upload page on the app's test client over a
-real pyoxigraph store, and the `licence-registry` command line (in-process, and once as the
-installed program). What a load stored is read back as a licence's N-Triples from the resolver.
-
-The unit tests of each part are elsewhere (test_codedvalues, test_provinces, test_dates_thai,
-test_thai_values, test_reports*, test_cli_habits, test_xlsx_upload, test_csv_encoding); this
-module is the walk-through, from the clerk's file to what the register holds.
-"""
+"""Issue 13's new tier-1 user, replayed: the licensing clerk of a Thai municipality
+(เทศบาลนครเชียงใหม่, `cnx-city`) publishes the spreadsheet the office keeps. One test (or table)
+per bullet of the issue, asserting the fixed behaviour from outside: the upload API and page on
+the app's test client over a real pyoxigraph store, and `licence-registry` (in-process, and once
+the installed program). What a load stored is read back as the licence's N-Triples. The parts'
+own tests are elsewhere (test_codedvalues, test_provinces, test_dates_thai, test_thai_values,
+test_reports*, test_cli_habits, test_xlsx_upload, test_csv_encoding)."""
 
 from __future__ import annotations
 
@@ -16,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +21,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
+from opendata.dumpschedule import DumpsState
 from ops.cli import main
 from ops.clireport import FIRST_PROBLEMS
 from ops.demo import demo_rows, rows_to_csv
@@ -31,6 +29,7 @@ from registry import identifiers
 from registry.records import COLUMNS
 from registry.store.embedded import EmbeddedRepository
 from registry.thaiid import with_check_digit
+from web.state import state_of
 
 from .support.builders import agency_key, app_over, licence_path
 from .support.htmltree import parse
@@ -38,16 +37,6 @@ from .support.stores import BASE, licence_count
 from .support.workbooks import XLSX_TYPE, workbook_bytes
 
 CLERK = "cnx-city"                          # เทศบาลนครเชียงใหม่, Chiang Mai City Municipality
-THAI_HEADERS = list(COLUMNS.values())
-STATUS = "http://www.w3.org/ns/adms#status"
-VALID_FROM = "https://schema.org/validFrom"
-VALID_UNTIL = "https://schema.org/validUntil"
-PROVINCE = "http://www.w3.org/ns/locn#adminUnitL1"
-CONFORMS_TO = "http://purl.org/dc/terms/conformsTo"
-ISSUED_BY = "https://schema.org/issuedBy"
-SUBJECT = "http://purl.org/dc/terms/subject"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-LEGAL_NAME = "http://www.w3.org/ns/legal#legalName"
 
 
 # --- The clerk's file --------------------------------------------------------------------------
@@ -66,7 +55,8 @@ def document(number: str, access: str = "สาธารณะ", login: str = ""
 
 
 # The clean part of the file, as the section types it: Thai words, titles and names, Thai dates,
-# provinces as they come. Holders are invented; their IDs have valid check digits.
+# provinces as they come (row 4's "Bangkok" is the company's head office, a slip the register
+# cannot see). Holders are invented; their IDs have valid check digits.
 KAD_LUANG = with_check_digit("010555812345")        # a company (juristic IDs start with 0)
 KHAO_SOI = with_check_digit("050555900172")
 BUAKHAM = with_check_digit("150990012345")          # a person
@@ -90,12 +80,12 @@ CLEAN = [
                            "(พื้นที่เกิน 200 ตารางเมตร)",
               issuer="เทศบาลนครเชียงใหม่", holder_type="นิติบุคคล", holder_id=KHAO_SOI,
               holder_name="บริษัท ข้าวซอยลำดวน จำกัด", holder_name_en="Khao Soi Lamduan Co., Ltd.",
-              premises_address="352/22 ถนนเจริญราษฎร์ ตำบลวัดเกต อำเภอเมืองเชียงใหม่",
+              premises_address="352/22 ถนนเจริญราษฎร์",
               province="Bangkok", issued="1/2/2567", valid_until="31/01/2568",
               status="พักใช้", status_reason="ระหว่างปรับปรุงระบบบำบัดน้ำเสียตามคำสั่ง",
               **document("9/2567", "จำกัดสิทธิ์", "https://www.cmcity.go.th/e-service/login")),
 ]
-# What each clean row became: its licence, and the codes, province and dates stored.
+# The licence each clean row is.
 KEYS = [identifiers.licence_key(CLERK, t, n) for t, n in (
     ("market-licence", "12/2567"), ("street-vending", "310/2567"),
     ("food-premises-large", "9/2567"))]
@@ -130,12 +120,14 @@ def on_page(client, key: str, action: str, data: bytes | None = None,
 
 
 def stored(client, key: identifiers.LicenceKey) -> dict[str, set[str]]:
-    """What the register holds for the licence: predicate → values, read from its N-Triples."""
+    """What the register holds for the licence, read from its N-Triples: the values of each
+    predicate, by the predicate's local name (`status`, `validFrom`, `adminUnitL1`…)."""
     response = client.get(licence_path("doc", key) + "?format=nt")
     assert response.status_code == 200, (key, response.status_code)
     found: dict[str, set[str]] = {}
     for triple in ox.parse(response.get_data(), ox.RdfFormat.N_TRIPLES):
-        found.setdefault(triple.predicate.value, set()).add(triple.object.value)
+        name = re.split(r"[#/]", triple.predicate.value)[-1]
+        found.setdefault(name, set()).add(triple.object.value)
     return found
 
 
@@ -144,24 +136,35 @@ def rules(answer: dict, severity: str = "Violation") -> dict[tuple[str, str], di
     return {(s["rule"], s["field"]): s for s in answer["summary"] if s["severity"] == severity}
 
 
+def dumps_made(app) -> None:
+    """Wait for the dumps a commit through the app started (a child process reading the
+    store), so that the store is not removed under it."""
+    process = state_of(app).part(DumpsState).process
+    if process is not None:
+        process.join(60)
+
+
 @pytest.fixture(scope="module")
 def register(module_repo):
     """The register (module_repo) with the clerk's clean file published through the API:
     (test client, the municipality's key, the API's answer)."""
-    client = app_over(module_repo).test_client()
+    app = app_over(module_repo)
+    client = app.test_client()
     key = agency_key(module_repo, CLERK)
     response = post(client, excel_csv(CLEAN), key)
     assert response.status_code == 200, response.get_json()
     answer = response.get_json()
     assert (answer["created"], answer["rows"]) == (3, 3)
-    return client, key, answer
+    yield client, key, answer
+    dumps_made(app)
 
 
 # --- 1. "Excel on Thai Windows saves CSV as Windows-874, and that file is refused. So is an
 #        .xlsx." ---------------------------------------------------------------------------------
 
 def test_1_the_windows_874_csv_and_the_workbook_are_published(embedded_repo):
-    client = app_over(embedded_repo).test_client()
+    app = app_over(embedded_repo)
+    client = app.test_client()
     key = agency_key(embedded_repo, CLERK)
     windows = thai_csv(CLEAN).encode("cp874")
     with pytest.raises(UnicodeDecodeError):
@@ -182,12 +185,12 @@ def test_1_the_windows_874_csv_and_the_workbook_are_published(embedded_repo):
                               filename=carried["filename"]).get_data(as_text=True))
     counts = {dd.attrs["id"]: dd.text for dd in published.find_all("dd")}
     assert counts == {"count-created": "3", "count-updated": "0", "count-unchanged": "0"}
-    assert "บริษัท กาดหลวงพัฒนา จำกัด" in stored(client, KEYS[0])[LEGAL_NAME]
+    assert "บริษัท กาดหลวงพัฒนา จำกัด" in stored(client, KEYS[0])["legalName"]
 
     # The same sheet saved as .xlsx: date cells, IDs typed as numbers in a "General" column
     cells = [{**row, "issued": dt.date(2024, 2, 1), "valid_until": dt.date(2025, 1, 31),
               "holder_id": int(row["holder_id"])} for row in CLEAN]
-    book = workbook_bytes(cells, headers=THAI_HEADERS)
+    book = workbook_bytes(cells, headers=list(COLUMNS.values()))
     response = post(client, book, key, XLSX_TYPE)
     assert response.status_code == 200, response.get_json()
     answer = response.get_json()
@@ -195,6 +198,7 @@ def test_1_the_windows_874_csv_and_the_workbook_are_published(embedded_repo):
     assert (answer["created"], answer["updated"], answer["unchanged"]) == (0, 0, 3)
     assert licence_count(embedded_repo) == 3
     assert {s["rule"] for s in answer["summary"]} >= {"holder-id-leading-zero", "type-mapped"}
+    dumps_made(app)
 
 
 # --- 2. "Thai headers are accepted, but Thai values are refused: เพิกถอน, นิติบุคคล, a licence
@@ -215,16 +219,16 @@ def test_2_thai_values_are_read_and_stored_as_codes(register, at, readings, stat
     client, _, answer = register
     key = KEYS[at]
     held = stored(client, key)
-    assert held[STATUS] == {f"https://w3id.org/clc/status/{status}"}
-    assert held[CONFORMS_TO] == {f"{BASE}/id/licence-type/{key.type}"}
-    assert held[ISSUED_BY] == {f"{BASE}/id/agency/{CLERK}"}
+    assert held["status"] == {f"https://w3id.org/clc/status/{status}"}
+    assert held["conformsTo"] == {f"{BASE}/id/licence-type/{key.type}"}
+    assert held["issuedBy"] == {f"{BASE}/id/agency/{CLERK}"}
     if juristic:
-        assert held[SUBJECT] == {f"{BASE}/id/juristic-person/{juristic}"}
-        assert "http://www.w3.org/ns/legal#LegalEntity" in held[RDF_TYPE]
+        assert held["subject"] == {f"{BASE}/id/juristic-person/{juristic}"}
+        assert "http://www.w3.org/ns/legal#LegalEntity" in held["type"]
     else:                                   # a person's ID is never kept
         assert BUAKHAM not in str(held)
     if status != "active":
-        assert held["https://w3id.org/clc/def#statusReason"] == {CLEAN[at]["status_reason"]}
+        assert held["statusReason"] == {CLEAN[at]["status_reason"]}
     # Each reading is a warning of that row, naming what was read as what
     row = at + 2
     for column, (written, code) in readings.items():
@@ -234,7 +238,6 @@ def test_2_thai_values_are_read_and_stored_as_codes(register, at, readings, stat
         assert len(said) == 1 and said[0]["severity"] == "Warning", (column, said)
         assert f"'{written}' was read as {code}." in said[0]["message"]["en"]
         assert f"'{written}' อ่านเป็น {code}" in said[0]["message"]["th"]
-    assert not any(s["severity"] == "Violation" for s in answer["summary"])
 
 
 # --- 3. "Common Thai dates are refused: 1 ก.พ. 2567, 1/2/67." ---------------------------------
@@ -248,7 +251,7 @@ def test_3_thai_dates_are_stored_as_iso_dates(register, at, issued, valid_until,
     client, _, answer = register
     assert (CLEAN[at]["issued"], CLEAN[at]["valid_until"]) == (issued, valid_until)
     held = stored(client, KEYS[at])
-    assert (held[VALID_FROM], held[VALID_UNTIL]) == ({"2024-02-01"}, {"2025-01-31"})
+    assert (held["validFrom"], held["validUntil"]) == ({"2024-02-01"}, {"2025-01-31"})
     said = {(p["field"], p["rule"]): p for p in answer["problems"] if p["row"] == at + 2}
     assert f"'{issued}'" in said["issued", rule]["message"]["en"]
     assert "2024-02-01" in said["issued", rule]["message"]["en"]
@@ -258,21 +261,16 @@ def test_3_thai_dates_are_stored_as_iso_dates(register, at, issued, valid_until,
 # --- 4. '"Bangkok" as a province and a juristic holder with no name pass without a word.' ------
 
 @pytest.mark.parametrize("at, written, official, code", [
-    (2, "Bangkok", "กรุงเทพมหานคร", "TH-10"),
-    (1, "TH-50", "เชียงใหม่", "TH-50"),
-    (0, "จ.เชียงใหม่", "เชียงใหม่", "TH-50"),
-])
+    (2, "Bangkok", "กรุงเทพมหานคร", "TH-10"), (1, "TH-50", "เชียงใหม่", "TH-50"),
+    (0, "จ.เชียงใหม่", "เชียงใหม่", "TH-50")])
 def test_4_a_province_however_written_is_stored_by_its_official_name(register, at, written,
                                                                      official, code):
     client, _, answer = register
     assert CLEAN[at]["province"] == written
-    assert stored(client, KEYS[at])[PROVINCE] == {official}
+    assert stored(client, KEYS[at])["adminUnitL1"] == {official}
     said, = [p for p in answer["problems"] if (p["row"], p["rule"]) == (at + 2, "province-mapped")]
     assert f"'{written}' was read as {official} (" in said["message"]["en"]
     assert f"{code})" in said["message"]["en"] and f"อ่านเป็น {official}" in said["message"]["th"]
-
-
-NEW_COMPANY = with_check_digit("010555812399")
 
 
 @pytest.mark.parametrize("change, field, rule, en, th", [
@@ -284,7 +282,7 @@ NEW_COMPANY = with_check_digit("010555812399")
 def test_4_an_unknown_province_or_a_nameless_company_is_refused(register, module_repo, change,
                                                                 field, rule, en, th):
     client, key, _ = register
-    row = {**CLEAN[0], "licence_number": "13/2567", "holder_id": NEW_COMPANY,
+    row = {**CLEAN[0], "licence_number": "13/2567", "holder_id": with_check_digit("010555812399"),
            "holder_name": "บริษัท ตลาดต้นลำไย จำกัด", "holder_name_en": "", **change}
     before = licence_count(module_repo)
     response = post(client, excel_csv([row]), key)
@@ -324,8 +322,6 @@ def test_5_a_missing_holder_id_column_is_named_once_with_the_rest(register, modu
     assert rules(error)["status-scheme", "status"]["rows"] == [5]     # the rows still checked
     assert licence_count(module_repo) == before
 
-
-# --- The command line, on a store of its own ---------------------------------------------------
 
 def cli(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
@@ -384,11 +380,24 @@ SEVEN = {
 }
 
 
+THAI_WORDS = {"holder_type": {"juristic": "นิติบุคคล", "natural": "บุคคลธรรมดา"},
+              "status": {"active": "ใช้งาน", "suspended": "พักใช้", "revoked": "เพิกถอน",
+                         "surrendered": "คืนใบอนุญาต"}}
+
+
+def as_the_clerk_writes(row: dict[str, str], catalogue) -> dict[str, str]:
+    """A demo row with the licence type, the issuer and the coded columns in Thai words."""
+    return {**row, "licence_type": catalogue.types[row["licence_type"]].title_th,
+            "issuer": catalogue.agencies[row["issuer"]].label_th,
+            **{column: words[row[column]] for column, words in THAI_WORDS.items()}}
+
+
 @pytest.fixture(scope="module")
 def seven_kinds(catalogue) -> tuple[bytes, set[tuple[int, str, str]]]:
-    """A 21-row file of the municipality with each kind of mistake in two rows (the header is
-    row 1), and the (row, field, rule) of each."""
-    rows = list(demo_rows(catalogue, 21, seed=13, agency=CLERK))
+    """A 21-row file of the municipality, in Thai words, with each kind of mistake in two rows
+    (the header is row 1), and the (row, field, rule) of each."""
+    rows = [as_the_clerk_writes(r, catalogue)
+            for r in demo_rows(catalogue, 21, seed=13, agency=CLERK)]
     expected = set()
     for n, (rule, (field, wrong)) in enumerate(SEVEN.items()):
         for row in (3 + n, 12 + n):

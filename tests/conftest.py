@@ -14,7 +14,7 @@ from web.app import create_app
 
 from .support import serial
 from .support.memorytemp import stores_in_memory
-from .support.publish import Publisher
+from .support.publish import Publisher, dumps_made
 from .support.sharedstores import copy_of_store, resolver_licences
 from .support.stores import BASE, initialised_store, remote_repository, serve_oxigraph
 
@@ -143,8 +143,10 @@ def catalogue():
 
 @pytest.fixture
 def app(embedded_repo):
-    return create_app({"STORE": str(embedded_repo.path), "BASE_IRI": BASE},
-                      repository=embedded_repo)
+    app = create_app({"STORE": str(embedded_repo.path), "BASE_IRI": BASE},
+                     repository=embedded_repo)
+    yield app
+    dumps_made(app)
 
 
 @pytest.fixture
@@ -201,7 +203,9 @@ def module_repo_of_each_kind(request, tmp_path_factory, initialised_template):
 @pytest.fixture(scope="module")
 def module_app(module_repo):
     """The app over module_repo."""
-    return create_app({"STORE": str(module_repo.path), "BASE_IRI": BASE}, repository=module_repo)
+    app = create_app({"STORE": str(module_repo.path), "BASE_IRI": BASE}, repository=module_repo)
+    yield app
+    dumps_made(app)
 
 
 @pytest.fixture(scope="module")

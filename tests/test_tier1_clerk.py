@@ -21,7 +21,6 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from opendata.dumpschedule import DumpsState
 from ops.cli import main
 from ops.clireport import FIRST_PROBLEMS
 from ops.demo import demo_rows, rows_to_csv
@@ -29,10 +28,10 @@ from registry import identifiers
 from registry.records import COLUMNS
 from registry.store.embedded import EmbeddedRepository
 from registry.thaiid import with_check_digit
-from web.state import state_of
 
 from .support.builders import agency_key, app_over, licence_path
 from .support.htmltree import parse
+from .support.publish import dumps_made
 from .support.stores import BASE, licence_count
 from .support.workbooks import XLSX_TYPE, workbook_bytes
 
@@ -134,14 +133,6 @@ def stored(client, key: identifiers.LicenceKey) -> dict[str, set[str]]:
 def rules(answer: dict, severity: str = "Violation") -> dict[tuple[str, str], dict]:
     """The report's summary lines of one severity, by (rule, field)."""
     return {(s["rule"], s["field"]): s for s in answer["summary"] if s["severity"] == severity}
-
-
-def dumps_made(app) -> None:
-    """Wait for the dumps a commit through the app started (a child process reading the
-    store), so that the store is not removed under it."""
-    process = state_of(app).part(DumpsState).process
-    if process is not None:
-        process.join(60)
 
 
 @pytest.fixture(scope="module")

@@ -66,3 +66,15 @@ class Publisher:
         """The settings of a `licence-registry load` over `repo`."""
         store = getattr(repo, "path", None) or self.scratch      # a remote store has no folder
         return load_settings({"STORE": str(store), "BASE_IRI": BASE}, environ={})
+
+
+def dumps_made(app) -> None:
+    """Wait for the dumps a commit through the app started (a spawned child reading the store),
+    so the store is not removed under it at teardown (its traceback would land in other
+    tests' output)."""
+    from opendata.dumpschedule import DumpsState
+    from web.state import state_of
+
+    process = state_of(app).part(DumpsState).process
+    if process is not None:
+        process.join(60)

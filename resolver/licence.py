@@ -84,9 +84,12 @@ class LicenceView:
 
     def province_in(self, lang: str) -> str:
         """The province as the page's language names it: the stored official Thai name, or
-        its English name on English pages (a name no province has is shown as stored)."""
+        its English name on English pages. Anything but an official name exactly (stored before
+        provinces were checked, or holding a hidden character the page must flag) is shown as
+        stored."""
         found = find_province(self.province) if lang == "en" and self.province else None
-        return found.name_en if found is not None else self.province
+        return found.name_en if found is not None and found.name_th == self.province \
+            else self.province
 
     def effective_status(self, today: dt.date) -> str:
         return effective_status(self.status, self.valid_until, today)

@@ -280,6 +280,8 @@ def test_the_versions_read_for_the_history_are_those_asked(module_repo, status_l
     ("กรุงเทพมหานคร", "en", "Krung Thep Maha Nakhon"),
     ("เชียงใหม่", "en", "Chiang Mai"),
     ("ไม่มีจังหวัดนี้", "en", "ไม่มีจังหวัดนี้"),    # stored before provinces were checked
+    ("Bangkok", "en", "Bangkok"),
+    ("กรุงเทพ\u200bมหานคร", "en", "กรุงเทพ\u200bมหานคร"),     # flagged on the page as it is
     ("", "en", ""),
 ])
 def test_the_province_in_the_page_language(stored, lang, shown):

@@ -83,13 +83,14 @@ class LicenceView:
         return self.link_check.status
 
     def province_in(self, lang: str) -> str:
-        """The province as the page's language names it: the stored official Thai name, or
-        its English name on English pages. Anything but an official name exactly (stored before
-        provinces were checked, or holding a hidden character the page must flag) is shown as
-        stored."""
+        """The province as the page's language names it: the stored official Thai name, with
+        its English name after it on English pages (the address before it stays Thai, as the
+        agency wrote it). Anything but an official name exactly (stored before provinces were
+        checked, or holding a hidden character the page must flag) is shown as stored."""
         found = find_province(self.province) if lang == "en" and self.province else None
-        return found.name_en if found is not None and found.name_th == self.province \
-            else self.province
+        if found is None or found.name_th != self.province:
+            return self.province
+        return f"{found.name_th} ({found.name_en})"
 
     def effective_status(self, today: dt.date) -> str:
         return effective_status(self.status, self.valid_until, today)

@@ -277,8 +277,8 @@ def test_the_versions_read_for_the_history_are_those_asked(module_repo, status_l
 
 @pytest.mark.parametrize("stored, lang, shown", [
     ("กรุงเทพมหานคร", "th", "กรุงเทพมหานคร"),
-    ("กรุงเทพมหานคร", "en", "Krung Thep Maha Nakhon"),
-    ("เชียงใหม่", "en", "Chiang Mai"),
+    ("กรุงเทพมหานคร", "en", "กรุงเทพมหานคร (Krung Thep Maha Nakhon)"),
+    ("เชียงใหม่", "en", "เชียงใหม่ (Chiang Mai)"),
     ("ไม่มีจังหวัดนี้", "en", "ไม่มีจังหวัดนี้"),    # stored before provinces were checked
     ("Bangkok", "en", "Bangkok"),
     ("กรุงเทพ\u200bมหานคร", "en", "กรุงเทพ\u200bมหานคร"),     # flagged on the page as it is

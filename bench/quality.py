@@ -35,13 +35,15 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.sizes import run_sizes  # noqa: E402
+
 BASE = "http://127.0.0.1:8000"
 TODAY = dt.date(2026, 11, 1)
 STAMP = "2026-11-01T00:00:00Z"
@@ -374,17 +376,9 @@ def main() -> None:
     parser.add_argument("--full-store-max", type=int, default=100_000)
     parser.add_argument("--work", help="directory for the stores (default: a temporary one)")
     args = parser.parse_args()
-    results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-               "cpus": os.cpu_count(), "sizes": []}
-    with tempfile.TemporaryDirectory(dir=args.work) as work:
-        for size in (int(s) for s in args.sizes.split(",")):
-            results["sizes"].append(run_size(size, Path(work), args.runs, args.naive_runs,
-                                             args.full_store_max))
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "quality.json").write_text(json.dumps(results, indent=2, ensure_ascii=False),
-                                      encoding="utf-8")
-    print(json.dumps(results, indent=2, ensure_ascii=False))
+    run_sizes("quality", args.sizes, args.work,
+              lambda size, work: run_size(size, work, args.runs, args.naive_runs,
+                                          args.full_store_max))
 
 
 if __name__ == "__main__":

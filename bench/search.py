@@ -31,17 +31,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.sizes import run_sizes  # noqa: E402
+
 BASE = "http://127.0.0.1:8000"
 
 _WORDS = [("สยาม", "Siam"), ("ไทย", "Thai"), ("รุ่งเรือง", "Rungruang"), ("เจริญ", "Charoen"),
@@ -300,17 +301,9 @@ def main() -> None:
                         "the generated rows")
     parser.add_argument("--work", help="directory for the stores (default: a temporary one)")
     args = parser.parse_args()
-    results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-               "cpus": os.cpu_count(), "sizes": []}
-    with tempfile.TemporaryDirectory(dir=args.work) as work:
-        for size in (int(s) for s in args.sizes.split(",")):
-            results["sizes"].append(run_size(size, Path(work), args.queries, args.naive_queries,
-                                             args.full_store_max))
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "search.json").write_text(json.dumps(results, indent=2, ensure_ascii=False),
-                                     encoding="utf-8")
-    print(json.dumps(results, indent=2, ensure_ascii=False))
+    run_sizes("search", args.sizes, args.work,
+              lambda size, work: run_size(size, work, args.queries, args.naive_queries,
+                                          args.full_store_max))
 
 
 if __name__ == "__main__":

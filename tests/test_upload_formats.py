@@ -23,7 +23,7 @@ from registry.records import COLUMNS
 from registry.store.embedded import EmbeddedRepository
 from web.app import create_app
 
-from .support.builders import post_upload
+from .support.builders import post_upload, rows_of_both_holder_kinds
 from .support.rdfbodies import (
     CONTEXT_URL,
     INLINE_CONTEXT,
@@ -75,9 +75,7 @@ def violations(response) -> set[tuple]:
 
 @pytest.fixture(scope="module")
 def five(catalogue):
-    rows = list(demo_rows(catalogue, 5, agency="diw"))
-    assert {r["holder_type"] for r in rows} == {"juristic", "natural"}
-    return rows
+    return rows_of_both_holder_kinds(catalogue, 5)
 
 
 @pytest.fixture(scope="module")

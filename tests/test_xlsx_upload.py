@@ -17,7 +17,7 @@ import zipfile
 
 import pytest
 
-from ops.demo import demo_rows, rows_to_csv
+from ops.demo import rows_to_csv
 from publishing import workbookzip
 from publishing.csvinput import InvalidCsv
 from publishing.formatbase import XLSX_TYPE, InvalidUploadFormat
@@ -31,6 +31,7 @@ from registry.store.embedded import EmbeddedRepository
 from registry.validation import ValidationContext
 from web.app import create_app
 
+from .support.builders import rows_of_both_holder_kinds
 from .support.stores import BASE, licence_count
 from .support.workbooks import as_excel_typed, rezip, workbook_bytes
 
@@ -56,9 +57,7 @@ def licence_graphs(repo) -> set[tuple[str, str, str, str]]:
 @pytest.fixture(scope="module")
 def rows(catalogue):
     """Twelve diw licences, juristic and natural, some with Thai BE dates in the CSV."""
-    found = list(demo_rows(catalogue, 12, agency="diw"))
-    assert {r["holder_type"] for r in found} == {"juristic", "natural"}
-    return found
+    return rows_of_both_holder_kinds(catalogue, 12)
 
 
 @pytest.fixture(scope="module")

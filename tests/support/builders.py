@@ -27,6 +27,14 @@ def rows_of(catalogue: Catalogue, issuer: str, count: int, seed: int = 1) -> lis
     return rows[:count]
 
 
+def rows_of_both_holder_kinds(catalogue: Catalogue, count: int,
+                              agency: str = "diw") -> list[dict[str, str]]:
+    """`count` demo rows of `agency`'s scope, juristic and natural holders both among them."""
+    rows = list(demo_rows(catalogue, count, agency=agency))
+    assert {r["holder_type"] for r in rows} == {"juristic", "natural"}
+    return rows
+
+
 def key_of(row: dict[str, str]) -> identifiers.LicenceKey:
     """The licence a row names (its canonical number)."""
     return identifiers.licence_key(row["issuer"], row["licence_type"], row["licence_number"])

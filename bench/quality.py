@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import run_sizes  # noqa: E402
+from bench.sizes import records_of, run_sizes  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 TODAY = dt.date(2026, 11, 1)
@@ -58,31 +58,14 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def records(count: int, seed: int):
-    """LicenceRecords of demo rows (valid by construction: no pipeline)."""
+    """(catalogue, LicenceRecord) of demo rows (valid by construction: no pipeline)."""
     from ops.demo import demo_rows
-    from registry import identifiers
-    from registry.dates import parse_date
     from registry.model import read_catalogue
     from registry.paths import CATALOGUE_DIR
-    from registry.records import LicenceRecord
 
     catalogue = read_catalogue(CATALOGUE_DIR)
-    for i, row in enumerate(demo_rows(catalogue, count, seed=seed)):
-        key = identifiers.licence_key(row["issuer"], row["licence_type"], row["licence_number"])
-        yield catalogue, LicenceRecord(
-            row=i, key=key, printed_number=row["licence_number"],
-            issued=parse_date(row["issued"]).value,
-            valid_until=parse_date(row["valid_until"]).value if row["valid_until"] else None,
-            status=row["status"], status_reason=row["status_reason"],
-            holder_type=row["holder_type"],
-            holder_id=row["holder_id"] if row["holder_type"] == "juristic" else "",
-            holder_name=row["holder_name"], holder_name_en=row["holder_name_en"],
-            premises_address=row["premises_address"], province=row["province"],
-            conditions=row["conditions"], document_url=row["document_url"],
-            document_sha256=row["document_sha256"],
-            document_media_type=row["document_media_type"],
-            document_access=row["document_access"] or "public",
-            document_login_url=row["document_login_url"])
+    for rec in records_of(demo_rows(catalogue, count, seed=seed)):
+        yield catalogue, rec
 
 
 def _reduced_lines(rec) -> list[str]:

@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import run_sizes  # noqa: E402
+from bench.sizes import records_of, run_sizes  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 
@@ -73,30 +73,6 @@ def varied_rows(count: int, seed: int):
         yield row
 
 
-def records_of(rows, catalogue):
-    """LicenceRecords from demo rows without the validating pipeline (they are valid)."""
-    from registry import identifiers
-    from registry.dates import parse_date
-    from registry.records import LicenceRecord
-
-    for i, row in enumerate(rows):
-        key = identifiers.licence_key(row["issuer"], row["licence_type"], row["licence_number"])
-        yield LicenceRecord(
-            row=i, key=key, printed_number=row["licence_number"],
-            issued=parse_date(row["issued"]).value,
-            valid_until=parse_date(row["valid_until"]).value if row["valid_until"] else None,
-            status=row["status"], status_reason=row["status_reason"],
-            holder_type=row["holder_type"],
-            holder_id=row["holder_id"] if row["holder_type"] == "juristic" else "",
-            holder_name=row["holder_name"], holder_name_en=row["holder_name_en"],
-            premises_address=row["premises_address"], province=row["province"],
-            conditions=row["conditions"], document_url=row["document_url"],
-            document_sha256=row["document_sha256"],
-            document_media_type=row["document_media_type"],
-            document_access=row["document_access"] or "public",
-            document_login_url=row["document_login_url"])
-
-
 _NAME_PREDICATES = ("<http://purl.org/dc/terms/subject>", "<http://www.w3.org/ns/legal#legalName>",
                     "<http://xmlns.com/foaf/0.1/name>")
 
@@ -120,7 +96,7 @@ def build_store(path: Path, count: int, seed: int, names_only: bool = False):
     samples: list[dict] = []
     stamp = "2026-11-01T00:00:00Z"
     with open(nq, "w", encoding="utf-8") as out:
-        for i, rec in enumerate(records_of(varied_rows(count, seed), catalogue)):
+        for i, rec in enumerate(records_of(varied_rows(count, seed))):
             upload = identifiers.upload_iri(BASE, f"bench-{i // 10_000}")
             public = catalogue.types[rec.key.type].public_register
             lines = rdfmap.content_lines(rec, BASE, public)

@@ -28,3 +28,27 @@ def run_sizes(name: str, sizes: str, work: str | None,
     (out / f"{name}.json").write_text(text, encoding="utf-8")
     print(text)
     return results
+
+
+def records_of(rows):
+    """LicenceRecords from demo rows without the validating pipeline (they are valid)."""
+    from registry import identifiers
+    from registry.dates import parse_date
+    from registry.records import LicenceRecord
+
+    for i, row in enumerate(rows):
+        key = identifiers.licence_key(row["issuer"], row["licence_type"], row["licence_number"])
+        yield LicenceRecord(
+            row=i, key=key, printed_number=row["licence_number"],
+            issued=parse_date(row["issued"]).value,
+            valid_until=parse_date(row["valid_until"]).value if row["valid_until"] else None,
+            status=row["status"], status_reason=row["status_reason"],
+            holder_type=row["holder_type"],
+            holder_id=row["holder_id"] if row["holder_type"] == "juristic" else "",
+            holder_name=row["holder_name"], holder_name_en=row["holder_name_en"],
+            premises_address=row["premises_address"], province=row["province"],
+            conditions=row["conditions"], document_url=row["document_url"],
+            document_sha256=row["document_sha256"],
+            document_media_type=row["document_media_type"],
+            document_access=row["document_access"] or "public",
+            document_login_url=row["document_login_url"])

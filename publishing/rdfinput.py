@@ -28,21 +28,25 @@ JSON-LD is parsed by pyld with a document loader that serves only the project's 
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
 import pyoxigraph as ox
 
 from publishing.formatbase import InvalidUploadFormat
 from publishing.jsoninput import parse_json
 from publishing.rdfrows import RdfIndex
+from registry.jsonldcontexts import (
+    context_url,
+    document_loader,
+    project_context,
+    pyld_options,
+    refused_url,
+)
 from registry.paths import JSONLD_CONTEXT
 
 CONTEXT_PATH = JSONLD_CONTEXT
-CONTEXT_ROUTE = "/contexts/licence.jsonld"
 # Relative IRIs in JSON-LD are resolved against this (a reserved, never-resolving name) and
 # then refused: pyld would otherwise resolve them against http://example.org/base/.
 _RELATIVE_BASE = "http://relative-iri.invalid/"
@@ -67,16 +71,6 @@ def read_turtle(body: bytes, base: str) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 # --- JSON-LD ----------------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def project_context() -> dict:
-    """The value of `@context` in vocab/context.jsonld (what `/contexts/licence.jsonld` serves)."""
-    return json.loads(CONTEXT_PATH.read_text(encoding="utf-8"))["@context"]
-
-
-def context_url(base: str) -> str:
-    return base + CONTEXT_ROUTE
-
 
 def _refuse_context(value, url: str) -> InvalidUploadFormat:
     shown = json.dumps(value, ensure_ascii=False)[:200]
@@ -150,32 +144,6 @@ def check_known_keys(document) -> None:
                 stack.append((value, path))
 
 
-class _RefusedUrl(Exception):
-    def __init__(self, url: str):
-        super().__init__(url)
-        self.url = url
-
-
-def _document_loader(url: str):
-    """A pyld document loader that knows one document and fetches nothing."""
-    def load(requested: str, options=None):
-        if requested != url:
-            raise _RefusedUrl(requested)
-        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-                "document": {"@context": copy.deepcopy(project_context())}}
-    return load
-
-
-def _refused_in(exc: BaseException | None) -> str | None:
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, _RefusedUrl):
-            return exc.url
-        exc = exc.__cause__ or exc.__context__
-    return None
-
-
 def read_jsonld(body: bytes, base: str) -> Iterator[tuple[str, dict[str, str]]]:
     """Rows of a JSON-LD upload (contexts as `check_contexts` allows; nothing fetched)."""
     expanded = expand_checked(body, base)
@@ -203,7 +171,6 @@ def expand_checked(body: bytes, base: str) -> list:
     """A JSON-LD upload expanded by pyld with no context but the project's, and every IRI and
     language tag of the expanded form one RDF can hold."""
     from pyld import jsonld
-    from pyld.context_resolver import ContextResolver
 
     document = parse_json(body)
     if not isinstance(document, (dict, list)):
@@ -212,11 +179,9 @@ def expand_checked(body: bytes, base: str) -> list:
     url = context_url(base)
     check_contexts(document, url)
     check_known_keys(document)
-    loader = _document_loader(url)
-    # A resolver of our own: pyld's shared cache is global, and ours must only ever hold what
-    # our loader gave it.
-    options = {"base": _RELATIVE_BASE, "documentLoader": loader,
-               "contextResolver": ContextResolver({}, loader)}
+    # Uploads get the project's context only (not the W3C ones a credential may use).
+    options = pyld_options(document_loader({url: {"@context": project_context()}}),
+                           base=_RELATIVE_BASE)
     try:
         expanded = jsonld.expand(document, options)
         # pyld leaves out what RDF cannot hold (relative or ill-formed IRIs, bad language
@@ -227,7 +192,7 @@ def expand_checked(body: bytes, base: str) -> list:
     except RecursionError:
         raise _too_deep() from None
     except Exception as exc:                              # pyld raises many kinds
-        refused = _refused_in(exc)
+        refused = refused_url(exc)
         if refused is not None:
             raise _refuse_context(refused, url) from None
         reason = "; ".join(dict.fromkeys(

@@ -188,14 +188,19 @@ _BITS: dict[str, tuple[bool, bool]] = {  # status: (revocation, suspension)
 }
 
 
-def bits_for(status: str) -> dict[str, bool]:
+def bits_for(status: str, *, ever_revoked: bool = False) -> dict[str, bool]:
     """`{"revocation": …, "suspension": …}` for a stored licence status (SPEC §3). Expiry is
-    not a status bit: a verifier reads it from the credential's `validUntil`."""
+    not a status bit: a verifier reads it from the credential's `validUntil`.
+
+    `ever_revoked`: an earlier version set the revocation bit. Bitstring Status List makes
+    revocation final ("this status is not reversible"), so a licence later uploaded as active
+    again (a correction) keeps it; the corrected record is a new credential's business, not
+    the old one's."""
     try:
         revocation, suspension = _BITS[status]
     except KeyError:
         raise ValueError(f"no status-list rule for licence status {status!r}") from None
-    return {REVOCATION: revocation, SUSPENSION: suspension}
+    return {REVOCATION: revocation or ever_revoked, SUSPENSION: suspension}
 
 
 @dataclass(frozen=True)

@@ -325,3 +325,10 @@ def test_from_bytes():
     assert sl.StatusList.from_bytes(raw).to_bytes() == raw
     with pytest.raises(sl.StatusListTooShort):
         sl.StatusList.from_bytes(bytes(16_383))
+
+
+@pytest.mark.parametrize("status", ["active", "suspended", "revoked", "surrendered", "replaced"])
+def test_revocation_is_final(status):
+    """Once a version set the revocation bit, no later status clears it."""
+    assert sl.bits_for(status, ever_revoked=True)["revocation"] is True
+    assert sl.bits_for(status, ever_revoked=True)["suspension"] == sl.bits_for(status)["suspension"]

@@ -11,4 +11,7 @@ from importing each other or conftest):
 - loopback: a listener that records every connection it is offered
 - browser, thaifonts, htmltree: Chromium pages (a pytest plugin), Thai text drawn, HTML trees
 - reference: the naive pyshacl path the fast validator is measured against
+- vectors: the shared conformance vectors (../shared/vectors), skipped or failed when absent
+- clicommands: every CLI command with arguments that make it run
+- workbooks: .xlsx bodies made with openpyxl, zips rebuilt for the workbook limits
 """

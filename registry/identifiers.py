@@ -178,6 +178,12 @@ def licence_version_graph_iri(base: str, key: LicenceKey, version: int) -> str:
     return f"{licence_graph_iri(base, key)}/version/{version}"
 
 
+def licence_credential_iri(base: str, key: LicenceKey, version: int) -> str:
+    """The IRI of one version's verifiable credential (SPEC §11): where it is served, and not
+    the licence IRI, which names the permit and not a statement about it."""
+    return f"{base}/credential/licence/{key.path}?version={version}"
+
+
 def _minted_under(path: str) -> Callable[[str, str], str]:
     """The minting function `(base, tail) → {base}/{path}/{tail}`."""
     def mint(base: str, tail: str) -> str:

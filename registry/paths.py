@@ -22,6 +22,7 @@ CATALOGUE_DIR: Traversable = DATA_DIR / "catalogue"
 UPLOAD_SCHEMA: Traversable = DATA_DIR / "schemas" / "licence-upload.json"
 TEMPLATE_CSV: Traversable = DATA_DIR / "templates" / "licences.csv"
 JSONLD_CONTEXT: Traversable = VOCAB_DIR / "context.jsonld"
+CREDENTIAL_CONTEXT: Traversable = VOCAB_DIR / "credential-context.jsonld"
 
 
 def turtle_files(folder: Traversable) -> list[Traversable]:

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 1 the input was refused (the reason printed), 2 usage error. The group
 and its shared helpers are in ops/clibase.py; the store's own upkeep (dumps, backup, restore,
-migrate-base, sync-replica, check-links) in ops/clistore.py.
+migrate-base, sync-replica, check-links) in ops/clistore.py; the signing keys (`keys`) in
+ops/clikeys.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ops import clicodes, clireport, clisearch, clistore
+from ops import clicodes, clikeys, clireport, clisearch, clistore
 from ops.clibase import (
     REFUSED,
     Refused,
@@ -36,14 +37,15 @@ from registry.store.opening import open_repository
 if TYPE_CHECKING:       # publishing.service is imported by the commands that use it (start-up)
     from publishing.service import UnreadableUpload, Upload
 
-__all__ = ["main", "clisearch", "clistore", "REFUSED"]
+__all__ = ["main", "clikeys", "clisearch", "clistore", "REFUSED"]
 
 
 @main.command()
 @click.pass_context
 def init(ctx: click.Context):
     """Create the store (and its private store) and load the vocabulary, the data standard
-    and the catalogue.
+    and the catalogue; make the signing key file if it is absent (mode 0600, outside the
+    store: $LICENCE_REGISTRY_SIGNING_KEYS).
 
     Safe to run again: it replaces those graphs and leaves licences alone.
     """
@@ -67,6 +69,7 @@ def init(ctx: click.Context):
     if marked:
         click.echo(f"Marked {marked} replaced records with the version that replaced them.")
     click.echo(f"Search index rebuilt: {indexed} current licences.")
+    click.echo(clikeys.ensure_key_file(ctx))      # the signing key, outside the store
 
 
 @main.command()

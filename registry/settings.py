@@ -127,6 +127,13 @@ SETTINGS: tuple[Setting, ...] = (
             "it). Empty: STORE/search/licences.sqlite for the embedded store; for a remote "
             "store, a file named after STORE_URL in the temporary directory (each machine keeps "
             "its own copy, shared by its web workers).", _directory),
+    Setting("SIGNING_KEYS", "",
+            "File of the register's Ed25519 signing keys (every key it ever used, the retired "
+            "ones too; secret: mode 0600, refused when group or others may read it). Kept "
+            "OUTSIDE the store so backups, dumps and the store's host never hold the secret. "
+            "`init` makes it if absent; `licence-registry keys rotate` adds a key. Empty: "
+            "keys/signing-keys.json beside the STORE folder (./var/keys/signing-keys.json for "
+            "the default store). Every machine that signs needs the same file.", _directory),
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),
@@ -217,6 +224,7 @@ class Settings:
     redirect_allow: str
     dumps_dir: str
     search_index: str
+    signing_keys: str
     max_upload_bytes: int
     front_header_timeout: float
     front_body_timeout: float

@@ -92,9 +92,10 @@ def embedded_template(tmp_path_factory, catalogue) -> Register:
 
 @pytest.fixture
 def embedded(embedded_template, tmp_path) -> Register:
-    """A copy of the embedded register (made once: a closed store is a folder of files)."""
+    """A copy of the embedded register (made once: a closed store is a folder of files), with
+    the signing key file `init` made beside the store."""
     copy = copy_module.copy(embedded_template)
-    for name in ("store", "licences.csv", "amended.csv"):
+    for name in ("store", "keys", "licences.csv", "amended.csv"):
         source = embedded_template.tmp / name
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, tmp_path / name)
     copy.tmp, copy.store_args = tmp_path, ["--store", str(tmp_path / "store")]
@@ -107,7 +108,9 @@ def remote(tmp_path, catalogue, oxigraph_server, private_oxigraph_server) -> Reg
     for url in (oxigraph_server, private_oxigraph_server):
         empty_remote_store(url)
     return Register(tmp_path, ["--store-url", oxigraph_server],
-                    {"LICENCE_REGISTRY_PRIVATE_STORE_URL": private_oxigraph_server}, catalogue)
+                    {"LICENCE_REGISTRY_PRIVATE_STORE_URL": private_oxigraph_server,
+                     "LICENCE_REGISTRY_SIGNING_KEYS": str(tmp_path / "keys" / "signing-keys.json")},
+                    catalogue)
 
 
 @pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.remote)])

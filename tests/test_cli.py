@@ -182,7 +182,8 @@ def test_remote_store_by_flag(oxigraph_server, private_oxigraph_server, tmp_path
     from .support.stores import empty_remote_store
     for url in (oxigraph_server, private_oxigraph_server):
         empty_remote_store(url)
-    cli = CliRunner(env={"LICENCE_REGISTRY_PRIVATE_STORE_URL": private_oxigraph_server})
+    cli = CliRunner(env={"LICENCE_REGISTRY_PRIVATE_STORE_URL": private_oxigraph_server,
+                         "LICENCE_REGISTRY_SIGNING_KEYS": str(tmp_path / "signing-keys.json")})
     remote = ["--store-url", oxigraph_server]
     assert cli.invoke(main, [*remote, "init"]).exit_code == 0
     rows = list(demo_rows(catalogue, 20, agency="fda"))

@@ -125,7 +125,8 @@ def test_load_with_the_remote_store_after_the_command(oxigraph_server, private_o
 
     for url in (oxigraph_server, private_oxigraph_server):
         empty_remote_store(url)
-    env = {"LICENCE_REGISTRY_PRIVATE_STORE_URL": private_oxigraph_server}
+    env = {"LICENCE_REGISTRY_PRIVATE_STORE_URL": private_oxigraph_server,
+           "LICENCE_REGISTRY_SIGNING_KEYS": str(tmp_path / "signing-keys.json")}
     assert _cli("init", "--store-url", oxigraph_server, "--base-iri", OTHER,
                 env=env).exit_code == 0
     rows = _csv(tmp_path, list(demo_rows(catalogue, 4, agency="fda")))

@@ -24,6 +24,8 @@ COMMANDS = {
     "sync-replica": ["sync-replica"],
     "check-links": ["check-links"],
     "reindex": ["reindex"],
+    "keys rotate": ["keys", "rotate"],
+    "keys list": ["keys", "list"],
 }
 # Commands tested on their own below: `serve` (a real process), `migrate-base` (the way out).
 ELSEWHERE = {"serve", "migrate-base"}

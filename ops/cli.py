@@ -50,6 +50,7 @@ def init(ctx: click.Context):
     Safe to run again: it replaces those graphs and leaves licences alone.
     """
     from registry.history import mark_superseded
+    from registry.statusstore import assign_missing_positions
 
     repo = open_store(ctx, create=True)
     try:
@@ -58,6 +59,7 @@ def init(ctx: click.Context):
             counts = init_store(repo, settings_of(ctx).base_iri)
             step("replaced records")
             marked = mark_superseded(repo)
+            assign_missing_positions(repo, settings_of(ctx).base_iri)  # status lists
         # Type titles and public registers may have changed: no stale search index survives.
         indexed = clisearch.rebuild_index(settings_of(ctx), repo)
     except ValueError as exc:

@@ -18,7 +18,7 @@ from typing import TextIO
 import pyoxigraph as ox
 
 from publishing.uploadformats import read_upload
-from registry import identifiers, rdfmap
+from registry import identifiers, rdfmap, statusstore
 from registry.model import Catalogue
 from registry.namespaces import sparql_prefixes
 from registry.problems import WARNING, Problem, ProblemSummary, summarise
@@ -162,9 +162,10 @@ def new_upload_id(now: dt.datetime) -> str:
 
 
 _STATE_QUERY = sparql_prefixes("clc", "adms") + """
-SELECT ?g ?version ?digest ?status WHERE {
+SELECT ?g ?version ?digest ?status ?counter WHERE {
   #VALUES_G#
-  GRAPH ?g { ?licence clc:version ?version ; clc:recordDigest ?digest ; adms:status ?status }
+  GRAPH ?g { ?licence clc:version ?version ; clc:recordDigest ?digest ; adms:status ?status
+             OPTIONAL { ?licence clc:statusCounter ?counter } }
 }"""
 _GRAPH_QUERY = "SELECT ?g ?s ?p ?o WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }"
 
@@ -197,6 +198,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
         states = {row["g"].value: row for row in
                   repo.select_graphs(_STATE_QUERY, sorted(existing))} if existing else {}
         replace: list[str] = []
+        book = statusstore.StatusBook(repo, base)      # status lists: same change set
         payload = PayloadFiles(repo.scratch_dir())
         try:
             updated: list[tuple[LicenceRecord, str, dict]] = []
@@ -216,12 +218,17 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                 lines.extend(rdfmap.version_lines(
                     rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
                     agency=agency, upload_iri=upload_iri, previous_status=None))
+                lines.extend(book.licence_lines(rec, None))
                 payload.add(lines)
             _write_updates(repo, payload, updated, base, catalogue, replace, timestamp, agency,
-                           upload_iri)
+                           upload_iri, book)
             result.updated = len(updated)
             payload.add([_upload_lines(base, upload_iri, agency, timestamp, result).rstrip("\n")])
             replace.append(identifiers.upload_graph_iri(base, upload_id))
+            status_graphs, status_lines = book.change()
+            if status_lines:
+                payload.add(status_lines)
+                replace.extend(status_graphs)
             payload.close()
             repo.private.apply(_report_change(base, upload_iri, upload_id, problems or []))
             repo.apply(ChangeSet(replace=replace, payload=[*payload.paths]))
@@ -232,8 +239,9 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
 
 def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
                    catalogue: Catalogue, replace: list[str], timestamp: str, agency: str,
-                   upload_iri: str) -> None:
-    """Keep each replaced record as version N, then write version N+1 as the current one."""
+                   upload_iri: str, book: statusstore.StatusBook) -> None:
+    """Keep each replaced record as version N, then write version N+1 as the current one
+    (with the licence's status position, taken now if it had none)."""
     if not updated:
         return
     old_rows = repo.select_graphs(_GRAPH_QUERY, [graph for _, graph, _ in updated])
@@ -254,6 +262,8 @@ def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
             rec, base, version=old_version + 1, record_digest=rdfmap.digest(content),
             timestamp=timestamp, agency=agency, upload_iri=upload_iri,
             previous_status=state["status"].value.rsplit("/", 1)[-1]))
+        counter = state.get("counter")
+        lines.extend(book.licence_lines(rec, None if counter is None else int(counter.value)))
         payload.add(lines)
 
 

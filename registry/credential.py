@@ -45,7 +45,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # What the licence graph holds about the register's records rather than the licence.
 _BOOKKEEPING = frozenset(t.value for t in (
     terms.VERSION, terms.RECORD_DIGEST, terms.MODIFIED, terms.WAS_GENERATED_BY,
-    terms.SUPERSEDED_BY_VERSION))
+    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER))
 
 
 class CredentialError(ValueError):

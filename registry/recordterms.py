@@ -69,6 +69,7 @@ WAS_ASSOCIATED_WITH = PROV.wasAssociatedWith
 IS_PART_OF = DCT.isPartOf
 PREVIOUS_STATUS = CLC.previousStatus
 SUPERSEDED_BY_VERSION = CLC.supersededByVersion    # in a replaced record (…/version/N) only
+STATUS_COUNTER = CLC.statusCounter    # its fixed status-list position (registry/statusstore.py)
 
 
 def by_name() -> dict[str, ox.NamedNode]:

@@ -83,22 +83,22 @@ def template():
     """The CSV template, a UTF-8 byte-order mark first: without one Excel on Windows reads a
     CSV in the ANSI code page and garbles Thai. (The file in data/ has none; the upload reads
     CSVs with or without.)"""
-    body = UTF8_BOM + TEMPLATE_CSV.read_bytes().removeprefix(UTF8_BOM)
-    response = make_response(body)
-    response.mimetype = "text/csv"
-    response.headers["Content-Disposition"] = 'attachment; filename="licences.csv"'
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return conditional(response)
+    return _download(UTF8_BOM + TEMPLATE_CSV.read_bytes().removeprefix(UTF8_BOM), "text/csv",
+                     "licences.csv")
 
 
 @bp.get("/upload/template.xlsx")
 def template_xlsx():
     """The template as an Excel workbook (publishing/xlsxtemplate.py): fill it in and upload it
     as it is."""
-    response = make_response(template_workbook())
-    response.mimetype = XLSX_TYPE
-    response.headers["Content-Disposition"] = 'attachment; filename="licences.xlsx"'
+    return _download(template_workbook(), XLSX_TYPE, "licences.xlsx")
+
+
+def _download(body: bytes, mimetype: str, filename: str):
+    """A template file to save: the same for every visitor, cached for an hour, validated."""
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return conditional(response)

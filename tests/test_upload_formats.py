@@ -16,14 +16,15 @@ import pytest
 
 from ops.demo import demo_rows, rows_to_csv
 from publishing.jsoninput import SCHEMA_PATH
-from publishing.keys import issue_key
 from publishing.rdfinput import CONTEXT_PATH
-from registry.bootstrap import init_store
 from registry.records import COLUMNS
-from registry.store.embedded import EmbeddedRepository
-from web.app import create_app
 
-from .support.builders import post_upload, rows_of_both_holder_kinds
+from .support.builders import (
+    csv_upload_graphs,
+    licence_graphs,
+    post_upload,
+    rows_of_both_holder_kinds,
+)
 from .support.rdfbodies import (
     CONTEXT_URL,
     INLINE_CONTEXT,
@@ -38,8 +39,6 @@ from .support.rdfbodies import (
 from .support.stores import BASE, licence_count
 
 JSON, JSONLD, TURTLE = "application/json", "application/ld+json", "text/turtle"
-# Set on commit, different in every store: the rest of a licence graph must be identical.
-SET_ON_COMMIT = {"http://purl.org/dc/terms/modified", "http://www.w3.org/ns/prov#wasGeneratedBy"}
 
 
 # --- bodies of each format ---------------------------------------------------------------------
@@ -53,15 +52,6 @@ def bodies(rows) -> dict[str, tuple[str, str]]:
                                                                   with_id=False)),
         "turtle": (TURTLE, turtle_body(rows)),
     }
-
-
-def licence_graphs(repo) -> set[tuple[str, str, str, str]]:
-    """Every quad of the licence graphs, without what only the commit sets."""
-    solutions = repo.select(
-        "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
-        f"FILTER(STRSTARTS(STR(?g), \"{BASE}/graph/licence/\")) }}")
-    return {(str(r["g"]), str(r["s"]), str(r["p"]), str(r["o"])) for r in solutions
-            if r["p"].value not in SET_ON_COMMIT}
 
 
 def error_of(response) -> dict:
@@ -81,18 +71,7 @@ def five(catalogue):
 @pytest.fixture(scope="module")
 def csv_graphs(tmp_path_factory, five):
     """The licence graphs the five licences make when uploaded as CSV to a fresh store."""
-    repo = EmbeddedRepository(tmp_path_factory.mktemp("csv-store") / "store", create=True)
-    try:
-        init_store(repo, BASE)
-        key, _ = issue_key(repo, BASE, "diw")
-        client = create_app({"STORE": str(repo.path), "BASE_IRI": BASE},
-                            repository=repo).test_client()
-        response = post_upload(client, rows_to_csv(five), key)
-        assert response.status_code == 200, response.get_json()
-        assert response.get_json()["created"] == 5
-        return licence_graphs(repo)
-    finally:
-        repo.close()
+    return csv_upload_graphs(tmp_path_factory.mktemp("csv-store"), five)
 
 
 # --- the same licences in every format ---------------------------------------------------------

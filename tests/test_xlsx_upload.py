@@ -21,37 +21,28 @@ from ops.demo import rows_to_csv
 from publishing import workbookzip
 from publishing.csvinput import InvalidCsv
 from publishing.formatbase import XLSX_TYPE, InvalidUploadFormat
-from publishing.keys import issue_key
 from publishing.pipeline import validate_upload
 from publishing.uploadformats import media_type_for_file
 from publishing.xlsxinput import column_letters, read_xlsx
-from registry.bootstrap import init_store
 from registry.records import COLUMNS
 from registry.store.embedded import EmbeddedRepository
 from registry.validation import ValidationContext
-from web.app import create_app
 
-from .support.builders import rows_of_both_holder_kinds
+from .support.builders import (
+    csv_upload_graphs,
+    licence_graphs,
+    post_upload,
+    rows_of_both_holder_kinds,
+)
 from .support.stores import BASE, licence_count
 from .support.workbooks import as_excel_typed, rezip, workbook_bytes
 
-# Set on commit, different in every store: the rest of a licence graph must be identical.
-SET_ON_COMMIT = {"http://purl.org/dc/terms/modified", "http://www.w3.org/ns/prov#wasGeneratedBy"}
 THAI_HEADERS = list(COLUMNS.values())
 SHEET = "xl/worksheets/sheet1.xml"
 
 
 def post(client, body: bytes, key: str, content_type: str = XLSX_TYPE, query: str = ""):
-    return client.post("/api/v1/uploads" + query, data=body,
-                       headers={"Content-Type": content_type, "Authorization": f"Bearer {key}"})
-
-
-def licence_graphs(repo) -> set[tuple[str, str, str, str]]:
-    solutions = repo.select(
-        "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
-        f"FILTER(STRSTARTS(STR(?g), \"{BASE}/graph/licence/\")) }}")
-    return {(str(r["g"]), str(r["s"]), str(r["p"]), str(r["o"])) for r in solutions
-            if r["p"].value not in SET_ON_COMMIT}
+    return post_upload(client, body, key, content_type, query)
 
 
 @pytest.fixture(scope="module")
@@ -82,17 +73,7 @@ def juristic_with_number_id(rows) -> list[int]:
 @pytest.fixture(scope="module")
 def csv_graphs(tmp_path_factory, rows):
     """The licence graphs the rows make when uploaded as CSV to a fresh store."""
-    repo = EmbeddedRepository(tmp_path_factory.mktemp("csv-store") / "store", create=True)
-    try:
-        init_store(repo, BASE)
-        key, _ = issue_key(repo, BASE, "diw")
-        client = create_app({"STORE": str(repo.path), "BASE_IRI": BASE},
-                            repository=repo).test_client()
-        response = post(client, rows_to_csv(rows).encode(), key, "text/csv")
-        assert response.status_code == 200, response.get_json()
-        return licence_graphs(repo)
-    finally:
-        repo.close()
+    return csv_upload_graphs(tmp_path_factory.mktemp("csv-store"), rows)
 
 
 # --- what the reader makes of the cells ---------------------------------------------------------

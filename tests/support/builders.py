@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Flask
 
-from ops.demo import demo_rows
+from ops.demo import demo_rows, rows_to_csv
 from publishing.keys import issue_key
 from registry import identifiers
+from registry.bootstrap import init_store
 from registry.model import Catalogue
 from registry.store import Repository
 from registry.store.embedded import EmbeddedRepository
@@ -56,10 +57,41 @@ def app_over(repo: EmbeddedRepository, **settings: Any) -> Flask:
     return create_app({"STORE": str(repo.path), "BASE_IRI": BASE, **settings}, repository=repo)
 
 
-def post_upload(client, body: str, key: str | None, content_type: str = "text/csv",
+def post_upload(client, body: str | bytes, key: str | None, content_type: str = "text/csv",
                 query: str = ""):
     """POST `body` to /api/v1/uploads with the agency's key (none when `key` is None)."""
     headers = {"Content-Type": content_type}
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"
-    return client.post("/api/v1/uploads" + query, data=body.encode(), headers=headers)
+    data = body.encode() if isinstance(body, str) else body
+    return client.post("/api/v1/uploads" + query, data=data, headers=headers)
+
+
+# What only the commit sets (its time, its upload): left out when two uploads' graphs compare.
+SET_ON_COMMIT = {"http://purl.org/dc/terms/modified", "http://www.w3.org/ns/prov#wasGeneratedBy"}
+
+
+def licence_graphs(repo: Repository) -> set[tuple[str, str, str, str]]:
+    """Every quad of the licence graphs, without what only the commit sets."""
+    solutions = repo.select(
+        "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+        f"FILTER(STRSTARTS(STR(?g), \"{BASE}/graph/licence/\")) }}")
+    return {(str(r["g"]), str(r["s"]), str(r["p"]), str(r["o"])) for r in solutions
+            if r["p"].value not in SET_ON_COMMIT}
+
+
+def csv_upload_graphs(folder, rows: list[dict[str, str]]) -> set[tuple[str, str, str, str]]:
+    """The licence graphs `rows` make when uploaded as CSV by diw to a fresh store in
+    `folder`: what every other format of the same rows must store."""
+    repo = EmbeddedRepository(folder / "store", create=True)
+    try:
+        init_store(repo, BASE)
+        key, _ = issue_key(repo, BASE, "diw")
+        client = create_app({"STORE": str(repo.path), "BASE_IRI": BASE},
+                            repository=repo).test_client()
+        response = post_upload(client, rows_to_csv(rows), key)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["created"] == len(rows)
+        return licence_graphs(repo)
+    finally:
+        repo.close()

@@ -142,14 +142,14 @@ class PayloadFiles:
 REPORT = "https://w3id.org/clc/def#report"
 
 
-def _report_change(base: str, upload_iri: str, upload_id: str,
-                   problems: list[Problem]) -> ChangeSet:
+def _report_change(base: str, upload_iri: str, upload_id: str, problems: list[Problem],
+                   summary: list[ProblemSummary]) -> ChangeSet:
     """The upload's report, a change set for the private store: the first REPORT_LIMIT
     problems, how many more there were, and the summary of them all (quality pages count
     warnings by rule from it)."""
     report = {"problems": [p.as_json() for p in problems[:REPORT_LIMIT]],
               "more_problems": max(0, len(problems) - REPORT_LIMIT),
-              "summary": [s.as_json() for s in summarise(problems)]}
+              "summary": [s.as_json() for s in summary]}
     graph = identifiers.upload_report_graph_iri(base, upload_id)
     quad = ox.Quad(ox.NamedNode(upload_iri), ox.NamedNode(REPORT),
                    ox.Literal(json.dumps(report, ensure_ascii=False)), ox.NamedNode(graph))
@@ -175,14 +175,16 @@ REPORT_LIMIT = 10_000     # problems kept with an upload; the rest are counted
 
 def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalogue: Catalogue,
            agency: str, now: dt.datetime | None = None, progress: Progress | None = None,
-           problems: list[Problem] | None = None) -> CommitResult:
+           problems: list[Problem] | None = None,
+           summary: list[ProblemSummary] | None = None) -> CommitResult:
     """Write checked records as one atomic change set and return the counts.
 
-    `problems` (the batch's warnings) are kept as the upload's report in a private graph, for
-    the agency to read back (GET /api/v1/uploads/{id}). The report goes to the private store
-    (`repo.private`), as its own change set, BEFORE the main change set: a crash between the
-    two leaves an orphan report nobody can see (a report is shown only for an upload whose
-    activity is in the main store), never an upload whose report is missing.
+    `problems` (the batch's warnings) are kept as the upload's report in a private graph, with
+    their `summary` (computed here when the caller has none), for the agency to read back
+    (GET /api/v1/uploads/{id}). The report goes to the private store (`repo.private`), as its
+    own change set, BEFORE the main change set: a crash between the two leaves an orphan report
+    nobody can see (a report is shown only for an upload whose activity is in the main store),
+    never an upload whose report is missing.
 
     A licence already in the register with the same content is left alone (unchanged); with
     different content its current record is kept as an immutable version graph and replaced.
@@ -230,7 +232,10 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                 payload.add(status_lines)
                 replace.extend(status_graphs)
             payload.close()
-            repo.private.apply(_report_change(base, upload_iri, upload_id, problems or []))
+            problems = problems or []
+            repo.private.apply(_report_change(
+                base, upload_iri, upload_id, problems,
+                summarise(problems) if summary is None else summary))
             repo.apply(ChangeSet(replace=replace, payload=[*payload.paths]))
         finally:
             payload.remove()

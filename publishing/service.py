@@ -24,7 +24,7 @@ from publishing.uploadformats import ACCEPTED_TYPES
 from registry.errors import InvalidUpload, OutOfScope, UnsupportedMediaType
 from registry.events import licences_committed
 from registry.model import Catalogue
-from registry.problems import VIOLATION, Problem, headline, summarise
+from registry.problems import VIOLATION, Problem, ProblemSummary, headline, summarise
 from registry.records import LicenceRecord
 from registry.settings import Settings
 from registry.store import Repository
@@ -80,6 +80,7 @@ class Published:
     dry_run: bool
     reports: dict[str, Report]              # by Upload.name, in the order given
     result: CommitResult | None             # the commit's counts; None for a dry run
+    summary: list[ProblemSummary]           # every report's problems folded, made once
 
     @property
     def rows(self) -> int:
@@ -96,8 +97,7 @@ class Published:
 
     def as_json(self) -> dict:
         """The API's 200 body (SPEC §5)."""
-        summary = [s.as_json() for s in summarise(
-            p for report in self.reports.values() for p in report.problems)]
+        summary = [s.as_json() for s in self.summary]
         if self.result is None:
             return {"dry_run": True, "valid": True, "rows": self.rows,
                     "licences": self.licences, "problems": self.problems, "summary": summary}
@@ -127,16 +127,17 @@ def publish(repo: Repository, *, base: str, catalogue: Catalogue | Callable[[], 
     if on_checked is not None:
         on_checked(reports)
     refuse_violations(reports, catalogue, agency)
+    problems = [p for report in reports.values() for p in report.problems]
+    summary = summarise(problems)       # once: the answer and the stored report both show it
     if dry_run:
-        return Published(True, reports, None)
+        return Published(True, reports, None, summary)
     records = [rec for report in reports.values() for rec in report.records]
     refuse_duplicates_across(records)
     with _meter(meters, len(records), "publishing", "licence") as meter:
         result = commit(repo, records, base=base, catalogue=catalogue, agency=agency,
-                        progress=meter.update,
-                        problems=[p for report in reports.values() for p in report.problems])
+                        progress=meter.update, problems=problems, summary=summary)
     licences_committed.send(sender, settings=settings)
-    return Published(False, reports, result)
+    return Published(False, reports, result, summary)
 
 
 def accept_media_types(batch: Sequence[Upload]) -> None:

@@ -8,6 +8,7 @@ ops/clikeys.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import partial
 from pathlib import Path
@@ -59,7 +60,7 @@ def init(ctx: click.Context):
             counts = init_store(repo, settings_of(ctx).base_iri)
             step("replaced records")
             marked = mark_superseded(repo)
-            assign_missing_positions(repo, settings_of(ctx).base_iri)  # status lists
+            assign_missing_positions(repo, settings_of(ctx).base_iri, dt.datetime.now(dt.UTC))
         # Type titles and public registers may have changed: no stale search index survives.
         indexed = clisearch.rebuild_index(settings_of(ctx), repo)
     except ValueError as exc:

@@ -200,7 +200,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
         states = {row["g"].value: row for row in
                   repo.select_graphs(_STATE_QUERY, sorted(existing))} if existing else {}
         replace: list[str] = []
-        book = statusstore.StatusBook(repo, base)      # status lists: same change set
+        book = statusstore.StatusBook(repo, base, timestamp)      # status lists: same change set
         payload = PayloadFiles(repo.scratch_dir())
         try:
             updated: list[tuple[LicenceRecord, str, dict]] = []

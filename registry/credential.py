@@ -4,8 +4,9 @@
 `content_lines`): the same triples about the licence and its parts, no more and no less. It is
 built from those triples, not from an upload row, so what the register serves and what it signs
 cannot drift apart, and it is written with the terms of the register's credential context
-(vocab/credential-context.jsonld, `CREDENTIAL_CONTEXT_URL`), read from that file: each term's
-definition says how its values are written, so the file is the one place that names them.
+(vocab/credential-context.jsonld, served at `credential_context_url(base)`), read from that
+file: each term's definition says how its values are written, so the file is the one place
+that names them.
 
 Why a context of its own, and not vocab/context.jsonld: that one is `@protected` and gives
 `issuer`, `validFrom`, `validUntil`, `name`, `description` and `mediaType` meanings of its own,
@@ -31,7 +32,7 @@ import pyoxigraph as ox
 
 from registry import identifiers
 from registry import recordterms as terms
-from registry.jsonldcontexts import CREDENTIAL_CONTEXT_URL, CREDENTIALS_V2, credential_context
+from registry.jsonldcontexts import CREDENTIALS_V2, credential_context, credential_context_url
 from registry.statuslist import PURPOSES
 
 CREDENTIAL_TYPE = "LicenceCredential"
@@ -280,7 +281,7 @@ def unsigned_credential(statements: Iterable[_Statement], *, base: str, did: str
         raise CredentialError(f"the licence {licence} has no valid-from date")
     valid_until = _date_of(statements, licence, terms.VALID_UNTIL.value)
     credential: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2, CREDENTIAL_CONTEXT_URL],
+        "@context": [CREDENTIALS_V2, credential_context_url(base)],
         "id": identifiers.licence_credential_iri(base, key, version),
         "type": ["VerifiableCredential", CREDENTIAL_TYPE],
         "issuer": did,

@@ -8,8 +8,9 @@ network call. The loader serves only:
   `https://www.w3.org/ns/credentials/v2`, which also defines `DataIntegrityProof`, and the
   DID, security and VC 1.1 contexts) — served from pyld's vendored files, read once;
 - the register's own context, vocab/context.jsonld, under `{BASE}/contexts/licence.jsonld`;
-- the register's credential context, vocab/credential-context.jsonld, under the fixed
-  `CREDENTIAL_CONTEXT_URL` (the same for every deployment: signed credentials name it);
+- the register's credential context, vocab/credential-context.jsonld, under
+  `{BASE}/contexts/credentials/v1.jsonld` (`credential_context_url`): the register serves it
+  there, so a verifier that knows only the W3C contexts can take it from the register itself;
 - whatever the caller passes in `extra` (tests pass the W3C examples context of the vectors).
 
 Every other URL raises `ContextRefused`, which pyld wraps; `refused_url` finds it again in the
@@ -30,7 +31,7 @@ CONTEXT_ROUTE = "/contexts/licence.jsonld"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 # Versioned and never changed once published: a changed context would change what signed
 # credentials say. It defines no term the credentials v2 context defines (registry/credential.py).
-CREDENTIAL_CONTEXT_URL = "https://w3id.org/clc/credentials/v1"
+CREDENTIAL_CONTEXT_ROUTE = "/contexts/credentials/v1.jsonld"
 
 DocumentLoader = Callable[..., dict]
 
@@ -52,13 +53,18 @@ def project_context() -> dict:
 
 @lru_cache(maxsize=1)
 def credential_context() -> dict:
-    """The whole document vocab/credential-context.jsonld (served at CREDENTIAL_CONTEXT_URL)."""
+    """The whole document vocab/credential-context.jsonld (served at CREDENTIAL_CONTEXT_ROUTE)."""
     return json.loads(CREDENTIAL_CONTEXT.read_text(encoding="utf-8"))
 
 
 def context_url(base: str) -> str:
     """The URL the register serves its own context under."""
     return base + CONTEXT_ROUTE
+
+
+def credential_context_url(base: str) -> str:
+    """The URL the register serves its credential context under (credentials name it)."""
+    return base + CREDENTIAL_CONTEXT_ROUTE
 
 
 @cache
@@ -93,16 +99,15 @@ def document_loader(documents: Mapping[str, dict]) -> DocumentLoader:
 
 def bundled_loader(base: str | None = None,
                    extra: Mapping[str, dict] | None = None) -> DocumentLoader:
-    """The loader for credentials: pyld's W3C contexts, the register's credential context, its
-    own context under `{base}/contexts/licence.jsonld` when `base` is given, and `extra`;
-    nothing else."""
+    """The loader for credentials: pyld's W3C contexts; when `base` is given, the register's
+    credential context and its own context under that base; and `extra`; nothing else."""
     documents: dict[str, dict] = {}
     for url in w3c_context_urls():
         context = _w3c_context(url)
         if context is not None:
             documents[url] = context
-    documents[CREDENTIAL_CONTEXT_URL] = credential_context()
     if base is not None:
+        documents[credential_context_url(base)] = credential_context()
         documents[context_url(base)] = {"@context": project_context()}
     documents.update(extra or {})
     return document_loader(documents)

@@ -7,7 +7,9 @@ Layout (public graphs of the main store; the lists are published anyway):
 - `{BASE}/graph/status-lists`: `<that graph> clc:nextStatusCounter N` — the counter the next
   new licence takes (absent: 0, so the first commit starts it);
 - `{BASE}/graph/status-lists/{purpose}/{n}`: `<{BASE}/status/{purpose}/{n}> clc:encodedList
-  "u…"` — one graph per list, so a commit replaces only the lists whose bits it changed;
+  "u…"` and `dct:modified` (when the commit that last changed it ran: the status list
+  credential's `validFrom`) — one graph per list, so a commit replaces only the lists whose
+  bits it changed;
 - in each licence graph, beside its version metadata (rdfmap.version_lines, outside the
   record digest): `<licence> clc:statusCounter C`; its position is `position_for(C)`. Old
   versions keep it (they are copies of the record they replace) and every new version gets it
@@ -24,6 +26,7 @@ one transaction. Lists and records therefore never disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Iterable
@@ -49,6 +52,8 @@ from registry.store import ChangeSet, Repository
 _CLC = "https://w3id.org/clc/def#"
 NEXT_COUNTER = _CLC + "nextStatusCounter"
 ENCODED_LIST = _CLC + "encodedList"
+MODIFIED = terms.MODIFIED.value
+_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 STATUS_COUNTER = terms.STATUS_COUNTER.value
 _INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _STATUS_PREFIX = str(CLCSTATUS)
@@ -97,14 +102,24 @@ def status_list(repo: Repository, base: str, purpose: str, number: int) -> Statu
     return None
 
 
+def status_list_modified(repo: Repository, base: str, purpose: str, number: int) -> str | None:
+    """When list `number` of `purpose` last changed (xsd:dateTime text, UTC); None for a list
+    never written, or written before lists carried the time."""
+    found = repo.objects(list_url(base, purpose, number), MODIFIED,
+                         list_graph_iri(base, purpose, number))
+    return found[0].value if found else None
+
+
 class StatusBook:
     """The status work of one commit: read what it needs from `repo` (inside
     `repo.writing()`), hand out positions, set bits, and give back the graphs to replace and
-    their lines, to go into the commit's one change set."""
+    their lines, to go into the commit's one change set. `modified`: the commit's time
+    (xsd:dateTime text, UTC), written into each list graph the commit changes."""
 
-    def __init__(self, repo: Repository, base: str):
+    def __init__(self, repo: Repository, base: str, modified: str):
         self.repo = repo
         self.base = base
+        self.modified = modified
         self._next: int | None = None
         self._allocated = False
         self._lists: dict[tuple[str, int], StatusList] = {}
@@ -164,8 +179,9 @@ class StatusBook:
             graph = list_graph_iri(self.base, purpose, number)
             graphs.append(graph)
             literal = ox.Literal(self._lists[(purpose, number)].encode())
-            lines.append(f"<{list_url(self.base, purpose, number)}> <{ENCODED_LIST}> "
-                         f"{literal} <{graph}> .")
+            url = list_url(self.base, purpose, number)
+            lines.append(f"<{url}> <{ENCODED_LIST}> {literal} <{graph}> .")
+            lines.append(f"<{url}> <{MODIFIED}> \"{self.modified}\"^^<{_DATETIME}> <{graph}> .")
         return graphs, lines
 
 
@@ -179,7 +195,7 @@ SELECT ?g ?licence ?status WHERE {
 } ORDER BY ?g"""
 
 
-def assign_missing_positions(repo: Repository, base: str) -> int:
+def assign_missing_positions(repo: Repository, base: str, now: dt.datetime) -> int:
     """Give every current licence without a status position one, and set its bits: a one-off
     for stores made before status lists (`licence-registry init` runs it; a no-op after).
     One change set: each such licence graph rewritten with its counter line, with the counter
@@ -188,7 +204,7 @@ def assign_missing_positions(repo: Repository, base: str) -> int:
         rows = repo.select(_MISSING_QUERY)
         if not rows:
             return 0
-        book = StatusBook(repo, base)
+        book = StatusBook(repo, base, now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         fd, name = tempfile.mkstemp(suffix=".nq", dir=repo.scratch_dir())
         path = Path(name)
         try:

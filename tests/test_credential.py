@@ -19,10 +19,10 @@ from pyld import jsonld
 from ops.demo import demo_rows
 from registry import credential, dataintegrity, identifiers, statuslist
 from registry.jsonldcontexts import (
-    CREDENTIAL_CONTEXT_URL,
     CREDENTIALS_V2,
     bundled_loader,
     credential_context,
+    credential_context_url,
     pyld_options,
 )
 from registry.rdfmap import content_lines
@@ -63,7 +63,8 @@ def _triples(nquads: str) -> set[tuple[str, str, str]]:
 
 
 def _to_rdf(document: dict) -> set[tuple[str, str, str]]:
-    nquads = jsonld.to_rdf(document, pyld_options(bundled_loader(), format="application/n-quads"))
+    nquads = jsonld.to_rdf(document, pyld_options(bundled_loader(BASE),
+                                                  format="application/n-quads"))
     return _triples(nquads)
 
 
@@ -90,10 +91,10 @@ def test_the_credential_context_defines_no_term_of_credentials_v2():
 
 
 def test_v2_then_the_credential_context_is_valid_json_ld():
-    document = {"@context": [CREDENTIALS_V2, CREDENTIAL_CONTEXT_URL],
+    document = {"@context": [CREDENTIALS_V2, credential_context_url(BASE)],
                 "type": "VerifiableCredential",
                 "credentialSubject": {"id": "https://x.example/l", "licenceStatus": "active"}}
-    expanded = jsonld.expand(document, pyld_options(bundled_loader()))
+    expanded = jsonld.expand(document, pyld_options(bundled_loader(BASE)))
     assert expanded
 
 
@@ -102,7 +103,7 @@ def test_v2_then_the_credential_context_is_valid_json_ld():
 def test_the_shape(records):
     record = next(r for r in records if r.valid_until)
     vc = _credential(record, version=3)
-    assert vc["@context"] == [CREDENTIALS_V2, CREDENTIAL_CONTEXT_URL]
+    assert vc["@context"] == [CREDENTIALS_V2, credential_context_url(BASE)]
     assert vc["id"] == f"{BASE}/credential/licence/{record.key.path}?version=3"
     assert vc["type"] == ["VerifiableCredential", "LicenceCredential"]
     assert vc["issuer"] == DID
@@ -147,7 +148,7 @@ def test_the_subject_says_exactly_what_the_record_says(records, public_register)
     for record in records:
         lines = content_lines(record, BASE, public_register)
         subject = _credential(record, public_register)["credentialSubject"]
-        alone = {"@context": [CREDENTIALS_V2, CREDENTIAL_CONTEXT_URL], **subject}
+        alone = {"@context": [CREDENTIALS_V2, credential_context_url(BASE)], **subject}
         assert _to_rdf(alone) == _triples("\n".join(lines)), record.key
         kinds.add((record.holder_type, bool(record.valid_until), bool(record.document_sha256)))
     assert {k[0] for k in kinds} == {"juristic", "natural"}
@@ -167,7 +168,7 @@ def test_the_subject_of_the_stored_graph_leaves_the_registers_bookkeeping_out(re
                                    upload_iri=f"{BASE}/id/upload/u1", previous_status="active")
     subject = credential.credential_subject(credential.record_triples(stored),
                                             identifiers.licence_iri(BASE, record.key))
-    alone = {"@context": [CREDENTIALS_V2, CREDENTIAL_CONTEXT_URL], **subject}
+    alone = {"@context": [CREDENTIALS_V2, credential_context_url(BASE)], **subject}
     assert _to_rdf(alone) == _triples("\n".join(lines))
 
 
@@ -228,12 +229,12 @@ def _key_pair() -> tuple[bytes, bytes]:
 
 def _sign(vc: dict, secret: bytes) -> dict:
     return dataintegrity.sign(vc, secret_key=secret, verification_method=METHOD,
-                              created="2026-11-01T03:00:00Z", loader=bundled_loader())
+                              created="2026-11-01T03:00:00Z", loader=bundled_loader(BASE))
 
 
 def _verify(signed: dict, public: bytes) -> dataintegrity.VerificationResult:
     return dataintegrity.verify(signed, public_key_for={METHOD: public}.get,
-                                loader=bundled_loader())
+                                loader=bundled_loader(BASE))
 
 
 @pytest.fixture(scope="module")

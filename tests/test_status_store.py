@@ -4,6 +4,8 @@ set as the records — against both stores."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from ops.demo import demo_rows, rows_to_csv
@@ -25,6 +27,9 @@ from registry.store import ChangeSet, StoreError
 
 from .support.builders import key_of
 from .support.stores import BASE
+
+NOW = dt.datetime(2026, 12, 3, 4, 5, 6, tzinfo=dt.UTC)
+MODIFIED = "2026-12-03T04:05:06Z"
 
 
 def rows(catalogue, count, seed=3):
@@ -169,13 +174,13 @@ def test_a_store_made_before_status_lists_is_backfilled_once(repo, catalogue, pu
     # each licence graph, and the status graphs.
     strip_positions(repo)
     assert status_position(repo, BASE, key_of(batch[0])) is None
-    assert assign_missing_positions(repo, BASE) == 5
+    assert assign_missing_positions(repo, BASE, NOW) == 5
     assert sorted(status_position(repo, BASE, key_of(r)).index  # type: ignore[union-attr]
                   for r in batch) == list(range(5))
     assert [bits(repo, r) for r in batch] == [(False, False), (True, False), (False, True),
                                               (False, True), (False, False)]
     before = lists_text(repo)
-    assert assign_missing_positions(repo, BASE) == 0                   # a no-op now
+    assert assign_missing_positions(repo, BASE, NOW) == 0                   # a no-op now
     assert lists_text(repo) == before
     # The next commit goes on from the backfilled counter.
     publish(repo, rows(catalogue, 7, seed=9)[5:6] or rows(catalogue, 1, seed=10))
@@ -199,15 +204,15 @@ def strip_positions(repo):
 
 
 def test_a_book_keeps_revocation_once_set_and_writes_only_changed_lists(embedded_repo):
-    book = StatusBook(embedded_repo, BASE)
+    book = StatusBook(embedded_repo, BASE, MODIFIED)
     first, second = book.allocate(), book.allocate()
     assert (first, second) == (0, 1)
     book.record(first, "revoked")
     book.record(first, "active")
     graphs, lines = book.change()
-    assert len(graphs) == 3 and len(lines) == 3           # counter + both new lists
+    assert len(graphs) == 3 and len(lines) == 5     # counter + both new lists, with their time
     embedded_repo.apply(ChangeSet(replace=graphs, payload="\n".join(lines).encode()))
-    again = StatusBook(embedded_repo, BASE)
+    again = StatusBook(embedded_repo, BASE, MODIFIED)
     again.record(first, "suspended")
     graphs, _ = again.change()
     assert graphs == [identifiers.graph_iri(BASE, "status-lists/suspension/0")]

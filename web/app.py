@@ -8,7 +8,9 @@ from typing import Any
 
 from flask import Flask
 
+from registry.credentialissue import CredentialIssuer
 from registry.settings import Settings, load_settings
+from registry.signingkeys import SigningKeys, signing_keys_path
 from registry.store import Repository
 from registry.store.opening import open_repository
 from web.errors import register_error_handlers
@@ -31,7 +33,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     repo = repository or open_repository(settings, create=True)
     _refuse_other_base(repo, settings, opened_here=repository is None)
-    state = RegistryState(settings, repo)
+    state = RegistryState(settings, repo, CredentialIssuer(
+        repo, settings.base_iri, SigningKeys(signing_keys_path(settings))))
     if clock is not None:
         state.clock = clock
     attach(app, state)

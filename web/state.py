@@ -17,6 +17,7 @@ from typing import TypeVar, cast
 from flask import Flask, current_app
 from flask.globals import app_ctx
 
+from registry.credentialissue import CredentialIssuer
 from registry.dates import thai_today
 from registry.model import Catalogue
 from registry.settings import Settings
@@ -31,6 +32,8 @@ Part = TypeVar("Part")
 class RegistryState:
     settings: Settings
     repository: Repository
+    # The register's signer (SPEC §11): credentials, status lists and the DID document.
+    credentials: CredentialIssuer
     # Licence types and agencies, for drawing pages; loaded from the store on first use.
     catalogue: Catalogue | None = None
     # What "today" is (in Thailand) for effective statuses, feeds and pages: injected by tests,

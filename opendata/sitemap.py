@@ -49,8 +49,10 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
 #   /qr/ /file/      QR images and licence documents: no text worth indexing, and documents
 #                    may name natural persons
 #   /dumps/licences.  the whole register, gigabytes: the /dumps/ page lists them
+#   /credential/ /status/  signed credentials and status lists: for wallets and verifiers; the
+#                    first request of each is a signature, and the pages say the same in text
 ROBOTS_DISALLOW = ("/sparql?", "/api/", "/search?", "/verify?", "/resolve?", "/feeds/expiring",
-                   "/qr/", "/file/", "/dumps/licences.")
+                   "/qr/", "/file/", "/dumps/licences.", "/credential/", "/status/")
 
 
 def urls_per_file() -> int:

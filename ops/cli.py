@@ -3,7 +3,8 @@
 Exit codes: 0 success, 1 the input was refused (the reason printed), 2 usage error. The group
 and its shared helpers are in ops/clibase.py; the store's own upkeep (dumps, backup, restore,
 migrate-base, sync-replica, check-links) in ops/clistore.py; the signing keys (`keys`) in
-ops/clikeys.py.
+ops/clikeys.py; checking credentials (`verify-credential`, `credential-bundle`) in
+ops/clicredentials.py.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ops import clicodes, clikeys, clireport, clisearch, clistore
+from ops import clicodes, clicredentials, clikeys, clireport, clisearch, clistore
 from ops.clibase import (
     REFUSED,
     Refused,
@@ -38,7 +39,7 @@ from registry.store.opening import open_repository
 if TYPE_CHECKING:       # publishing.service is imported by the commands that use it (start-up)
     from publishing.service import UnreadableUpload, Upload
 
-__all__ = ["main", "clikeys", "clisearch", "clistore", "REFUSED"]
+__all__ = ["main", "clicredentials", "clikeys", "clisearch", "clistore", "REFUSED"]
 
 
 @main.command()

@@ -2,11 +2,14 @@
 
 `serve --demo` loads them only into a store that holds no licence at all: demo rows share keys
 with real ones (same issuers, types and number patterns), so loading them over an agency's
-upload would rewrite its records.
+upload would rewrite its records. Having loaded them, it makes the signing key file when it is
+absent (outside the store, as `init` does), so the demo's credential routes can sign; a used
+store was initialised by `init`, which made its key file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from ops.demo import demo_rows
@@ -14,6 +17,7 @@ from publishing.pipeline import commit
 from registry.bootstrap import init_store, is_initialised, load_catalogue
 from registry.namespaces import sparql_prefixes
 from registry.settings import Settings
+from registry.signingkeys import SigningKeyError, SigningKeys, signing_keys_path
 from registry.store import Repository
 from registry.validation import ValidationContext, check_batch
 
@@ -64,3 +68,17 @@ def load_demo_into(settings: Settings, count: int) -> None:
     finally:
         repo.close()
     print(f"Demo data: {loaded} licences loaded into the empty store ({where}).", flush=True)
+    print(ensure_signing_keys(settings), flush=True)
+
+
+def ensure_signing_keys(settings: Settings) -> str:
+    """Make the settings' signing key file if it is absent (what `init` does); one line saying
+    what was done. A file that cannot be read or made does not stop the demo: the credential
+    routes then answer 503 naming what the operator runs, and the line says why."""
+    keys = SigningKeys(signing_keys_path(settings))
+    try:
+        made = keys.ensure(dt.datetime.now(dt.UTC))
+        current = keys.current_key()
+    except (SigningKeyError, OSError) as exc:
+        return f"Credentials will not be signed: {exc}"
+    return f"Signing key file {'made' if made else 'kept'}: {keys.path} (current key {current.id})."

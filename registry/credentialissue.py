@@ -22,7 +22,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from registry import credential, dataintegrity, didweb, history, identifiers, statuslist
+from registry import (
+    credential,
+    credentialrdf,
+    dataintegrity,
+    didweb,
+    history,
+    identifiers,
+    statuslist,
+)
 from registry import recordterms as terms
 from registry.errors import RegistryError
 from registry.jsonldcontexts import bundled_loader
@@ -104,10 +112,25 @@ class CredentialIssuer:
     def did_document(self) -> dict:
         return didweb.did_document(self.base, self.keys.all_keys())
 
-    def _sign(self, document: dict, key: SigningKey, created: str) -> dict:
+    def _sign(self, document: dict, key: SigningKey, created: str,
+              statements: list | None = None) -> dict:
+        """Sign `document`; a licence credential (`statements`: its record) the fast way,
+        its canonical text written from the triples (registry/credentialrdf.py), unless it
+        holds something only the general way (pyld + RDFC-1.0) can vouch for."""
+        method = didweb.verification_method_id(self.did, key)
+        if statements is not None:
+            def canonical(unsecured: dict, proof_options: dict) -> tuple[str, str]:
+                return (credentialrdf.canonical_proof_config(proof_options),
+                        credentialrdf.canonical_credential(statements, unsecured, self.base))
+            try:
+                return dataintegrity.sign(document, secret_key=key.secret_key,
+                                          verification_method=method, created=created,
+                                          loader=self.loader, canonical=canonical)
+            except credentialrdf.NotFastPath:
+                pass
         return dataintegrity.sign(document, secret_key=key.secret_key,
-                                  verification_method=didweb.verification_method_id(self.did, key),
-                                  created=created, loader=self.loader)
+                                  verification_method=method, created=created,
+                                  loader=self.loader)
 
     def licence_credential(self, key: identifiers.LicenceKey, version: int | None = None
                            ) -> IssuedCredential | None:
@@ -127,8 +150,8 @@ class CredentialIssuer:
             unsigned = credential.unsigned_credential(
                 statements, base=self.base, did=self.did, key=key, version=chosen.number,
                 status_entries=statuslist.licence_entries(self.base, counter))
-            signed = self._sign(unsigned, signing_key, _later(chosen.modified,
-                                                              signing_key.created))
+            signed = self._sign(unsigned, signing_key,
+                                _later(chosen.modified, signing_key.created), statements)
             body, etag = _serialised(signed)
             return IssuedCredential(body, etag, chosen.number, latest)
 

@@ -24,6 +24,7 @@ import json
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ from registry.settings import Settings
 FORMAT = "licence-registry signing keys 1"
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
+# How long the key file must have been unchanged before its parsed keys are kept (see _read).
+SETTLED_NS = 2_000_000_000
 
 
 class SigningKeyError(ValueError):
@@ -97,11 +100,15 @@ def new_key(now: dt.datetime, taken: Collection[str] = ()) -> SigningKey:
 
 
 class SigningKeys:
-    """The key file at `path`. Reads it afresh on every call (it is small, and `keys rotate`
-    may change it under a running process)."""
+    """The key file at `path`. Looks at it afresh on every call (`keys rotate` may change it
+    under a running process): opened and its mode checked each time, parsed again only when it
+    changed — a new file (rotation renames one over it), size, modification or change time —
+    since checking each secret against its public key costs more than the rest of a read."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        # (inode, size, mtime_ns, ctime_ns) of the file last parsed, and its keys.
+        self._parsed: tuple[tuple[int, int, int, int], tuple[SigningKey, ...]] | None = None
 
     # --- reading --------------------------------------------------------------------------
 
@@ -153,15 +160,25 @@ class SigningKeys:
     def _read(self) -> list[SigningKey]:
         try:
             with open(self.path, "rb") as handle:
-                self._check_mode(os.fstat(handle.fileno()).st_mode)
+                status = os.fstat(handle.fileno())
+                self._check_mode(status.st_mode)
+                stamp = (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+                parsed = self._parsed
+                if parsed is not None and parsed[0] == stamp:
+                    return list(parsed[1])
                 raw = handle.read()
+                # File times tick coarsely (a few ms): a file changed that recently could change
+                # again with the same times, so it is only kept once it has been still a while.
+                settled = time.time_ns() - status.st_mtime_ns > SETTLED_NS
         except FileNotFoundError:
             raise SigningKeyError(f"There is no signing key file {self.path}: run "
                                   "`licence-registry init` to make one.") from None
         except OSError as exc:
             raise SigningKeyError(f"Cannot read the signing key file {self.path}: "
                                   f"{exc.strerror}.") from None
-        return self._parse(raw)
+        keys = self._parse(raw)
+        self._parsed = (stamp, tuple(keys)) if settled else None
+        return keys
 
     def _parse(self, raw: bytes) -> list[SigningKey]:
         try:

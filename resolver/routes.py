@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry import identifiers
+from registry.credentialissue import MEDIA_TYPE
 from registry.errors import BadRequest, LicenceNotFound, NoDocument, NotAcceptable
 from registry.settings import Settings
 from registry.store import Repository
@@ -38,6 +39,9 @@ bp = Blueprint("resolver", __name__, template_folder="templates", static_folder=
                static_url_path="/static/resolver")
 
 MAX_VERSION = 1_000_000          # ?version=N beyond this is refused, not looked up
+# A licence's signed credential (resolver/credentials.py): `application/vc` (VC 2.0), and the
+# name VC 1.1 clients still ask for.
+CREDENTIAL_TYPES = (MEDIA_TYPE, "application/vc+ld+json")
 RDF_FORMATS = {
     conneg.TURTLE: "ttl", conneg.JSONLD: "jsonld", conneg.NTRIPLES: "nt", conneg.RDFXML: "rdf",
 }
@@ -70,7 +74,7 @@ def _canonical_redirect(kind: str, key: identifiers.LicenceKey, rest: str
     return document_headers(redirect(target, 301), vary=False)
 
 
-def _licence_path(kind: str):
+def licence_path(kind: str):
     """The views of /{kind}/licence/<path>: each is called with the path parsed into a licence
     key (404 if it is none), and only once the path is canonical (else the 301 to it)."""
     def decorate(view: Callable[[identifiers.LicenceKey, str], ResponseReturnValue]):
@@ -106,21 +110,30 @@ def _not_found(key: identifiers.LicenceKey | None, rest: str, wanted: str | None
 
 
 @bp.get("/id/licence/<path:rest>")
-@_licence_path("id")
+@licence_path("id")
 def identify(key: identifiers.LicenceKey, rest: str):
     document_type = lookup_document_type(_repo(), _settings().base_iri, key)
-    offers = (*conneg.DOCUMENT_TYPES, document_type) if document_type else conneg.DOCUMENT_TYPES
+    offers: tuple[str, ...] = (*conneg.DOCUMENT_TYPES, *CREDENTIAL_TYPES)
+    offers = (*offers, document_type) if document_type else offers
     wanted = negotiate_request(offers)
     if document_type is None:
         return _not_found(key, rest, wanted)
     if wanted is None:
         raise NotAcceptable(f"Available: {', '.join(offers)}.")
+    if wanted in CREDENTIAL_TYPES:         # the licence as a signed credential (SPEC §11)
+        return document_headers(redirect(credential_location(key, request.query_string), 303))
     if document_type and wanted == document_type:
         licence = load_licence(_repo(), _settings().base_iri, key)
         target = _safe_target(licence.document.target) if licence and licence.document else None
         if target:
             return document_headers(redirect(target, 303))
     return document_headers(redirect(doc_location(key, request.query_string), 303))
+
+
+def credential_location(key: identifiers.LicenceKey, query_string: bytes) -> str:
+    """Where /id/ sends a client asking for a credential: /credential/ (query kept)."""
+    target = identifiers.iri_to_uri(f"/credential/licence/{key.path}")
+    return target + "?" + query_string.decode("latin-1") if query_string else target
 
 
 def doc_location(key: identifiers.LicenceKey, query_string: bytes) -> str:
@@ -139,7 +152,7 @@ def _version_args() -> tuple[int | None, dt.date | None]:
 
 
 @bp.get("/doc/licence/<path:rest>")
-@_licence_path("doc")
+@licence_path("doc")
 def describe(key: identifiers.LicenceKey, rest: str):
     wanted = negotiate_request(conneg.DOCUMENT_TYPES)
     version, on = _version_args()
@@ -164,7 +177,7 @@ def describe(key: identifiers.LicenceKey, rest: str):
             "licence.html", licence=licence, today=today,
             status_day=changes.banner_day(licence.history, licence.version, today, on),
             history=changes.history(licence.history, read, today),
-            **page_context(lang, "licence", "history")))
+            **page_context(lang, "licence", "history", "credential")))
     else:
         response = Response(_serialise(licence, wanted), mimetype=wanted)
     return conditional(document_headers(response), etag)
@@ -175,7 +188,7 @@ def _serialise(licence: LicenceView, media_type: str) -> bytes:
 
 
 @bp.get("/file/licence/<path:rest>")
-@_licence_path("file")
+@licence_path("file")
 def file(key: identifiers.LicenceKey, rest: str):
     licence = load_licence(_repo(), _settings().base_iri, key)
     if licence is None:
@@ -189,7 +202,7 @@ def file(key: identifiers.LicenceKey, rest: str):
 
 
 @bp.get("/qr/licence/<path:rest>")
-@_licence_path("qr")
+@licence_path("qr")
 def qr(key: identifiers.LicenceKey, rest: str):
     from resolver.qr import qr_response
 

@@ -3,8 +3,12 @@
 API clients (every client that does not rank HTML above JSON, web/conneg.py `prefers_html`)
 get the JSON answer: `GET /verify?sha256=…`, or `POST` the document as the body or as the
 multipart field `file`. A browser gets pages: `GET /verify` is a form (upload a PDF, paste a
-SHA-256, and — shown but disabled until credentials exist — paste a credential), and every
-answer is a page in the visitor's language, bad input included (400, the form again).
+SHA-256, paste a credential), and every answer is a page in the visitor's language, bad input
+included (400, the form again).
+
+A POSTed credential — a JSON body (application/json, application/vc, application/ld+json,
+application/vc+ld+json) or the form field `credential` — is checked instead of hashed:
+resolver/verifycredential.py.
 
 The server keeps nothing. Pages carry no script, so a browser cannot hash the file itself: the
 server hashes the upload as it arrives, chunk by chunk, and never holds or writes the file.
@@ -23,13 +27,18 @@ from urllib.parse import quote
 
 from flask import jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.formparser import FormDataParser
 
 from registry import identifiers
 from registry.errors import BadRequest
 from resolver.licence import LicenceView, load_licence
 from resolver.lookup import licences_by_checksum
+from resolver.verifycredential import (
+    CREDENTIAL_MEDIA_TYPES,
+    answer_credential,
+    read_credential_body,
+)
 from web.conneg import prefers_html
 from web.page import page_context, preferred_language
 from web.rdfresponse import document_headers
@@ -84,20 +93,21 @@ def digest_factory(total_content_length: int | None, content_type: str | None,
     return cast(IO[bytes], Digest())
 
 
-def hash_multipart() -> tuple[Digest, str] | None:
-    """The digest and file name of the multipart field `file`, parsed from the request stream
-    in chunks (None when there is no such field). Nothing is spooled to memory or disk but the
-    form's small text fields, which Werkzeug bounds by MAX_FORM_MEMORY_SIZE."""
+def parse_multipart() -> tuple[MultiDict[str, str], tuple[Digest, str] | None]:
+    """The form's text fields, and the digest and file name of the multipart field `file`
+    (None when there is no such field), parsed from the request stream in chunks. Nothing is
+    spooled to memory or disk but the form's small text fields (a pasted credential among
+    them), which Werkzeug bounds by MAX_FORM_MEMORY_SIZE."""
     parser = FormDataParser(stream_factory=digest_factory,
                             max_form_memory_size=request.max_form_memory_size,
                             max_content_length=request.max_content_length,
                             max_form_parts=request.max_form_parts)
-    _, _, files = parser.parse(request.stream, request.mimetype, request.content_length,
-                               request.mimetype_params)
+    _, form, files = parser.parse(request.stream, request.mimetype, request.content_length,
+                                  request.mimetype_params)
     upload: FileStorage | None = files.get("file")
     if upload is None:
-        return None
-    return cast(Digest, upload.stream), upload.filename or ""
+        return form, None
+    return form, (cast(Digest, upload.stream), upload.filename or "")
 
 
 def hash_body() -> Digest:
@@ -109,11 +119,10 @@ def hash_body() -> Digest:
     return digest
 
 
-def posted_sha256() -> str:
-    """The SHA-256 of the POSTed document: the multipart field `file`, or the raw body. A
-    urlencoded form carries no file (as before: refused)."""
+def posted_sha256(part: tuple[Digest, str] | None = None) -> str:
+    """The SHA-256 of the POSTed document: the multipart field `file` (`part`, already
+    parsed), or the raw body. A urlencoded form carries no file (as before: refused)."""
     if request.mimetype == "multipart/form-data":
-        part = hash_multipart()
         if part is None:
             raise Unusable("no_file", NO_DOCUMENT)
         digest, filename = part
@@ -143,8 +152,20 @@ def verify() -> ResponseReturnValue:
     browser = prefers_html(request.headers.get("Accept"))
     if browser and request.method == "GET" and "sha256" not in request.args:
         return _page("verify.html", 200)
+    part = None
+    if request.method == "POST":
+        # A credential (a JSON body, or the form field `credential`) is checked, not hashed.
+        if request.mimetype in CREDENTIAL_MEDIA_TYPES:
+            return answer_credential(read_credential_body(), browser, _page)
+        if request.mimetype == "multipart/form-data":
+            form, part = parse_multipart()
+            if (form.get("credential") or "").strip():
+                return answer_credential(form["credential"], browser, _page)
+        elif request.mimetype == "application/x-www-form-urlencoded" \
+                and (request.form.get("credential") or "").strip():
+            return answer_credential(request.form["credential"], browser, _page)
     try:
-        sha = posted_sha256() if request.method == "POST" else asked_sha256(pasted=browser)
+        sha = posted_sha256(part) if request.method == "POST" else asked_sha256(pasted=browser)
     except Unusable as problem:
         if browser:
             return _page("verify.html", 400, problem=problem.reason,
@@ -181,7 +202,8 @@ def _page(template: str, status: int, **context) -> ResponseReturnValue:
     lang = preferred_language()
     megabytes = f"{current_state().settings.max_upload_bytes / (1024 * 1024):.3g}"
     response = make_response(render_template(
-        template, **page_context(lang, "licence", "verify"), megabytes=megabytes, **context),
+        template, **page_context(lang, "licence", "verify", "verifycredential"),
+        megabytes=megabytes, **context),
         status)
     if request.method == "POST":          # the answer about someone's file stays theirs
         response.headers["Cache-Control"] = "no-store"

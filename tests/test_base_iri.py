@@ -28,6 +28,14 @@ from ops.rebase import migrate
 from registry import identifiers
 from registry.baseiri import RECORD_GRAPH, BaseIriMismatch
 from registry.settings import Settings, load_settings
+from registry.statuslist import PURPOSES, StatusList
+from registry.statusstore import (
+    counter_graph_iri,
+    list_graph_iri,
+    next_counter,
+    status_list,
+    status_position,
+)
 from registry.store import ChangeSet
 from registry.store.embedded import EmbeddedRepository
 from registry.store.opening import open_repository
@@ -392,6 +400,36 @@ def test_migrate_base_re_mints_everything(register):
     _refused_naming_back = register.run(OLD, "dump", str(register.tmp / "x.nq"))
     assert _refused_naming_back.exit_code == 1
     assert OLD in _refused_naming_back.output and NEW in _refused_naming_back.output
+
+
+def test_migrate_base_moves_the_status_lists_with_their_bits(register):
+    keys = [identifiers.licence_key(r["issuer"], r["licence_type"], r["licence_number"])
+            for r in register.rows]
+
+    def lists(base: str):
+        repo = register.open()
+        try:
+            return ({p: status_list(repo, base, p, 0) for p in PURPOSES}, next_counter(repo, base),
+                    [status_position(repo, base, key) for key in keys],
+                    repo.existing_graphs([counter_graph_iri(base),
+                                          *(list_graph_iri(base, p, 0) for p in PURPOSES)]))
+        finally:
+            repo.close()
+
+    bits, counter, positions, graphs = lists(OLD)
+    assert counter == ROWS and None not in positions and len(graphs) == 3
+    assert register.run(NEW, "migrate-base", "--from", OLD, "--to", NEW).exit_code == 0
+    assert lists(NEW) == (bits, counter, positions, {g.replace(OLD, NEW) for g in graphs})
+    repo = register.open()
+    try:
+        keys = str(register.tmp / "keys" / "signing-keys.json")
+        app = create_app({"BASE_IRI": NEW, "SIGNING_KEYS": keys}, repository=repo)
+        for purpose in PURPOSES:         # served under the new base, with the same bits
+            served = json.loads(_client(app, NEW).get(f"/status/{purpose}/0").data)
+            assert served["id"] == f"{NEW}/status/{purpose}/0"
+            assert StatusList.decode(served["credentialSubject"]["encodedList"]) == bits[purpose]
+    finally:
+        repo.close()
 
 
 def test_an_interrupted_migration_is_named_and_finished_by_running_it_again(embedded):

@@ -43,6 +43,8 @@ ERRORS = [
      False),
     ("licence file unknown", "get", f"/file/licence/{UNKNOWN_LICENCE}", dict, 404, False),
     ("licence qr unknown", "get", f"/qr/licence/{UNKNOWN_LICENCE}", dict, 404, False),
+    ("credential unknown", "get", f"/credential/licence/{UNKNOWN_LICENCE}", dict, 404, False),
+    ("status list unknown", "get", "/status/nope/0", dict, 404, False),
     ("agency unknown", "get", "/doc/agency/nope", dict, 404, False),
     ("licence type unknown", "get", "/doc/licence-type/nope", dict, 404, False),
     ("juristic person unknown", "get", "/doc/juristic-person/0000000000000", dict, 404, False),

@@ -12,7 +12,11 @@ import rdflib
 from ops.cli import main
 from ops.demo import bad_rows, demo_rows, rows_to_csv
 from registry.settings import ENV_PREFIX, SETTINGS
+from registry.statuslist import PURPOSES
+from registry.statusstore import next_counter, status_list
+from registry.store.embedded import EmbeddedRepository
 
+from .support.crash_harness import lists_disagree
 from .support.stores import BASE
 
 
@@ -195,3 +199,36 @@ def test_remote_store_by_flag(oxigraph_server, private_oxigraph_server, tmp_path
                  "<https://schema.org/GovernmentPermit> } }"},
         headers={"Accept": "text/csv"}).text
     assert count.split()[-1] == "20"
+
+
+def test_restore_keeps_status_lists_and_records_agreeing(initialised, tmp_path, catalogue):
+    """A backup holds the status-list graphs (public graphs of the main store) with the
+    records: a restore puts both back together, counter included."""
+    rows = list(demo_rows(catalogue, 25, agency="dot"))
+    suspended = {"status": "suspended", "status_reason": "ตรวจพบการฝ่าฝืน"}
+    first = [dict(rows[0], **suspended), *rows[1:20]]
+    assert initialised.invoke("load", _csv(tmp_path, "a.csv", first), "--agency", "dot"
+                              ).exit_code == 0
+    backup = tmp_path / "backup"
+    assert initialised.invoke("backup", str(backup)).exit_code == 0
+
+    def lists():
+        repo = EmbeddedRepository(initialised.store)
+        try:
+            return {p: status_list(repo, BASE, p, 0) for p in PURPOSES}, next_counter(repo, BASE)
+        finally:
+            repo.close()
+
+    before = lists()
+    changed = [dict(rows[0], status="active", status_reason=""),
+               dict(rows[1], status="revoked", status_reason="ฝ่าฝืนกฎหมายซ้ำ"), *rows[20:]]
+    assert initialised.invoke("load", _csv(tmp_path, "b.csv", changed), "--agency", "dot"
+                              ).exit_code == 0
+    assert lists() != before
+    assert initialised.invoke("restore", str(backup)).exit_code == 0
+    assert lists() == before and before[1] == 20
+    assert lists_disagree(initialised.store, BASE) == []
+    # Uploads after the restore go on from the restored counter, lists still agreeing.
+    assert initialised.invoke("load", _csv(tmp_path, "b.csv", changed), "--agency", "dot"
+                              ).exit_code == 0
+    assert lists_disagree(initialised.store, BASE) == [] and lists()[1] == 25

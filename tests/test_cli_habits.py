@@ -53,7 +53,8 @@ def _csv(tmp_path: Path, rows: list[dict], name: str = "licences.csv") -> str:
 # Every command with arguments click accepts (the settings are read before any work is done);
 # the COMMANDS table of test_base_iri.py plus the two commands it tests elsewhere.
 ARGUMENTS = {**COMMANDS, "serve": ["serve"],
-             "migrate-base": ["migrate-base", "--from", BASE, "--to", OTHER]}
+             "migrate-base": ["migrate-base", "--from", BASE, "--to", OTHER],
+             "verify-credential": ["verify-credential", "{tmp}/credential.json"]}
 
 
 def _arguments(name: str, tmp_path: Path) -> list[str]:

@@ -7,10 +7,13 @@ Table-driven: routes × header forms, on a real app over a real store with licen
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from opendata.dumpgen import dumps_dir, regenerate
 from ops.demo import demo_rows
+from registry.signingkeys import SigningKeys, signing_keys_path
 from web.state import state_of
 
 from .support.builders import app_over, licence_path
@@ -31,7 +34,10 @@ def site(tmp_path_factory, catalogue, publish):
     regenerate(repo, BASE, dumps_dir(state_of(app).settings))
     licence = licence_path("doc", keys[0])
     qr = licence.replace("/doc/", "/qr/", 1)
-    yield app, {"licence": licence, "qr": qr, "type": rows[0]["licence_type"]}
+    credential = licence.replace("/doc/", "/credential/", 1)
+    SigningKeys(signing_keys_path(state_of(app).settings)).ensure(dt.datetime.now(dt.UTC))
+    yield app, {"licence": licence, "qr": qr, "credential": credential,
+                "type": rows[0]["licence_type"]}
     repo.close()
 
 
@@ -54,6 +60,11 @@ ROUTES = [
     ("ical feed", "/feeds/expiring?issuer=diw&format=ics", {}),
     ("upload schema", "/schemas/licence-upload.json", {}),
     ("json-ld context", "/contexts/licence.jsonld", {}),
+    ("credential", "{credential}", {}),
+    ("credential version", "{credential}?version=1", {"Accept": "application/ld+json"}),
+    ("status list", "/status/revocation/0", {}),
+    ("did document", "/.well-known/did.json", {}),
+    ("credential context", "/contexts/credentials/v1.jsonld", {}),
     ("sparql results", "/sparql?query=ASK%20%7B%7D", {"Accept": "application/sparql-results+json"}),
     ("sparql description", "/sparql", TURTLE),
 ]

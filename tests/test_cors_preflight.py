@@ -47,6 +47,13 @@ ROUTES = {
     "/sparql": ("/sparql", {"GET", "HEAD", "POST"}),
     "/schemas/licence-upload.json": ("/schemas/licence-upload.json", {"GET", "HEAD"}),
     "/contexts/licence.jsonld": ("/contexts/licence.jsonld", {"GET", "HEAD"}),
+    # Credentials (issue 14): for wallets and verifiers anywhere.
+    "/credential/licence/<path:rest>": ("/credential/licence/diw/factory-operation/1-2560",
+                                        {"GET", "HEAD"}),
+    "/status/<purpose>/<number>": ("/status/revocation/0", {"GET", "HEAD"}),
+    "/.well-known/did.json": ("/.well-known/did.json", {"GET", "HEAD"}),
+    "/did.json": ("/did.json", {"GET", "HEAD"}),
+    "/contexts/credentials/v1.jsonld": ("/contexts/credentials/v1.jsonld", {"GET", "HEAD"}),
     "/api/v1/openapi.json": ("/api/v1/openapi.json", {"GET", "HEAD"}),
     # Closed: the upload API and page take an agency key; a browser elsewhere must not send it.
     "/api/v1/uploads": ("/api/v1/uploads", set()),

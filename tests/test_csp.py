@@ -37,6 +37,8 @@ SAMPLES = {
     ("holder.qr", "raw"): ["{holder}", "0105556012340"],
     ("upload_activity.identify", "upload_id"): ["{upload}", "20240101T000000Z-00000000"],
     ("upload_activity.describe", "upload_id"): ["{upload}", "20240101T000000Z-00000000", ".."],
+    ("credentials.status_list", "purpose"): ["revocation", "nope"],
+    ("credentials.status_list", "number"): ["0", "-1", "x"],
 }
 LICENCE_REST = ["{licence}", "{licence_upper}", "fda/no-such-type/1-2565", "not a licence",
                 "fda/x"]
@@ -50,6 +52,7 @@ QUERIES = {
     "catalogue_dumps.listing": ["", "?format=html", "?format=xml"],
     "resolver.describe": ["", "?format=ttl", "?format=nope", "?lang=en"],
     "resolver.qr": ["", "?format=png"],
+    "credentials.licence_credential": ["", "?version=1", "?version=x"],
     "holder.describe": ["", "?format=ttl", "?format=nope", "?lang=en", "?page=2", "?page=x"],
     "holder.qr": ["", "?format=png"],
     "upload_activity.describe": ["", "?format=jsonld", "?lang=en", "?page=0"],

@@ -3,12 +3,16 @@ counted per address even when a valid key comes between them."""
 
 from __future__ import annotations
 
+import stat
+
 import pytest
+import requests
 
 from ops.demo import demo_rows, rows_to_csv
 from ops.demoload import load_demo_into
 from publishing.keys import issue_key
 from publishing.ratelimit import FailureLimiter
+from registry import identifiers
 from registry.bootstrap import init_store
 from registry.settings import Settings, load_settings
 from registry.store.opening import open_repository
@@ -85,6 +89,22 @@ def test_serve_demo_on_a_store_with_licences_serves_them_unchanged(tmp_path, cat
         assert repo.export_bytes() == before
     finally:
         repo.close()
+
+
+def test_serve_demo_makes_the_signing_key_and_serves_credentials(tmp_path, catalogue):
+    """`make demo` as the README has it (`serve --demo`, store ./var/store): the key file is
+    made beside the store, mode 0600, and a demo licence's credential is served signed."""
+    with RealServer(tmp_path, [], ["--demo", "--demo-count", "5"]) as server:
+        row = next(iter(demo_rows(catalogue, 5)))
+        path = identifiers.licence_key(row["issuer"], row["licence_type"],
+                                       row["licence_number"]).path
+        credential = requests.get(f"{server.url}/credential/licence/{path}", timeout=30)
+        assert credential.status_code == 200, (credential.text, server.output())
+        assert credential.json()["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+        assert requests.get(f"{server.url}/status/revocation/0", timeout=30).status_code == 200
+    keys = tmp_path / "var" / "keys" / "signing-keys.json"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    assert "Signing key file made: " in server.output(), server.output()
 
 
 class Clock:

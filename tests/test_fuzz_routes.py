@@ -13,6 +13,7 @@ POST goes to a throwaway store of its own (a fuzzed `dry_run=maybe` would publis
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -34,6 +35,7 @@ from publishing.uploads import list_uploads
 from registry import identifiers
 from registry.bootstrap import load_catalogue
 from registry.records import COLUMNS
+from registry.signingkeys import SigningKeys, signing_keys_path
 from web.app import create_app
 from web.state import state_of
 
@@ -103,6 +105,8 @@ def _build(publish, folder, licences: int):
     app = create_app({"STORE": str(folder), "BASE_IRI": BASE, "SPARQL_WORKERS": 1},
                      repository=repo)
     app.config["PROPAGATE_EXCEPTIONS"] = True
+    # The key file `init` makes: without it the credential routes answer 503.
+    SigningKeys(signing_keys_path(state_of(app).settings)).ensure(dt.datetime.now(dt.UTC))
 
     class RecordingRequest(app.request_class):
         parameter_storage_class = RecordingParams
@@ -117,7 +121,8 @@ def world(tmp_path_factory, publish):
     scratch, scratch_repo, scratch_key, _, _ = _build(publish, scratch_folder, 0)
     seeds = {"rest": [r.key.path for r in records],
              "upload_id": [u["upload_id"] for u in list_uploads(repo, BASE, "diw")],
-             "kind": ["agency", "licence-type"], "code": ["diw", "factory-operation"]}
+             "kind": ["agency", "licence-type"], "code": ["diw", "factory-operation"],
+             "purpose": ["revocation", "suspension"]}
     seed_params = {"issuer": "diw", "query": "ASK {}", "number": rows[0]["licence_number"],
                    "sha256": "0" * 64, "key": key, "action": "dry-run"}
     made = World(app, scratch, key, scratch_key, seeds, seed_params, {})

@@ -97,6 +97,44 @@ def test_rotate_adds_a_key_and_keeps_the_old_ones_retired(tmp_path):
     assert _mode(keys.path) == 0o600
 
 
+def test_an_unchanged_file_is_parsed_once_and_any_change_is_seen_at_once(tmp_path, monkeypatch):
+    """The parsed keys are kept while the file is the same (inode, size, times) and has been
+    for a while; a rotation by another process (the CLI), a rewrite in place, or a chmod is
+    seen on the very next call."""
+    keys = _made(tmp_path)
+    parsed = []
+    real_parse = SigningKeys._parse
+    monkeypatch.setattr(SigningKeys, "_parse",
+                        lambda self, raw: parsed.append(1) or real_parse(self, raw))
+    first = keys.current_key()
+    keys.current_key()
+    assert len(parsed) == 2          # just written: file times are coarse, so not kept yet
+    _settle(keys.path)
+    assert keys.current_key() == first and keys.all_keys() == [first]
+    assert keys.current_key() == first
+    assert len(parsed) == 3
+    rotated = SigningKeys(keys.path).rotate(LATER)           # as `keys rotate` would
+    assert keys.current_key() == rotated
+    _settle(keys.path)
+    assert keys.current_key() == rotated
+    text = keys.path.read_bytes()
+    keys.path.write_bytes(text.replace(b'"keys"', b'"kees"'))    # same size, same inode
+    with pytest.raises(SigningKeyError, match="not a usable key file"):
+        keys.current_key()
+    keys.path.write_bytes(text)
+    _settle(keys.path)
+    assert keys.current_key() == rotated
+    os.chmod(keys.path, 0o644)
+    with pytest.raises(SigningKeyError, match="chmod 600"):
+        keys.current_key()
+
+
+def _settle(path: Path) -> None:
+    """As if the file had last been written an hour ago."""
+    hour_ago = os.stat(path).st_mtime - 3600
+    os.utime(path, (hour_ago, hour_ago))
+
+
 def test_rotate_makes_a_missing_file(tmp_path):
     keys = SigningKeys(tmp_path / "k" / "signing-keys.json")
     fresh = keys.rotate(NOW)

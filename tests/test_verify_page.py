@@ -106,7 +106,7 @@ def test_the_api_hashes_a_raw_body_and_a_file_alike(client, published):
 # --- The page ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang", ["th", "en"])
-def test_the_form_offers_a_file_a_checksum_and_a_credential_later(client, lang):
+def test_the_form_offers_a_file_a_checksum_and_a_credential(client, lang):
     response = client.get("/verify", headers={"Accept": BROWSER, "Accept-Language": lang})
     assert "Accept" in response.headers["Vary"]
     tree = _page(response, 200, lang)
@@ -118,9 +118,11 @@ def test_the_form_offers_a_file_a_checksum_and_a_credential_later(client, lang):
     assert [i.attrs["name"] for i in upload.find_all("input")] == ["file"]
     assert (paste.attrs["action"], paste.attrs["method"]) == ("/verify", "get")
     assert {i.attrs["name"] for i in paste.find_all("input")} == {"lang", "sha256"}
-    assert "disabled" in credential.find("fieldset").attrs           # comes with credentials
+    assert (credential.attrs["action"], credential.attrs["method"]) == (f"/verify?lang={lang}",
+                                                                        "post")
+    assert credential.find("fieldset") is None                     # enabled (issue 14)
     assert credential.find("textarea").attrs["name"] == "credential"
-    assert t["credential_later"] in tree.text
+    assert words(lang, "verifycredential")["vc_form_note"] in tree.text
     assert tree.find("p", "verify-problem") is None
 
 
@@ -276,7 +278,7 @@ def test_a_phone_uploads_a_pdf_and_reads_the_answer(open_page, live_server, publ
     assert page.goto(live_server + "/verify").status == 200
     assert page.get_attribute("html", "lang") == lang
     assert fits_width(page)
-    assert page.is_disabled("#verify-credential")
+    assert page.is_enabled("#verify-credential")                  # credentials (issue 14)
     page.set_input_files("#verify-file", str(pdf))
     with page.expect_navigation():
         page.click(".verify-upload button[type=submit]")

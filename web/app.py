@@ -55,6 +55,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     from resolver.routes import bp as resolver_bp
     from resolver.terms import bp as catalogue_terms_bp
     app.register_blueprint(resolver_bp)
+    from resolver.credentials import bp as credentials_bp
+    app.register_blueprint(credentials_bp)       # /credential/…, /status/…, the DID document
     app.register_blueprint(catalogue_terms_bp)
     from resolver.activity import bp as upload_activity_bp
     from resolver.holder import bp as holder_bp

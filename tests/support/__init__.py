@@ -6,8 +6,8 @@ from importing each other or conftest):
 - publish: rows published through the publish service (the `publish` fixture in conftest.py)
 - sharedstores: store copies and the resolver tests' licences, for module-scoped fixtures
 - rdfbodies: Turtle and JSON-LD upload bodies written from rows
-- realserver, crash_harness, supervise: real `licence-registry serve` and `oxigraph serve`
-  processes (started, killed, memory-capped)
+- realserver, crash_harness (and crash_child, the server it kills at set points), supervise:
+  real `licence-registry serve` and `oxigraph serve` processes (started, killed, memory-capped)
 - loopback: a listener that records every connection it is offered
 - browser, thaifonts, htmltree: Chromium pages (a pytest plugin), Thai text drawn, HTML trees
 - reference: the naive pyshacl path the fast validator is measured against

@@ -26,6 +26,9 @@ COMMANDS = {
     "reindex": ["reindex"],
     "keys rotate": ["keys", "rotate"],
     "keys list": ["keys", "list"],
+    "credential-bundle": ["credential-bundle", "{tmp}/bundle"],
 }
-# Commands tested on their own below: `serve` (a real process), `migrate-base` (the way out).
-ELSEWHERE = {"serve", "migrate-base"}
+# Commands tested on their own below: `serve` (a real process), `migrate-base` (the way out);
+# `verify-credential` needs a credential of the register to succeed
+# (tests/test_credential_verify.py checks it refuses a store minted under another base).
+ELSEWHERE = {"serve", "migrate-base", "verify-credential"}

@@ -19,10 +19,17 @@ from pathlib import Path
 
 import requests
 
+from registry.namespaces import CLCSTATUS, sparql_prefixes
+from registry.statuslist import PURPOSES, REVOCATION, StatusList, bits_for, position_for
+from registry.statusstore import next_counter, status_list
+from registry.store import Repository
 from registry.store.embedded import EmbeddedRepository
+from registry.store.privacy import BOOKKEEPING_PREFIX
+from registry.store.remote import RemoteRepository
 
 from .stores import free_port
 
+_PROJECT = Path(__file__).resolve().parents[2]      # `-m tests.support.crash_child` from here
 _UPLOAD_ID = re.compile(rb"/upload/\d{8}T\d{6}Z-[0-9a-f]{8}")
 _DATETIME = re.compile(rb'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\^\^<http://www.w3.org/2001/XMLSchema#dateTime>')
 _UPLOAD_ID_LITERAL = re.compile(rb'"\d{8}T\d{6}Z-[0-9a-f]{8}"')
@@ -36,6 +43,17 @@ def state(store: Path) -> frozenset[bytes]:
         data = repo.export_bytes()
     finally:
         repo.close()
+    return _neutral(data)
+
+
+def remote_state(repo: Repository) -> frozenset[bytes]:
+    """`state` of a remote store, main and private (the write lease, bookkeeping, left out:
+    a killed writer leaves it taken until it runs out)."""
+    data = repo.export_bytes() + repo.private.export_bytes()
+    return frozenset(line for line in _neutral(data) if BOOKKEEPING_PREFIX.encode() not in line)
+
+
+def _neutral(data: bytes) -> frozenset[bytes]:
     data = _UPLOAD_ID.sub(b"/upload/X", data)
     data = _UPLOAD_ID_LITERAL.sub(b'"X"', data)
     data = _DATETIME.sub(b'"T"', data)
@@ -45,16 +63,19 @@ def state(store: Path) -> frozenset[bytes]:
 class Server:
     """`licence-registry serve` on a store, in its own process group (so SIGKILL takes all)."""
 
-    def __init__(self, store: Path, base: str, *, env: dict[str, str] | None = None,
-                 workers: int = 2):
+    def __init__(self, store: Path | str, base: str, *, env: dict[str, str] | None = None,
+                 workers: int = 2, module: str = "ops.cli"):
+        """`store`: an embedded store's folder, or a remote store's URL (its private store's
+        URL then comes in `env`, LICENCE_REGISTRY_PRIVATE_STORE_URL)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        store_args = ["--store-url", store] if isinstance(store, str) else ["--store", str(store)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ops.cli", "--store", str(store), "--base-iri", base,
+            [sys.executable, "-m", module, *store_args, "--base-iri", base,
              "serve", "--port", str(self.port), "--threads", "2", "--workers", str(workers),
              "--no-access-log"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, **(env or {})})
+            env={**os.environ, **(env or {})}, cwd=_PROJECT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -150,3 +171,118 @@ def killed_run(template: Path, work: Path, base: str, key: str, body: bytes,
     server.kill()
     outcome["thread"].join(30)
     return state(store), outcome
+
+
+def hooked_run(template: Path, work: Path, base: str, key: str, body: bytes,
+               point: str, name: str) -> tuple[frozenset[bytes], dict]:
+    """Kill the server when its commit of the upload reaches `point` (`name:n`, see
+    tests/support/crash_child.py): the same moment in every run. The reopened store's state."""
+    store = work / name
+    shutil.copytree(template, store)
+    server = Server(store, base, env={"CLC_CRASH_AT": point}, module="tests.support.crash_child",
+                    workers=1)
+    try:
+        outcome = upload_in_background(server.url, key, body)
+        outcome["thread"].join(300)
+    finally:
+        server.kill()
+    return state(store), outcome
+
+
+# Every current licence (not an old version): its status and status counter.
+_CURRENT = sparql_prefixes("clc", "adms") + """
+SELECT ?licence ?status ?counter WHERE {
+  GRAPH ?g {
+    ?licence clc:version ?version ; adms:status ?status .
+    OPTIONAL { ?licence clc:statusCounter ?counter }
+    FILTER NOT EXISTS { ?licence clc:supersededByVersion ?next }
+  }
+}"""
+# Every status any version of a licence held (revocation is final: an old one may set the bit).
+_EVER = sparql_prefixes("clc", "adms") + """
+SELECT DISTINCT ?licence ?status WHERE {
+  GRAPH ?g { ?licence clc:version ?v ; adms:status ?status }
+}"""
+
+
+def lists_disagree(store: Path | Repository, base: str) -> list[str]:
+    """What in the store's status lists disagrees with its records (empty: they agree): every
+    current licence has a position, no two share one, the counter is above all of them, and
+    the bits at each position are those of the licence's stored status. `store`: an embedded
+    store's folder (opened, so recovered, and closed), or a repository."""
+    repo = EmbeddedRepository(store) if isinstance(store, Path) else store
+    try:
+        prefix = str(CLCSTATUS)
+        ever_revoked = {row["licence"].value for row in repo.select(_EVER)
+                        if bits_for(row["status"].value.removeprefix(prefix))[REVOCATION]}
+        rows = repo.select(_CURRENT)
+        counter_limit = next_counter(repo, base)
+        lists: dict[tuple[str, int], StatusList | None] = {}
+        problems: list[str] = []
+        holders: dict[int, str] = {}
+        for row in rows:
+            licence, status = row["licence"].value, row["status"].value.removeprefix(prefix)
+            if row.get("counter") is None:
+                problems.append(f"{licence}: no status position")
+                continue
+            counter = int(row["counter"].value)
+            if counter in holders:
+                problems.append(f"{licence} and {holders[counter]} share counter {counter}")
+            holders[counter] = licence
+            if counter >= counter_limit:
+                problems.append(f"{licence}: counter {counter} not below {counter_limit}")
+            at = position_for(counter)
+            wanted = bits_for(status, ever_revoked=licence in ever_revoked)
+            for purpose in PURPOSES:
+                if (purpose, at.number) not in lists:
+                    lists[(purpose, at.number)] = status_list(repo, base, purpose, at.number)
+                held = lists[(purpose, at.number)]
+                bit = held is not None and held.get(at.index)
+                if bit != wanted[purpose]:
+                    problems.append(f"{licence} ({status}): {purpose} bit {bit}, "
+                                    f"record wants {wanted[purpose]}")
+        if not rows:
+            problems.append("no licence in the store")
+        return problems
+    finally:
+        if isinstance(store, Path):
+            repo.close()
+
+
+def _remote(urls: tuple[str, str]) -> RemoteRepository:
+    return RemoteRepository.at(urls[0], 120, private=RemoteRepository.at(urls[1], 120,
+                                                                         holds_private=True))
+
+
+def remote_template_state(urls: tuple[str, str], template: tuple[Path, Path]
+                          ) -> frozenset[bytes]:
+    """The remote store at `urls` set to `template`, and its `remote_state`: the state before."""
+    repo = _remote(urls)
+    try:
+        repo.replace_all(template[0])
+        repo.private.replace_all(template[1])
+        return remote_state(repo)
+    finally:
+        repo.close()
+
+
+def hooked_remote_run(urls: tuple[str, str], template: tuple[Path, Path], base: str, key: str,
+                      body: bytes, point: str | None
+                      ) -> tuple[frozenset[bytes], dict, list[str]]:
+    """`hooked_run` on the remote store at `urls` (main, private), first set to `template`
+    (their N-Quads files); no `point`: the upload is not interrupted. The state after, the
+    upload's outcome and what `lists_disagree` finds."""
+    repo = _remote(urls)
+    try:
+        repo.replace_all(template[0])
+        repo.private.replace_all(template[1])
+        env = {"LICENCE_REGISTRY_PRIVATE_STORE_URL": urls[1], "CLC_CRASH_AT": point or ""}
+        server = Server(urls[0], base, env=env, module="tests.support.crash_child", workers=1)
+        try:
+            outcome = upload_in_background(server.url, key, body)
+            outcome["thread"].join(300)
+        finally:
+            server.kill()
+        return remote_state(repo), outcome, lists_disagree(repo, base)
+    finally:
+        repo.close()

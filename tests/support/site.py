@@ -35,9 +35,11 @@ from registry.bootstrap import load_catalogue
 from registry.events import licences_committed
 from registry.records import COLUMNS
 from registry.settings import load_settings
+from registry.signingkeys import SigningKeys, signing_keys_path
 from registry.store.embedded import EmbeddedRepository
 from registry.thaiid import with_check_digit
 from web.app import create_app
+from web.state import state_of
 
 from .sharedstores import copy_of_store
 from .stores import BASE
@@ -194,6 +196,8 @@ def site(tmp_path_factory, initialised_template) -> Iterator[Site]:
                                           row["licence_number"]) for name, row in rows.items()}
     app = create_app({"STORE": str(repo.path), "BASE_IRI": BASE}, repository=repo,
                      clock=lambda: FIXED_DAY)
+    # The key file `init` makes: licence pages link their signed credential (issue 14).
+    SigningKeys(signing_keys_path(state_of(app).settings)).ensure(UPLOADS[0])
     try:
         with served(app) as url:
             yield Site(url, keys, tuple(uploads))

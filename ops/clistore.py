@@ -159,6 +159,7 @@ def restore(ctx: click.Context, directory: str):
         raise Refused(f"{folder / manifest['file']} does not match the SHA-256 in its manifest: "
                       "the backup is damaged; nothing was changed.")
     from registry.baseiri import dataset_bases, mismatch_message, record_base
+    from registry import statusstore
     from registry.history import mark_superseded
     from registry.store.privacy import split_nquads
 
@@ -181,14 +182,20 @@ def restore(ctx: click.Context, directory: str):
                 own = bases.recorded or bases.catalogues[0]
                 raise Refused(f"{problem}\nNothing was changed. To restore it under its own "
                               f"base, run restore with --base-iri {own}.")
+            base = clibase.settings_of(ctx).base_iri
+            reached = statusstore.next_counter(repo, base)  # the replaced store's
             step("private store")
             repo.private.replace_all(Path(private.name))
             step("main store")
             repo.replace_all(Path(public.name))
             step("replaced records")
             if bases.recorded is None and bases.catalogues:  # a backup from before bases were
-                record_base(repo, clibase.settings_of(ctx).base_iri)    # recorded
+                record_base(repo, base)                                  # recorded
             marked = mark_superseded(repo)       # a backup from before records carried it
+            # Status positions: never handed out twice; a backup from before status lists
+            # gets them, as `init` gives them.
+            statusstore.keep_counter_at_least(repo, base, reached)
+            statusstore.assign_missing_positions(repo, base, dt.datetime.now(dt.UTC))
         from ops.clisearch import rebuild_index
         indexed = rebuild_index(clibase.settings_of(ctx), repo)     # never the old store's
         count = repo.quad_count()

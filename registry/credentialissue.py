@@ -136,12 +136,11 @@ class CredentialIssuer:
                            ) -> IssuedCredential | None:
         """The licence's current version (or version `version`) as a signed credential; None
         when the register has no such licence or version."""
-        versions = history.versions(self.repo, self.base, key)
-        chosen = history.version_at(versions, number=version)
+        chosen = self.version(key, version)
         if chosen is None:
             return None
         signing_key = self.keys.current_key()
-        latest = chosen.number == versions[-1].number
+        latest = chosen.graph == identifiers.licence_graph_iri(self.base, key)
         cache_key = ("licence", chosen.graph, chosen.number, chosen.modified, signing_key.id)
 
         def make() -> IssuedCredential:
@@ -158,6 +157,28 @@ class CredentialIssuer:
         issued = self._cache.get_or_make(cache_key, make)
         return issued if issued.latest == latest else IssuedCredential(
             issued.body, issued.etag, issued.version, latest)
+
+    def version(self, key: identifiers.LicenceKey, number: int | None
+                 ) -> history.Version | None:
+        """The version asked for (the current one when `number` is None), from index lookups
+        in its graph: no query, since this is on every request. The current record is in the
+        licence's graph, each replaced one in `…/version/N`."""
+        licence = identifiers.licence_iri(self.base, key)
+        current = identifiers.licence_graph_iri(self.base, key)
+        found = self._version_in(licence, current)
+        if found is None or number is None or found.number == number:
+            return found
+        if not 1 <= number < found.number:
+            return None
+        return self._version_in(licence, identifiers.licence_version_graph_iri(
+            self.base, key, number))
+
+    def _version_in(self, licence: str, graph: str) -> history.Version | None:
+        numbers = self.repo.objects(licence, terms.VERSION.value, graph)
+        modified = self.repo.objects(licence, terms.MODIFIED.value, graph)
+        if not numbers or not modified:
+            return None
+        return history.Version(int(numbers[0].value), modified[0].value, "", graph)
 
     def _counter(self, statements: list, licence_iri: str) -> int:
         for s in statements:

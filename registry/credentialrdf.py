@@ -51,8 +51,8 @@ _CREDENTIAL_KEYS = frozenset(("@context", "id", "type", "issuer", "validFrom", "
                               "credentialSubject", "credentialStatus"))
 _PROOF_KEYS = frozenset(("type", "cryptosuite", "created", "verificationMethod",
                          "proofPurpose"))
-# Proof purposes the v2 context maps to security terms (the register uses assertionMethod).
-_PURPOSES = frozenset(("assertionMethod", "authentication"))
+# The one proof purpose the register signs with (its IRI checked against pyld by the tests).
+_PURPOSES = frozenset(("assertionMethod",))
 # JSON-LD reads "prefix:rest" as a compact IRI when the prefix is a term; no context defines
 # these schemes, and every IRI of a record uses one of them.
 _ABSOLUTE = re.compile(r"(https?|did):[^\s<>\"{}|^`\\]+")

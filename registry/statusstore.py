@@ -82,6 +82,20 @@ def next_counter(repo: Repository, base: str) -> int:
     return _integer(repo.objects(graph, NEXT_COUNTER, graph)) or 0
 
 
+def keep_counter_at_least(repo: Repository, base: str, at_least: int) -> bool:
+    """Make the counter at least `at_least`; whether it moved. `restore` of an older backup
+    brings back that backup's counter, and positions handed out since would be handed out
+    again: a credential issued for a licence the restore lost would then show another
+    licence's bits. Going on from where the replaced store had reached never reuses one."""
+    with repo.writing():
+        if next_counter(repo, base) >= at_least:
+            return False
+        graph = counter_graph_iri(base)
+        line = f"<{graph}> <{NEXT_COUNTER}> \"{at_least}\"^^<{_INTEGER}> <{graph}> .\n"
+        repo.apply(ChangeSet(replace=[graph], payload=line.encode()))
+    return True
+
+
 def status_position(repo: Repository, base: str, key: identifiers.LicenceKey
                     ) -> ListPosition | None:
     """Where the licence's bits live; None for a licence without one (not yet backfilled)."""

@@ -16,8 +16,8 @@ from .support.crash_harness import (
     full_run,
     hooked_remote_run,
     hooked_run,
-    remote_template_state,
     lists_disagree,
+    remote_template_state,
     state,
 )
 from .support.stores import BASE, initialised_store

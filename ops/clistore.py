@@ -158,8 +158,8 @@ def restore(ctx: click.Context, directory: str):
     if sha != manifest["sha256"]:
         raise Refused(f"{folder / manifest['file']} does not match the SHA-256 in its manifest: "
                       "the backup is damaged; nothing was changed.")
-    from registry.baseiri import dataset_bases, mismatch_message, record_base
     from registry import statusstore
+    from registry.baseiri import dataset_bases, mismatch_message, record_base
     from registry.history import mark_superseded
     from registry.store.privacy import split_nquads
 

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve lint test bench bench-crash bench-resolve bench-sparql bench-jsonld clean
+.PHONY: install demo serve lint test bench bench-crash bench-resolve bench-sparql bench-jsonld bench-credentials bench-statuslists clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench-sparql: $(STAMP)  ## the example queries through /sparql vs in-process pyo
 
 bench-jsonld: $(STAMP)  ## reading a 20,000-licence JSON-LD upload vs pyld alone
 	$(BIN)/python bench/jsonld.py --count 20000
+
+bench-credentials: $(STAMP)  ## serving a licence credential, fast vs pyld, up to 1,000,000 licences
+	$(BIN)/python bench/credentials.py --sizes 10000,100000,1000000
+
+bench-statuslists: $(STAMP)  ## a 100,000-licence load with and without status lists
+	$(BIN)/python bench/statusstore.py --count 100000 --changed 10000 --repeat 3
 
 clean:
 	rm -rf $(VENV) var bench/out .pytest_cache

@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import records_of, run_sizes  # noqa: E402
+from bench.sizes import bulk_load, records_of, run_sizes, size_arguments  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 STAMP = "2026-11-01T00:00:00Z"
@@ -57,7 +57,6 @@ def percentiles(times: tuple[list[float], list[float]]) -> dict:
 
 def build(path: Path, count: int, samples: int, seed: int):
     """The store; SAMPLES licence keys chosen at random; the generate and load times."""
-    import pyoxigraph as ox
 
     from ops.demo import demo_rows
     from registry import identifiers, rdfmap
@@ -91,13 +90,7 @@ def build(path: Path, count: int, samples: int, seed: int):
             elif (at := rng.randrange(counter + 1)) < samples:
                 chosen[at] = rec.key
     generate_s = time.perf_counter() - started
-    started = time.perf_counter()
-    store = ox.Store(str(path / "data"))
-    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
-    load_s = time.perf_counter() - started
-    nq.unlink()
+    load_s = bulk_load(path, nq)
     rng.shuffle(chosen)
     return chosen, round(generate_s, 1), round(load_s, 1)
 
@@ -219,10 +212,9 @@ def run_size(count: int, work: Path, samples: int, naive_samples: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    size_arguments(parser)
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--naive-samples", type=int, default=200)
-    parser.add_argument("--work", help="directory for the stores (default: a temporary one)")
     args = parser.parse_args()
     run_sizes("credentials", args.sizes, args.work,
               lambda size, work: run_size(size, work, args.samples, args.naive_samples))

@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import records_of, run_sizes  # noqa: E402
+from bench.sizes import records_of, run_sizes, size_arguments  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 TODAY = dt.date(2026, 11, 1)
@@ -353,11 +353,10 @@ def run_size(count: int, work: Path, runs: int, naive_runs: int, full_store_max:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    size_arguments(parser)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--naive-runs", type=int, default=2)
     parser.add_argument("--full-store-max", type=int, default=100_000)
-    parser.add_argument("--work", help="directory for the stores (default: a temporary one)")
     args = parser.parse_args()
     run_sizes("quality", args.sizes, args.work,
               lambda size, work: run_size(size, work, args.runs, args.naive_runs,

@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import records_of, run_sizes  # noqa: E402
+from bench.sizes import bulk_load, records_of, run_sizes, size_arguments  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 
@@ -81,7 +81,6 @@ def build_store(path: Path, count: int, seed: int, names_only: bool = False):
     """A store of `count` licences (records as the register writes them, bulk-loaded; with
     `names_only`, just each record's holder and names, all the naive query reads), what the
     index would hold of them as rows, and samples for the queries."""
-    import pyoxigraph as ox
 
     from registry import identifiers, rdfmap
     from registry.bootstrap import init_store, load_catalogue
@@ -116,14 +115,7 @@ def build_store(path: Path, count: int, seed: int, names_only: bool = False):
             if rec.holder_type == "juristic" and len(samples) < 5000:
                 samples.append({"th": rec.holder_name, "en": rec.holder_name_en,
                                 "number": rec.printed_number, "id": rec.holder_id})
-    started = time.perf_counter()
-    store = ox.Store(str(path / "data"))
-    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
-    load_s = time.perf_counter() - started
-    nq.unlink()
-    return rows, samples, load_s
+    return rows, samples, bulk_load(path, nq)
 
 
 def index_row(rec, public_register: bool, stamp: str):
@@ -266,7 +258,7 @@ def run_size(count: int, work: Path, n: int, naive_n: int, full_store_max: int) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    size_arguments(parser)
     parser.add_argument("--queries", type=int, default=200, help="index queries of each kind")
     parser.add_argument("--naive-queries", type=int, default=5,
                         help="naive SPARQL queries of each name kind")
@@ -275,7 +267,6 @@ def main() -> None:
                         "also built from the store); above it the store holds the holders' "
                         "names only (what the naive query reads) and the index is built from "
                         "the generated rows")
-    parser.add_argument("--work", help="directory for the stores (default: a temporary one)")
     args = parser.parse_args()
     run_sizes("search", args.sizes, args.work,
               lambda size, work: run_size(size, work, args.queries, args.naive_queries,

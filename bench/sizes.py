@@ -30,6 +30,29 @@ def run_sizes(name: str, sizes: str, work: str | None,
     return results
 
 
+def size_arguments(parser, sizes: str = "10000,100000,1000000") -> None:
+    """The options every size-by-size bench takes: `--sizes` and `--work`."""
+    parser.add_argument("--sizes", default=sizes)
+    parser.add_argument("--work", help="directory for the stores (default: a temporary one)")
+
+
+def bulk_load(folder: Path, nquads: Path) -> float:
+    """Load the N-Quads file into a new pyoxigraph store in `folder/data` (what
+    EmbeddedRepository opens) and delete the file; the seconds it took."""
+    import time
+
+    import pyoxigraph as ox
+
+    started = time.perf_counter()
+    store = ox.Store(str(folder / "data"))
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    seconds = time.perf_counter() - started
+    nquads.unlink()
+    return seconds
+
+
 def records_of(rows):
     """LicenceRecords from demo rows without the validating pipeline (they are valid)."""
     from registry import identifiers

@@ -174,11 +174,22 @@ class StatusBook:
     def licence_lines(self, rec: LicenceRecord, counter: int | None) -> list[str]:
         """For a created or updated record (`counter`: the one it holds, None for a licence
         without one): take a position if needed, set its bits, and return the line its new
-        version carries."""
-        if counter is None:
+        version carries.
+
+        A licence keeps its position for life, with one exception: a revoked (surrendered,
+        replaced) licence uploaded again with a status that does not revoke (a correction).
+        Revocation is final in a status list, so the credentials issued while it was revoked
+        stay revoked; the record's new version takes a fresh position, whose bits are its own,
+        so its credential says what the record says."""
+        if counter is None or self._revoked_for_good(counter, rec.status):
             counter = self.allocate()
         self.record(counter, rec.status)
         return [counter_line(self.base, rec.key, counter)]
+
+    def _revoked_for_good(self, counter: int, status: str) -> bool:
+        at = position_for(counter)
+        return (self._list(REVOCATION, at.number).get(at.index)
+                and not bits_for(status)[REVOCATION])
 
     def change(self) -> tuple[list[str], list[str]]:
         """(graphs to replace, their N-Quads lines): the counter if positions were taken, and

@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pyld import jsonld
 
-from ops.demo import demo_rows
 from registry import credential, dataintegrity, identifiers, statuslist
 from registry.jsonldcontexts import (
     CREDENTIALS_V2,
@@ -27,7 +26,8 @@ from registry.jsonldcontexts import (
 )
 from registry.rdfmap import content_lines
 from registry.records import LicenceRecord
-from registry.validation import ValidationContext, check_row
+
+from .support.builders import checked_demo_records
 
 BASE = "https://licences.example.go.th"
 DID = "did:web:licences.example.go.th"
@@ -37,12 +37,7 @@ METHOD = f"{DID}#key-1"
 @pytest.fixture(scope="module")
 def records(catalogue) -> list[LicenceRecord]:
     """Checked demo records: every holder type, with and without end dates and documents."""
-    context = ValidationContext(catalogue)
-    out = []
-    for n, row in enumerate(demo_rows(catalogue, 80), start=2):
-        record, _problems = check_row(n, row, context)
-        assert record is not None
-        out.append(record)
+    out = checked_demo_records(catalogue)
     return out
 
 

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ops.demo import demo_rows
 from ops.demoload import load_demo
 from registry import credential, credentialrdf, dataintegrity, history, identifiers, statuslist
 from registry.credentialissue import CredentialIssuer
@@ -24,7 +23,7 @@ from registry.rdfmap import content_lines
 from registry.records import STATUSES, LicenceRecord
 from registry.signingkeys import SigningKeys
 from registry.store import ChangeSet
-from registry.validation import ValidationContext, check_row
+from tests.support.builders import checked_demo_records
 from tests.support.stores import initialised_store
 
 BASE = "https://licences.example.go.th"
@@ -43,12 +42,7 @@ AWKWARD = ["ร้านค้า ผู้ใหญ่ ก่อ ทั้ง �
 def records(catalogue) -> list[LicenceRecord]:
     """Checked demo records (every holder kind, with and without end date and document), each
     status, and awkward text in every text field."""
-    context = ValidationContext(catalogue)
-    out = []
-    for n, row in enumerate(demo_rows(catalogue, 80), start=2):
-        record, _problems = check_row(n, row, context)
-        assert record is not None
-        out.append(record)
+    out = checked_demo_records(catalogue)
     for n, status in enumerate(STATUSES):
         out.append(dataclasses.replace(out[n], status=status,
                                        status_reason=AWKWARD[n % len(AWKWARD)]))

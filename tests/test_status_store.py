@@ -82,20 +82,27 @@ def test_positions_are_fixed_distinct_and_bits_follow_uploads(repo, catalogue, p
     assert bits(repo, target) == (False, False)
     publish(repo, [as_status(target, "revoked")])
     assert bits(repo, target) == (True, False)
+    revoked_at = status_position(repo, BASE, key_of(target))
     publish(repo, [as_status(target, "active")])                          # a later correction
-    assert bits(repo, target) == (True, False)                            # revocation is final
+    # Revocation is final: the credentials issued while revoked stay revoked; the corrected
+    # record takes a fresh position, whose bits are its own.
+    assert bits(repo, target) == (False, False)
+    moved = status_position(repo, BASE, key_of(target))
+    assert moved is not None and revoked_at is not None and moved.index == 10
+    assert status_list(repo, BASE, REVOCATION, 0).get(revoked_at.index)  # type: ignore[union-attr]
     for status in ("surrendered", "replaced"):
         other = first[["surrendered", "replaced"].index(status) + 1]
         publish(repo, [as_status(other, status)])
         assert bits(repo, other) == (True, False)
     assert all(bits(repo, r) == (False, False) for r in first[3:])
-    # Every version of the target carries the same position; the counter never moved.
+    # Every version of the target up to the correction carries its first position, the
+    # corrected one the fresh position; the counter moved once, for the correction.
     graph = identifiers.licence_graph_iri(BASE, key_of(target))
     counters = repo.select(
         "SELECT DISTINCT ?c WHERE { GRAPH ?g { ?l <https://w3id.org/clc/def#statusCounter> ?c } "
         f"FILTER(STRSTARTS(STR(?g), \"{graph}\")) }}")
-    assert [int(r["c"].value) for r in counters] == [positions[key_of(target)].index]
-    assert next_counter(repo, BASE) == 10
+    assert sorted(int(r["c"].value) for r in counters) == [positions[key_of(target)].index, 10]
+    assert next_counter(repo, BASE) == 11
 
 
 def test_an_unchanged_upload_changes_no_list(repo, catalogue, publish):

@@ -12,8 +12,10 @@ from publishing.keys import issue_key
 from registry import identifiers
 from registry.bootstrap import init_store
 from registry.model import Catalogue
+from registry.records import LicenceRecord
 from registry.store import Repository
 from registry.store.embedded import EmbeddedRepository
+from registry.validation import ValidationContext, check_row
 from web.app import create_app
 
 from .stores import BASE
@@ -34,6 +36,18 @@ def rows_of_both_holder_kinds(catalogue: Catalogue, count: int,
     rows = list(demo_rows(catalogue, count, agency=agency))
     assert {r["holder_type"] for r in rows} == {"juristic", "natural"}
     return rows
+
+
+def checked_demo_records(catalogue: Catalogue, count: int = 80) -> list[LicenceRecord]:
+    """Demo rows checked into records (every holder kind, with and without end dates and
+    documents): what the credential tests build credentials from."""
+    context = ValidationContext(catalogue)
+    out = []
+    for n, row in enumerate(demo_rows(catalogue, count), start=2):
+        record, _problems = check_row(n, row, context)
+        assert record is not None
+        out.append(record)
+    return out
 
 
 def key_of(row: dict[str, str]) -> identifiers.LicenceKey:

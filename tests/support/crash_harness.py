@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from registry.namespaces import CLCSTATUS, sparql_prefixes
-from registry.statuslist import PURPOSES, REVOCATION, StatusList, bits_for, position_for
+from registry.statuslist import PURPOSES, StatusList, bits_for, position_for
 from registry.statusstore import next_counter, status_list
 from registry.store import Repository
 from registry.store.embedded import EmbeddedRepository
@@ -199,11 +199,6 @@ SELECT ?licence ?status ?counter WHERE {
     FILTER NOT EXISTS { ?licence clc:supersededByVersion ?next }
   }
 }"""
-# Every status any version of a licence held (revocation is final: an old one may set the bit).
-_EVER = sparql_prefixes("clc", "adms") + """
-SELECT DISTINCT ?licence ?status WHERE {
-  GRAPH ?g { ?licence clc:version ?v ; adms:status ?status }
-}"""
 
 
 def lists_disagree(store: Path | Repository, base: str) -> list[str]:
@@ -214,8 +209,6 @@ def lists_disagree(store: Path | Repository, base: str) -> list[str]:
     repo = EmbeddedRepository(store) if isinstance(store, Path) else store
     try:
         prefix = str(CLCSTATUS)
-        ever_revoked = {row["licence"].value for row in repo.select(_EVER)
-                        if bits_for(row["status"].value.removeprefix(prefix))[REVOCATION]}
         rows = repo.select(_CURRENT)
         counter_limit = next_counter(repo, base)
         lists: dict[tuple[str, int], StatusList | None] = {}
@@ -233,7 +226,9 @@ def lists_disagree(store: Path | Repository, base: str) -> list[str]:
             if counter >= counter_limit:
                 problems.append(f"{licence}: counter {counter} not below {counter_limit}")
             at = position_for(counter)
-            wanted = bits_for(status, ever_revoked=licence in ever_revoked)
+            # Exactly the bits of its status: a corrected revocation moved the licence to a
+            # fresh position (registry/statusstore.py), so no earlier status leaks in.
+            wanted = bits_for(status)
             for purpose in PURPOSES:
                 if (purpose, at.number) not in lists:
                     lists[(purpose, at.number)] = status_list(repo, base, purpose, at.number)

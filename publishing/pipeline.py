@@ -161,11 +161,13 @@ def new_upload_id(now: dt.datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
+# The OPTIONAL stays outside the first GRAPH: inside it, pyoxigraph evaluated it over every
+# licence's counter for each chunk of graphs (10× the whole query's time at 30,000 licences).
 _STATE_QUERY = sparql_prefixes("clc", "adms") + """
 SELECT ?g ?version ?digest ?status ?counter WHERE {
   #VALUES_G#
-  GRAPH ?g { ?licence clc:version ?version ; clc:recordDigest ?digest ; adms:status ?status
-             OPTIONAL { ?licence clc:statusCounter ?counter } }
+  GRAPH ?g { ?licence clc:version ?version ; clc:recordDigest ?digest ; adms:status ?status }
+  OPTIONAL { GRAPH ?g { ?licence clc:statusCounter ?counter } }
 }"""
 _GRAPH_QUERY = "SELECT ?g ?s ?p ?o WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }"
 

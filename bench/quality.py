@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import records_of, run_sizes, size_arguments  # noqa: E402
+from bench.sizes import bulk_load, records_of, run_sizes, size_arguments  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 TODAY = dt.date(2026, 11, 1)
@@ -136,7 +136,6 @@ def _check_count_lines(issuer: str, checked: int, reachable: int) -> list[str]:
 
 def build(path: Path, count: int, seed: int, full: bool):
     """The store (see the module's docstring), the index rows, the biggest agency's uploads."""
-    import pyoxigraph as ox
 
     from registry import identifiers, rdfmap
     from registry.bootstrap import init_store
@@ -185,13 +184,7 @@ def build(path: Path, count: int, seed: int, full: bool):
                 out.write("\n".join(_upload_lines(upload_id, issuer,
                                                   min(PER_UPLOAD, n - block), minute)) + "\n")
                 uploads.setdefault(issuer, []).append(upload_id)
-    started = time.perf_counter()
-    store = ox.Store(str(path / "data"))
-    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
-    load_s = time.perf_counter() - started
-    nq.unlink()
+    load_s = bulk_load(path, nq)
     top = per_issuer.most_common(1)[0][0]
     return rows, top, uploads[top], per_issuer, load_s
 

@@ -8,7 +8,6 @@ the register's errors.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import shutil
@@ -34,7 +33,7 @@ from registry.store import ChangeSet
 from resolver.fastpath import IdFastPath
 from web.state import state_of
 
-from .support.builders import app_over, key_of
+from .support.builders import app_over, key_of, with_value
 from .support.publish import dumps_made
 from .support.sharedstores import copy_of_store
 from .support.stores import BASE
@@ -174,15 +173,6 @@ def test_the_served_context_is_the_registers(client):
     assert again.status_code == 304
 
 
-def _set(document: dict, path: tuple, value) -> dict:
-    changed = copy.deepcopy(document)
-    target = changed
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
-    return changed
-
-
 TAMPERING = [
     (("issuer",), "did:web:elsewhere.example"),
     (("validFrom",), "2000-01-01T00:00:00Z"),
@@ -201,7 +191,7 @@ TAMPERING = [
 @pytest.mark.parametrize("path, value", TAMPERING, ids=lambda v: str(v)[:30])
 def test_tampering_with_any_field_fails(site, client, path, value):
     document = _fetch(client, _path(key_of(site[1][0])))
-    changed = _set(document, path, value)
+    changed = with_value(document, path, value)
     assert changed != document
     result = verify(client, changed)
     assert not result.verified
@@ -219,7 +209,7 @@ def test_a_status_list_credential_verifies_and_is_long_enough(client):
         assert len(statuslist.expand(document["credentialSubject"]["encodedList"])) * 8 \
             >= statuslist.MIN_BITS
         assert verify(client, document)
-        tampered = _set(document, ("credentialSubject", "statusPurpose"),
+        tampered = with_value(document, ("credentialSubject", "statusPurpose"),
                         "suspension" if purpose == "revocation" else "revocation")
         assert not verify(client, tampered)
 

@@ -5,7 +5,6 @@ credential-bundle`, `licence-registry verify-credential`, and `POST /verify` wit
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 from pathlib import Path
@@ -27,6 +26,7 @@ from registry.store.opening import open_repository
 from web.app import create_app
 from web.messages import words
 
+from .support.builders import with_value
 from .support.sharedstores import copy_of_store
 from .support.stores import BASE
 
@@ -142,14 +142,7 @@ def test_a_served_credential_verifies_from_a_bundle(shared, tmp_path):
 # --- tampering fails, each with its code --------------------------------------------------------
 
 def _set(path: tuple, value):
-    def change(document: dict) -> dict:
-        changed = copy.deepcopy(document)
-        at = changed
-        for step in path[:-1]:
-            at = at[step]
-        at[path[-1]] = value
-        return changed
-    return change
+    return lambda document: with_value(document, path, value)
 
 
 def _drop(name: str):

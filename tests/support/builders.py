@@ -1,8 +1,10 @@
 """Builders the test modules share (not a test module): licence rows of one agency, CSV bodies,
-keys, apps over a store, requests to the upload API, and the paths of a licence."""
+keys, apps over a store, requests to the upload API, the paths of a licence, checked demo
+records and tampered credentials."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask import Flask
@@ -48,6 +50,17 @@ def checked_demo_records(catalogue: Catalogue, count: int = 80) -> list[LicenceR
         assert record is not None
         out.append(record)
     return out
+
+
+def with_value(document: dict, path: tuple, value: Any) -> dict:
+    """A deep copy of `document` with the value at `path` (keys and list indexes) replaced:
+    a tampered credential."""
+    changed = copy.deepcopy(document)
+    target = changed
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return changed
 
 
 def key_of(row: dict[str, str]) -> identifiers.LicenceKey:

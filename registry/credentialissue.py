@@ -154,9 +154,8 @@ class CredentialIssuer:
             body, etag = _serialised(signed)
             return IssuedCredential(body, etag, chosen.number, latest)
 
-        issued = self._cache.get_or_make(cache_key, make)
-        return issued if issued.latest == latest else IssuedCredential(
-            issued.body, issued.etag, issued.version, latest)
+        # The graph is in the key, and whether it is the current one decides `latest`.
+        return self._cache.get_or_make(cache_key, make)
 
     def version(self, key: identifiers.LicenceKey, number: int | None
                  ) -> history.Version | None:

@@ -23,7 +23,7 @@ from registry.rdfmap import content_lines
 from registry.records import STATUSES, LicenceRecord
 from registry.signingkeys import SigningKeys
 from registry.store import ChangeSet
-from tests.support.builders import checked_demo_records
+from tests.support.builders import awkward_demo_records
 from tests.support.stores import initialised_store
 
 BASE = "https://licences.example.go.th"
@@ -31,26 +31,13 @@ DID = "did:web:licences.example.go.th"
 METHOD = f"{DID}#key-1"
 LOADER = bundled_loader(BASE)
 
-# Text that has tripped canonicalisers: Thai with combining marks (sara am, tone marks over
-# vowels), quotes, backslashes, line breaks, tabs, controls, astral characters.
-AWKWARD = ["ร้านค้า ผู้ใหญ่ ก่อ ทั้ง น้ำ ชั่ว", 'He said "no" \\ then\nleft\r\n\ttab',
-           "\u0000\u0001\u001f\u007f\u0085\u2028\u2029", "emoji 🙂 𝔘 \U0010fffd",
-           "ก\u0e4c\u0e4c\u0e31\u0e34 (marks stacked)", "' < > & { } |", " leading and trailing "]
 
 
 @pytest.fixture(scope="module")
 def records(catalogue) -> list[LicenceRecord]:
     """Checked demo records (every holder kind, with and without end date and document), each
     status, and awkward text in every text field."""
-    out = checked_demo_records(catalogue)
-    for n, status in enumerate(STATUSES):
-        out.append(dataclasses.replace(out[n], status=status,
-                                       status_reason=AWKWARD[n % len(AWKWARD)]))
-    for n, text in enumerate(AWKWARD):
-        out.append(dataclasses.replace(out[n + 10], holder_name=text, holder_name_en=text,
-                                       premises_address=text, province=text, conditions=text,
-                                       status_reason=text, printed_number=text))
-    return out
+    return awkward_demo_records(catalogue)
 
 
 def _unsigned(record: LicenceRecord, public_register: bool, counter: int = 5

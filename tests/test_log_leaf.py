@@ -10,17 +10,14 @@ import pytest
 
 from registry import identifiers, logleaf, rdfmap
 from registry.logleaf import LICENCE_VERSION, UPLOAD, Leaf, LeafError
-from registry.records import STATUSES, LicenceRecord
-from tests.support.builders import checked_demo_records
+from registry.records import LicenceRecord
+from tests.support.builders import AWKWARD, awkward_demo_records
 
 BASE = "https://licences.example.go.th"
 TIME = "2026-11-01T03:00:00Z"
 UPLOAD_IRI = f"{BASE}/id/upload/u1"
 AGENCY_IRI = f"{BASE}/id/agency/diw"
 H = "ab" * 32
-AWKWARD = ["ร้านค้า ผู้ใหญ่ ก่อ ทั้ง น้ำ ชั่ว", 'He said "no" \\ then\nleft\r\n\ttab',
-           "\u0000\u0001\u001f\u007f\u0085\u2028\u2029", "emoji 🙂 𝔘 \U0010fffd",
-           "ก\u0e4c\u0e4c\u0e31\u0e34 (marks stacked)", "' < > & { } |", " leading and trailing "]
 
 VERSION_LEAF = Leaf(kind=LICENCE_VERSION, index=7, licence=f"{BASE}/id/licence/x", version=2,
                     time=TIME, upload=UPLOAD_IRI, sha256=H)
@@ -90,15 +87,7 @@ def test_parse_refuses_bytes_that_are_not_utf_8():
 @pytest.fixture(scope="module")
 def records(catalogue) -> list[LicenceRecord]:
     """Checked demo records, each status, and awkward text in every text field."""
-    out = checked_demo_records(catalogue)
-    for n, status in enumerate(STATUSES):
-        out.append(dataclasses.replace(out[n], status=status,
-                                       status_reason=AWKWARD[n % len(AWKWARD)]))
-    for n, text in enumerate(AWKWARD):
-        out.append(dataclasses.replace(out[n + 10], holder_name=text, holder_name_en=text,
-                                       premises_address=text, province=text, conditions=text,
-                                       status_reason=text, printed_number=text))
-    return out
+    return awkward_demo_records(catalogue)
 
 
 def _content(record: LicenceRecord) -> list[str]:

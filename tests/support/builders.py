@@ -5,6 +5,7 @@ records and tampered credentials."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from flask import Flask
@@ -14,7 +15,7 @@ from publishing.keys import issue_key
 from registry import identifiers
 from registry.bootstrap import init_store
 from registry.model import Catalogue
-from registry.records import LicenceRecord
+from registry.records import STATUSES, LicenceRecord
 from registry.store import Repository
 from registry.store.embedded import EmbeddedRepository
 from registry.validation import ValidationContext, check_row
@@ -49,6 +50,27 @@ def checked_demo_records(catalogue: Catalogue, count: int = 80) -> list[LicenceR
         record, _problems = check_row(n, row, context)
         assert record is not None
         out.append(record)
+    return out
+
+
+# Text that tests escaping everywhere: Thai with stacked marks, quotes, backslashes, line
+# breaks, tabs, controls, astral characters.
+AWKWARD = ["ร้านค้า ผู้ใหญ่ ก่อ ทั้ง น้ำ ชั่ว", 'He said "no" \\ then\nleft\r\n\ttab',
+           "\u0000\u0001\u001f\u007f\u0085\u2028\u2029", "emoji 🙂 𝔘 \U0010fffd",
+           "ก\u0e4c\u0e4c\u0e31\u0e34 (marks stacked)", "' < > & { } |", " leading and trailing "]
+
+
+def awkward_demo_records(catalogue: Catalogue) -> list[LicenceRecord]:
+    """Checked demo records, then one of each status, then one with each AWKWARD text in every
+    text field (the last len(AWKWARD) records)."""
+    out = checked_demo_records(catalogue)
+    for n, status in enumerate(STATUSES):
+        out.append(dataclasses.replace(out[n], status=status,
+                                       status_reason=AWKWARD[n % len(AWKWARD)]))
+    for n, text in enumerate(AWKWARD):
+        out.append(dataclasses.replace(out[n + 10], holder_name=text, holder_name_en=text,
+                                       premises_address=text, province=text, conditions=text,
+                                       status_reason=text, printed_number=text))
     return out
 
 

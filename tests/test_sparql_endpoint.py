@@ -347,6 +347,21 @@ def test_the_time_limit_stops_the_query_and_the_next_one_is_answered(loaded):
     _close_executor(app)
 
 
+def test_a_started_spare_takes_a_stopped_process_s_place_at_once(loaded):
+    # Deterministic half of the test above: after the kill a started process is already
+    # waiting, so the next query never waits for an interpreter to start.
+    app = _app(loaded, SPARQL_TIME_LIMIT=1, SPARQL_WORKERS=1)
+    client = app.test_client()
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    executor = state_of(app).part(SparqlState).executor
+    first = executor.idle.queue[0]
+    spare = executor.spare.queue[0]
+    assert client.get("/sparql", query_string={"query": SLOW}).status_code == 503
+    assert executor.idle.queue == [spare] and not first.process.is_alive()
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    _close_executor(app)
+
+
 def test_a_query_needing_too_much_memory_is_stopped(loaded):
     app = _app(loaded, SPARQL_TIME_LIMIT=30, SPARQL_MEMORY_LIMIT_MB=600)
     client = app.test_client()

@@ -18,7 +18,7 @@ from typing import TextIO
 import pyoxigraph as ox
 
 from publishing.uploadformats import read_upload
-from registry import identifiers, rdfmap, statusstore
+from registry import identifiers, logleaf, logstore, rdfmap, statusstore
 from registry.model import Catalogue
 from registry.namespaces import sparql_prefixes
 from registry.problems import WARNING, Problem, ProblemSummary, summarise
@@ -203,6 +203,8 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                   repo.select_graphs(_STATE_QUERY, sorted(existing))} if existing else {}
         replace: list[str] = []
         book = statusstore.StatusBook(repo, base, timestamp)      # status lists: same change set
+        log = logstore.LogBook(repo, base)                        # the Merkle log: likewise
+        logged = _Logger(log, base, timestamp, upload_iri)
         payload = PayloadFiles(repo.scratch_dir())
         try:
             updated: list[tuple[LicenceRecord, str, dict]] = []
@@ -219,20 +221,23 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                     continue
                 result.created += 1
                 replace.append(graph)
+                lines.append(logged.version(rec, graph, 1, lines))
                 lines.extend(rdfmap.version_lines(
                     rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
                     agency=agency, upload_iri=upload_iri, previous_status=None))
                 lines.extend(book.licence_lines(rec, None))
                 payload.add(lines)
             _write_updates(repo, payload, updated, base, catalogue, replace, timestamp, agency,
-                           upload_iri, book)
+                           book, logged)
             result.updated = len(updated)
-            payload.add([_upload_lines(base, upload_iri, agency, timestamp, result).rstrip("\n")])
+            upload_text = _upload_lines(base, upload_iri, agency, timestamp, result)
+            payload.add([upload_text.rstrip("\n")])
+            logged.upload(upload_text)
             replace.append(identifiers.upload_graph_iri(base, upload_id))
-            status_graphs, status_lines = book.change()
-            if status_lines:
-                payload.add(status_lines)
-                replace.extend(status_graphs)
+            for graphs_of, lines_of in (book.change(), log.change()):
+                if lines_of:
+                    payload.add(lines_of)
+                    replace.extend(graphs_of)
             payload.close()
             problems = problems or []
             repo.private.apply(_report_change(
@@ -244,9 +249,34 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
     return result
 
 
+class _Logger:
+    """One commit's leaves: each new version's, then the upload's, appended to its LogBook."""
+
+    def __init__(self, log: logstore.LogBook, base: str, timestamp: str, upload_iri: str):
+        self.log = log
+        self.base = base
+        self.timestamp = timestamp
+        self.upload_iri = upload_iri
+
+    def version(self, rec: LicenceRecord, graph: str, version: int, content: list[str]) -> str:
+        """Append the leaf of a new version whose content lines (rdfmap.content_lines, in
+        `graph`) are `content`; the line that puts its log index in the version."""
+        licence = identifiers.licence_iri(self.base, rec.key)
+        index = self.log.append(logleaf.leaf_bytes(logleaf.Leaf(
+            kind=logleaf.LICENCE_VERSION, index=self.log.next_index, licence=licence,
+            version=version, time=self.timestamp, upload=self.upload_iri,
+            sha256=logleaf.sha256_of_lines(content, graph))))
+        return logstore.index_line(licence, graph, index)
+
+    def upload(self, upload_nquads: str) -> None:
+        statements = ox.parse(upload_nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        self.log.append(logleaf.leaf_bytes(logleaf.upload_leaf(
+            statements, self.upload_iri, self.log.next_index)))
+
+
 def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
                    catalogue: Catalogue, replace: list[str], timestamp: str, agency: str,
-                   upload_iri: str, book: statusstore.StatusBook) -> None:
+                   book: statusstore.StatusBook, logged: _Logger) -> None:
     """Keep each replaced record as version N, then write version N+1 as the current one
     (with the licence's status position, taken now if it had none)."""
     if not updated:
@@ -265,9 +295,10 @@ def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
                                             old_version + 1, version_graph))
         content = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
         lines.extend(content)
+        lines.append(logged.version(rec, graph, old_version + 1, content))
         lines.extend(rdfmap.version_lines(
             rec, base, version=old_version + 1, record_digest=rdfmap.digest(content),
-            timestamp=timestamp, agency=agency, upload_iri=upload_iri,
+            timestamp=timestamp, agency=agency, upload_iri=logged.upload_iri,
             previous_status=state["status"].value.rsplit("/", 1)[-1]))
         counter = state.get("counter")
         lines.extend(book.licence_lines(rec, None if counter is None else int(counter.value)))

@@ -24,10 +24,18 @@ Canonical JSON is RFC 8785 (JCS) for the values a leaf holds: an object of strin
 no whitespace, UTF-8, strings escaped as JSON.stringify escapes them, integers as plain decimals
 (no floats, no booleans, no null). `parse_leaf` refuses any bytes that are not exactly the
 canonical form of a well-formed leaf.
+
+A third kind announces a new log key (a rotation of the checkpoint key, registry/logsigning.py):
+the new and the previous verifier key strings (C2SP signed-note form), the standard base64 of
+the previous key's Ed25519 signature over the new key string's UTF-8 bytes, and the time. Here
+only its form is checked; whether the signature holds is registry/logsigning.py's
+`check_key_leaf`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -40,9 +48,11 @@ import pyoxigraph as ox
 from registry import recordterms as terms
 from registry.canon import canonical_nquads
 from registry.namespaces import CLC, PROV
+from registry.signednote import KeyFormatError, parse_verifier_key
 
 LICENCE_VERSION = "licence-version"
 UPLOAD = "upload"
+KEY = "key"
 
 # Predicates the store adds to a record and may change later; never part of what is hashed.
 BOOKKEEPING = frozenset(t.value for t in (
@@ -54,9 +64,10 @@ _PART_OF = terms.IS_PART_OF.value
 
 _KEYS = {LICENCE_VERSION: frozenset(("kind", "index", "licence", "version", "time", "upload",
                                      "sha256")),
-         UPLOAD: frozenset(("kind", "index", "upload", "time", "agency", "sha256"))}
+         UPLOAD: frozenset(("kind", "index", "upload", "time", "agency", "sha256")),
+         KEY: frozenset(("kind", "index", "key", "previous", "signature", "time"))}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_IRI = re.compile(r"https://[^\s<>\"{}|^`\\]+")
+_IRI = re.compile(r"https?://[^\s<>\"{}|^`\\]+")
 # xsd:dateTime in UTC, as the register writes it (dct:modified, prov:endedAtTime).
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 _MAX_INT = 2**53 - 1  # JCS writes numbers as IEEE doubles: larger integers lose digits
@@ -75,17 +86,22 @@ class Leaf:
     kind: str
     index: int
     time: str
-    upload: str
-    sha256: str
+    upload: str | None = None    # licence-version and upload leaves
+    sha256: str | None = None    # licence-version and upload leaves
     licence: str | None = None   # licence-version leaves
     version: int | None = None   # licence-version leaves
     agency: str | None = None    # upload leaves
+    key: str | None = None       # key leaves: the new verifier key string
+    previous: str | None = None  # key leaves: the verifier key string it replaces
+    signature: str | None = None  # key leaves: base64 of previous's signature over `key`
 
     def fields(self) -> dict[str, Any]:
         return {k: v for k, v in (("kind", self.kind), ("index", self.index),
                                   ("licence", self.licence), ("version", self.version),
                                   ("time", self.time), ("upload", self.upload),
-                                  ("agency", self.agency), ("sha256", self.sha256))
+                                  ("agency", self.agency), ("sha256", self.sha256),
+                                  ("key", self.key), ("previous", self.previous),
+                                  ("signature", self.signature))
                 if v is not None}
 
 

@@ -70,7 +70,7 @@ _GOOD = logleaf.leaf_bytes(VERSION_LEAF).decode()
     _GOOD.replace(',"version":2', ""), _GOOD.replace("licence-version", "key-rotation"),
     _GOOD.replace(H, H.upper()), _GOOD.replace(H, H[:-2]),
     _GOOD.replace(TIME, "2026-11-01T03:00:00+07:00"), _GOOD.replace(TIME, "2026-11-01"),
-    _GOOD.replace("https://licences.example.go.th/id/licence/x", "http://a/b"),
+    _GOOD.replace("https://licences.example.go.th/id/licence/x", "ftp://a/b"),
     _GOOD.replace("/id/licence/x", "/id/licence/x y"),
     '[' + _GOOD + ']', "null", "", "{}",
 ])

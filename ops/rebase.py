@@ -42,7 +42,7 @@ Progress = Callable[[int], object]
 # mark): about the version, not the licence.
 _VERSION_PREDICATES = frozenset(t.value for t in (
     terms.VERSION, terms.RECORD_DIGEST, terms.MODIFIED, terms.WAS_GENERATED_BY,
-    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER))
+    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER, terms.LOG_INDEX))
 _VERSION_GRAPH = re.compile(r"/version/\d+$")
 
 

@@ -47,7 +47,7 @@ import pyoxigraph as ox
 
 from registry import recordterms as terms
 from registry.canon import canonical_nquads
-from registry.namespaces import CLC, PROV
+from registry.namespaces import PROV
 from registry.signednote import KeyFormatError, parse_verifier_key
 
 LICENCE_VERSION = "licence-version"
@@ -57,7 +57,7 @@ KEY = "key"
 # Predicates the store adds to a record and may change later; never part of what is hashed.
 BOOKKEEPING = frozenset(t.value for t in (
     terms.VERSION, terms.RECORD_DIGEST, terms.MODIFIED, terms.WAS_GENERATED_BY,
-    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER, CLC.logIndex))
+    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER, terms.LOG_INDEX))
 _ENDED = PROV.endedAtTime.value
 _ASSOCIATED = terms.WAS_ASSOCIATED_WITH.value
 _PART_OF = terms.IS_PART_OF.value
@@ -137,12 +137,38 @@ def _checked(leaf: Leaf) -> Leaf:
     for name in ("licence", "upload", "agency"):
         value = getattr(leaf, name)
         if value is not None and not (isinstance(value, str) and _IRI.fullmatch(value)):
-            raise LeafError(f"{name} {value!r} is not an https IRI")
+            raise LeafError(f"{name} {value!r} is not an http(s) IRI")
     if not (isinstance(leaf.time, str) and _TIME.fullmatch(leaf.time)):
         raise LeafError(f"time {leaf.time!r} is not a UTC xsd:dateTime")
-    if not (isinstance(leaf.sha256, str) and _SHA256.fullmatch(leaf.sha256)):
+    if leaf.kind == KEY:
+        _check_key_fields(leaf)
+    elif not (isinstance(leaf.sha256, str) and _SHA256.fullmatch(leaf.sha256)):
         raise LeafError("sha256 is not 64 lowercase hex digits")
     return leaf
+
+
+def _check_key_fields(leaf: Leaf) -> None:
+    for name in ("key", "previous"):
+        try:
+            parse_verifier_key(getattr(leaf, name))
+        except KeyFormatError as error:
+            raise LeafError(f"{name} is not a verifier key ({error})") from None
+    if leaf.key == leaf.previous:
+        raise LeafError("a key leaf announces a key other than the previous one")
+    if signature_bytes(leaf.signature) is None:
+        raise LeafError("signature is not standard base64 of a 64-byte Ed25519 signature")
+
+
+def signature_bytes(value: object) -> bytes | None:
+    """The 64 bytes of an Ed25519 signature written as standard padded base64, in its one
+    canonical spelling; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        raw = base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        return None
+    return raw if len(raw) == 64 and base64.b64encode(raw).decode("ascii") == value else None
 
 
 def leaf_bytes(leaf: Leaf) -> bytes:

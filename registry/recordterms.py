@@ -70,6 +70,7 @@ IS_PART_OF = DCT.isPartOf
 PREVIOUS_STATUS = CLC.previousStatus
 SUPERSEDED_BY_VERSION = CLC.supersededByVersion    # in a replaced record (…/version/N) only
 STATUS_COUNTER = CLC.statusCounter    # its fixed status-list position (registry/statusstore.py)
+LOG_INDEX = CLC.logIndex            # its entry in the Merkle log (registry/logstore.py)
 
 
 def by_name() -> dict[str, ox.NamedNode]:

@@ -134,6 +134,14 @@ SETTINGS: tuple[Setting, ...] = (
             "`init` makes it if absent; `licence-registry keys rotate` adds a key. Empty: "
             "keys/signing-keys.json beside the STORE folder (./var/keys/signing-keys.json for "
             "the default store). Every machine that signs needs the same file.", _directory),
+    Setting("LOG_KEYS", "",
+            "File of the Ed25519 keys that sign the public log's checkpoints (GET "
+            "/log/checkpoint; every key the log ever used, the retired ones too; secret: mode "
+            "0600, refused when group or others may read it). Kept OUTSIDE the store, like "
+            "SIGNING_KEYS, and separate from it. `licence-registry log rotate-key` adds a key "
+            "and announces it in the log. Empty: keys/log-keys.json beside the STORE folder "
+            "(./var/keys/log-keys.json for the default store). Every machine that serves the "
+            "log needs the same file.", _directory),
     Setting("MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
             "Largest upload body accepted, in bytes (a 100,000-licence CSV is about 45 MB); "
             "larger bodies are answered 413 before they are read.", _positive_int),
@@ -225,6 +233,7 @@ class Settings:
     dumps_dir: str
     search_index: str
     signing_keys: str
+    log_keys: str
     max_upload_bytes: int
     front_header_timeout: float
     front_body_timeout: float

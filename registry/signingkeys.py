@@ -80,6 +80,14 @@ def signing_keys_path(settings: Settings) -> Path:
     return Path(settings.store).parent / "keys" / "signing-keys.json"
 
 
+def log_keys_path(settings: Settings) -> Path:
+    """The settings' log key file (the Merkle log's checkpoint key, SPEC §12): LOG_KEYS, or
+    keys/log-keys.json beside the STORE folder, like the credential key file."""
+    if settings.log_keys:
+        return Path(settings.log_keys)
+    return Path(settings.store).parent / "keys" / "log-keys.json"
+
+
 def timestamp(now: dt.datetime) -> str:
     """`now` as an XML Schema dateTime in UTC to the second (2026-12-03T09:00:00Z)."""
     if now.tzinfo is None:
@@ -103,10 +111,22 @@ class SigningKeys:
     """The key file at `path`. Looks at it afresh on every call (`keys rotate` may change it
     under a running process): opened and its mode checked each time, parsed again only when it
     changed — a new file (rotation renames one over it), size, modification or change time —
-    since checking each secret against its public key costs more than the rest of a read."""
+    since checking each secret against its public key costs more than the rest of a read.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    The same class keeps another key file (the log's, registry/logsigning.py): `what` names the
+    file in error messages, `create_command`/`rotate_command` are the commands they suggest,
+    and `file_format` is the format line the file must carry (so one file is never read as the
+    other)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, what: str = "signing key file",
+                 create_command: str = "licence-registry init",
+                 rotate_command: str = "licence-registry keys rotate",
+                 file_format: str = FORMAT) -> None:
         self.path = Path(path)
+        self.what = what
+        self.create_command = create_command
+        self.rotate_command = rotate_command
+        self.file_format = file_format
         # (inode, size, mtime_ns, ctime_ns) of the file last parsed, and its keys.
         self._parsed: tuple[tuple[int, int, int, int], tuple[SigningKey, ...]] | None = None
 
@@ -152,10 +172,10 @@ class SigningKeys:
     def _check_mode(self, mode: int) -> None:
         if mode & 0o077:
             raise SigningKeyError(
-                f"The signing key file {self.path} may be read or written by group or others "
+                f"The {self.what} {self.path} may be read or written by group or others "
                 f"(mode {stat.S_IMODE(mode):04o}); it holds the register's secret keys. Run: "
                 f"chmod 600 {self.path}   (and consider the key exposed: "
-                "`licence-registry keys rotate`).")
+                f"`{self.rotate_command}`).")
 
     def _read(self) -> list[SigningKey]:
         try:
@@ -171,10 +191,10 @@ class SigningKeys:
                 # again with the same times, so it is only kept once it has been still a while.
                 settled = time.time_ns() - status.st_mtime_ns > SETTLED_NS
         except FileNotFoundError:
-            raise SigningKeyError(f"There is no signing key file {self.path}: run "
-                                  "`licence-registry init` to make one.") from None
+            raise SigningKeyError(f"There is no {self.what} {self.path}: run "
+                                  f"`{self.create_command}` to make one.") from None
         except OSError as exc:
-            raise SigningKeyError(f"Cannot read the signing key file {self.path}: "
+            raise SigningKeyError(f"Cannot read the {self.what} {self.path}: "
                                   f"{exc.strerror}.") from None
         keys = self._parse(raw)
         self._parsed = (stamp, tuple(keys)) if settled else None
@@ -183,8 +203,8 @@ class SigningKeys:
     def _parse(self, raw: bytes) -> list[SigningKey]:
         try:
             data = json.loads(raw)
-            if data.get("format") != FORMAT:
-                raise ValueError(f"its format is not {FORMAT!r}")
+            if data.get("format") != self.file_format:
+                raise ValueError(f"its format is not {self.file_format!r}")
             keys = [SigningKey(k["id"], k["publicKeyMultibase"], k["secretKeyMultibase"],
                                k["created"], k.get("retired")) for k in data["keys"]]
             for key in keys:
@@ -193,7 +213,7 @@ class SigningKeys:
             if [k.retired for k in keys].count(None) != 1:
                 raise ValueError("it must have exactly one current (not retired) key")
         except (ValueError, KeyError, TypeError, AttributeError, DataIntegrityError) as exc:
-            raise SigningKeyError(f"The signing key file {self.path} is not a usable key file "
+            raise SigningKeyError(f"The {self.what} {self.path} is not a usable key file "
                                   f"({exc}).") from None
         return keys
 
@@ -201,7 +221,7 @@ class SigningKeys:
         """Write `keys` atomically: a temporary file (mode 0600) in the same folder, flushed to
         disk, renamed over the file, and the folder flushed so the rename survives a crash."""
         folder = self.path.parent
-        body = json.dumps({"format": FORMAT, "keys": [k.as_json() for k in keys]},
+        body = json.dumps({"format": self.file_format, "keys": [k.as_json() for k in keys]},
                           indent=2).encode() + b"\n"
         handle, temporary = tempfile.mkstemp(prefix=".signing-keys-", dir=folder)  # 0600
         try:

@@ -23,6 +23,7 @@ DEFAULTS = [
     ("STORE_TIMEOUT", "store_timeout", 600.0),
     ("DUMPS_DIR", "dumps_dir", ""),
     ("SIGNING_KEYS", "signing_keys", ""),
+    ("LOG_KEYS", "log_keys", ""),
     ("MAX_UPLOAD_BYTES", "max_upload_bytes", 64 * 1024 * 1024),
     ("FRONT_BODY_MIN_RATE", "front_body_min_rate", 500),
     ("SPARQL_UNION_PARAMETER", "sparql_union_parameter", "union-default-graph"),

@@ -8,6 +8,7 @@ import datetime as dt
 import click
 
 from ops.clibase import Refused, main, open_store, settings_of
+from ops.keyfiles import ensure_keys
 from registry.didweb import did_document_path, did_for_base
 from registry.signingkeys import SigningKeyError, SigningKeys, signing_keys_path
 
@@ -24,15 +25,12 @@ def _did(ctx: click.Context) -> str:
 
 
 def ensure_key_file(ctx: click.Context) -> str:
-    """Make the settings' key file if it is absent (for `init`); a line saying what was done.
-    An existing file is checked and kept."""
-    keys = _key_file(ctx)
+    """Make the settings' key files if they are absent (for `init`): the credentials' and the
+    log's; lines saying what was done. An existing file is checked and kept."""
     try:
-        made = keys.ensure(dt.datetime.now(dt.UTC))
-        current = keys.current_key()
+        return "\n".join(ensure_keys(settings_of(ctx)))
     except (SigningKeyError, OSError) as exc:
         raise Refused(str(exc)) from None
-    return f"Signing key file {'made' if made else 'kept'}: {keys.path} (current key {current.id})."
 
 
 @main.command("keys")

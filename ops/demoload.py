@@ -9,15 +9,15 @@ store was initialised by `init`, which made its key file.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 
 from ops.demo import demo_rows
+from ops.keyfiles import ensure_keys
 from publishing.pipeline import commit
 from registry.bootstrap import init_store, is_initialised, load_catalogue
 from registry.namespaces import sparql_prefixes
 from registry.settings import Settings
-from registry.signingkeys import SigningKeyError, SigningKeys, signing_keys_path
+from registry.signingkeys import SigningKeyError
 from registry.store import Repository
 from registry.validation import ValidationContext, check_batch
 
@@ -75,10 +75,7 @@ def ensure_signing_keys(settings: Settings) -> str:
     """Make the settings' signing key file if it is absent (what `init` does); one line saying
     what was done. A file that cannot be read or made does not stop the demo: the credential
     routes then answer 503 naming what the operator runs, and the line says why."""
-    keys = SigningKeys(signing_keys_path(settings))
     try:
-        made = keys.ensure(dt.datetime.now(dt.UTC))
-        current = keys.current_key()
+        return "\n".join(ensure_keys(settings))
     except (SigningKeyError, OSError) as exc:
-        return f"Credentials will not be signed: {exc}"
-    return f"Signing key file {'made' if made else 'kept'}: {keys.path} (current key {current.id})."
+        return f"Credentials or log checkpoints will not be signed: {exc}"

@@ -14,4 +14,5 @@ from importing each other or conftest):
 - vectors: the shared conformance vectors (../shared/vectors), skipped or failed when absent
 - clicommands: every CLI command with arguments that make it run
 - workbooks: .xlsx bodies made with openpyxl, zips rebuilt for the workbook limits
+- logserver: a register's public log (the five /log routes) on a loopback HTTP server
 """

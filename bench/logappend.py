@@ -1,0 +1,102 @@
+"""What the Merkle log adds to a load (issue 15: appending costs at most 5 % of a 100,000-licence
+load): the same uploads published with and without the log, side by side.
+
+    python bench/logappend.py [--sizes 10000,100000] [--repeat 2] [--work DIR]
+
+The commit (publishing/pipeline.py) appends a leaf per new version and one per upload, and
+writes the log's head, tiles and entry bundles and each version's `clc:logIndex`, all in its one
+change set. For each size N and each round, a fresh initialised embedded store per mode:
+`publish()` (read the CSV, validate, commit — what `licence-registry load` runs) of N new
+licences of one agency (all created), then an amending upload of N/10 of them again as
+suspended (all updated: a new version each, so a leaf each). "without" replaces the pipeline's
+`logstore.LogBook` and `_Logger` with do-nothing stand-ins in this process only (no store read,
+no leaf, no log graphs); production code has no switch. Modes alternate within each round
+(bench/sidebyside.py, shared with bench/statusstore.py); medians. Each store's log size is read
+back afterwards, so a stand-in that did not take shows. Writes bench/out/logappend.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.sidebyside import BASE, agency_uploads, interleaved, medians, one_round, timed_figures  # noqa: E402
+from bench.sizes import run_sizes, size_arguments  # noqa: E402
+from publishing import pipeline  # noqa: E402
+from registry import logstore  # noqa: E402
+
+
+class NoLog(logstore.LogBook):
+    """A LogBook that reads nothing and writes nothing."""
+
+    def __init__(self, repo, base: str):
+        self.base = base
+        self.start = 0
+        self._leaves: list[bytes] = []
+
+    def append(self, leaf: bytes) -> int:
+        return 0
+
+    def change(self) -> tuple[list[str], list[str]]:
+        return [], []
+
+
+class NoLogger(pipeline._Logger):   # the commit's leaf writer, private to the pipeline
+    """No leaf built, no hash of the record; an empty line where `clc:logIndex` would go."""
+
+    def version(self, rec, graph: str, version: int, content: list[str]) -> str:
+        return ""
+
+    def upload(self, upload_nquads: str) -> None:
+        return None
+
+
+STAND_INS = {"without": [(logstore, "LogBook", NoLog), (pipeline, "_Logger", NoLogger)],
+             "with": []}
+
+
+def log_size(repo) -> dict[str, float]:
+    return {"log_size": logstore.LogReader(repo, BASE).size()}
+
+
+def run_size(count: int, folder: Path, repeat: int) -> dict:
+    changed = max(1, count // 10)
+    steps = agency_uploads(count, changed)
+    times = interleaved(repeat, lambda mode, n: one_round(
+        folder / f"{count}-{mode}-{n}", steps, STAND_INS[mode], log_size))
+    # The stand-ins took (no leaf), and the real log holds a leaf per version and per upload.
+    assert all(r["log_size"] == 0 for r in times["without"]), times["without"]
+    assert all(r["log_size"] == count + changed + 2 for r in times["with"]), times["with"]
+    figures = medians(times, timed_figures(steps))
+    per = {"create": count, "update": changed}
+    for step, licences in per.items():
+        for part in ("load", "commit", "cpu"):
+            fig = figures[f"{step}_{part}"]
+            fig["us_per_licence_without"] = round(fig["without_s"] / licences * 1e6, 1)
+            fig["us_per_licence_with"] = round(fig["with_s"] / licences * 1e6, 1)
+            fig["extra_us_per_licence"] = round(fig["extra_s"] / licences * 1e6, 1)
+    for step, licences in per.items():
+        load, commit, cpu = (figures[f"{step}_{part}"] for part in ("load", "commit", "cpu"))
+        print(f"| {step} {licences:,} | {load['without_s']:.2f} s | {load['with_s']:.2f} s | "
+              f"{load['extra_s']:+.2f} s | **{load['extra_percent']:+.1f} %** | "
+              f"{load['us_per_licence_without']:.0f} → {load['us_per_licence_with']:.0f} µs | "
+              f"{commit['extra_percent']:+.1f} % | {cpu['extra_percent']:+.1f} % |", flush=True)
+    return {"count": count, "changed": changed, "repeat": repeat, "figures": figures,
+            "rounds": times}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    size_arguments(parser, sizes="10000,100000")
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    run_sizes("logappend", args.sizes, args.work,
+              lambda count, folder: run_size(count, folder, args.repeat))
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve lint test bench bench-crash bench-resolve bench-sparql bench-jsonld bench-credentials bench-statuslists clean
+.PHONY: install demo serve lint test bench bench-crash bench-resolve bench-sparql bench-jsonld bench-credentials bench-statuslists bench-log clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ bench-credentials: $(STAMP)  ## serving a licence credential, fast vs pyld, up t
 
 bench-statuslists: $(STAMP)  ## a 100,000-licence load with and without status lists
 	$(BIN)/python bench/statusstore.py --count 100000 --changed 10000 --repeat 3
+
+bench-log: $(STAMP)          ## a 10,000 / 100,000-licence load with and without the Merkle log
+	$(BIN)/python bench/logappend.py --sizes 10000,100000 --repeat 2
 
 clean:
 	rm -rf $(VENV) var bench/out .pytest_cache

@@ -262,10 +262,9 @@ class _Logger:
         """Append the leaf of a new version whose content lines (rdfmap.content_lines, in
         `graph`) are `content`; the line that puts its log index in the version."""
         licence = identifiers.licence_iri(self.base, rec.key)
-        index = self.log.append(logleaf.leaf_bytes(logleaf.Leaf(
-            kind=logleaf.LICENCE_VERSION, index=self.log.next_index, licence=licence,
-            version=version, time=self.timestamp, upload=self.upload_iri,
-            sha256=logleaf.sha256_of_lines(content, graph))))
+        index = self.log.append(logleaf.version_leaf_bytes(
+            self.log.next_index, licence, version, self.timestamp, self.upload_iri,
+            logleaf.sha256_of_lines(content, graph)))
         return logstore.index_line(licence, graph, index)
 
     def upload(self, upload_nquads: str) -> None:

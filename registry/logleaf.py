@@ -175,6 +175,20 @@ def leaf_bytes(leaf: Leaf) -> bytes:
     return canonical_json(_checked(leaf).fields())
 
 
+_TEXT = json.JSONEncoder(ensure_ascii=False).encode     # canonical_json's string escaping
+
+
+def version_leaf_bytes(index: int, licence: str, version: int, time: str, upload: str,
+                       sha256: str) -> bytes:
+    """`leaf_bytes` of a licence-version leaf, written directly: the commit's way, a tenth of
+    the cost (it writes one per new version). The commit's values are well-formed already (its
+    IRIs minted and checked, its time and hash its own), and tests/test_log_leaf.py holds the
+    two byte-identical; `parse_leaf` checks every leaf `log verify` reads."""
+    return (f'{{"index":{index:d},"kind":"{LICENCE_VERSION}","licence":{_TEXT(licence)},'
+            f'"sha256":"{sha256}","time":"{time}","upload":{_TEXT(upload)},'
+            f'"version":{version:d}}}').encode()
+
+
 def parse_leaf(data: bytes) -> Leaf:
     """The leaf `data` holds; refuses anything but the canonical bytes of a well-formed leaf
     (whitespace, key order, escapes, duplicate keys, numbers written otherwise, other keys)."""

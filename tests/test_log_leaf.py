@@ -212,3 +212,18 @@ def test_the_commit_s_hash_is_the_hash_of_its_text(records):
             logleaf.sha256_hex(logleaf.nquads_of_lines(_content(record), graph))
     with pytest.raises(LeafError):
         logleaf.nquads_of_lines(_content(records[0]), f"{BASE}/graph/other")
+
+
+@pytest.mark.parametrize("base", [BASE, "http://127.0.0.1:8000", "https://ทะเบียน.example/ใบ"])
+def test_the_commit_s_leaf_bytes_are_leaf_bytes(records, base):
+    for n, record in enumerate(records):
+        licence = identifiers.licence_iri(base, record.key)
+        upload = f"{base}/id/upload/20261203T050000Z-0a1b2c3d"
+        for index, version in ((n, 1), (2**53 - 1, 99)):
+            digest = logleaf.sha256_of_lines(_content(record),
+                                             identifiers.licence_graph_iri(BASE, record.key))
+            made = logleaf.version_leaf_bytes(index, licence, version, TIME, upload, digest)
+            assert made == logleaf.leaf_bytes(logleaf.Leaf(
+                kind=logleaf.LICENCE_VERSION, index=index, licence=licence, version=version,
+                time=TIME, upload=upload, sha256=digest))
+            assert logleaf.parse_leaf(made).licence == licence

@@ -4,7 +4,8 @@ Exit codes: 0 success, 1 the input was refused (the reason printed), 2 usage err
 and its shared helpers are in ops/clibase.py; the store's own upkeep (dumps, backup, restore,
 migrate-base, sync-replica, check-links) in ops/clistore.py; the signing keys (`keys`) in
 ops/clikeys.py; checking credentials (`verify-credential`, `credential-bundle`) in
-ops/clicredentials.py.
+ops/clicredentials.py; the public Merkle log (`log init|verify|key|rotate-key|monitor`) in
+ops/clilog.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ops import clicodes, clicredentials, clikeys, clireport, clisearch, clistore
+from ops import clicodes, clicredentials, clikeys, clilog, clireport, clisearch, clistore
 from ops.clibase import (
     REFUSED,
     Refused,
@@ -39,15 +40,15 @@ from registry.store.opening import open_repository
 if TYPE_CHECKING:       # publishing.service is imported by the commands that use it (start-up)
     from publishing.service import UnreadableUpload, Upload
 
-__all__ = ["main", "clicredentials", "clikeys", "clisearch", "clistore", "REFUSED"]
+__all__ = ["main", "clicredentials", "clikeys", "clilog", "clisearch", "clistore", "REFUSED"]
 
 
 @main.command()
 @click.pass_context
 def init(ctx: click.Context):
     """Create the store (and its private store) and load the vocabulary, the data standard
-    and the catalogue; make the signing key file if it is absent (mode 0600, outside the
-    store: $LICENCE_REGISTRY_SIGNING_KEYS).
+    and the catalogue; make the signing key file and the log key file if they are absent
+    (mode 0600, outside the store: $LICENCE_REGISTRY_SIGNING_KEYS, $LICENCE_REGISTRY_LOG_KEYS).
 
     Safe to run again: it replaces those graphs and leaves licences alone.
     """
@@ -73,7 +74,7 @@ def init(ctx: click.Context):
     if marked:
         click.echo(f"Marked {marked} replaced records with the version that replaced them.")
     click.echo(f"Search index rebuilt: {indexed} current licences.")
-    click.echo(clikeys.ensure_key_file(ctx))      # the signing key, outside the store
+    click.echo(clikeys.ensure_key_file(ctx))      # the signing and log keys, outside the store
 
 
 @main.command()

@@ -13,10 +13,13 @@ from registry.signingkeys import SigningKeys, log_keys_path, signing_keys_path
 def ensure_keys(settings: Settings) -> list[str]:
     """Make the credential and log key files where absent; a line for each. Raises
     SigningKeyError or OSError for a file that cannot be read or made."""
-    said: list[str] = []
-    for label, keys in (("Signing key file", SigningKeys(signing_keys_path(settings))),
-                        ("Log key file", log_signing_keys(log_keys_path(settings)))):
-        made = keys.ensure(dt.datetime.now(dt.UTC))
-        said.append(f"{label} {'made' if made else 'kept'}: {keys.path} "
-                    f"(current key {keys.current_key().id}).")
-    return said
+    return [ensure_key_file("Signing key file", SigningKeys(signing_keys_path(settings))),
+            ensure_key_file("Log key file", log_signing_keys(log_keys_path(settings)))]
+
+
+def ensure_key_file(label: str, keys: SigningKeys) -> str:
+    """Make one key file if it is absent; a line saying what was done. An existing file is
+    checked and kept. Raises SigningKeyError or OSError."""
+    made = keys.ensure(dt.datetime.now(dt.UTC))
+    current = keys.current_key().id
+    return f"{label} {'made' if made else 'kept'}: {keys.path} (current key {current})."

@@ -27,8 +27,13 @@ COMMANDS = {
     "keys rotate": ["keys", "rotate"],
     "keys list": ["keys", "list"],
     "credential-bundle": ["credential-bundle", "{tmp}/bundle"],
+    "log init": ["log", "init"],
+    "log verify": ["log", "verify"],
+    "log key": ["log", "key"],
+    "log rotate-key": ["log", "rotate-key"],
 }
 # Commands tested on their own below: `serve` (a real process), `migrate-base` (the way out);
 # `verify-credential` needs a credential of the register to succeed
 # (tests/test_credential_verify.py checks it refuses a store minted under another base).
+# `log monitor URL` reads another register over HTTP, never a store (tests/test_log_monitor.py).
 ELSEWHERE = {"serve", "migrate-base", "verify-credential"}

@@ -51,8 +51,10 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
 #   /dumps/licences.  the whole register, gigabytes: the /dumps/ page lists them
 #   /credential/ /status/  signed credentials and status lists: for wallets and verifiers; the
 #                    first request of each is a signature, and the pages say the same in text
+#   /log/      the public log's checkpoint, entries and proofs: for monitors, not readers; every
+#                    (start, end) and (index, size) is another URL, and the pages say the entry
 ROBOTS_DISALLOW = ("/sparql?", "/api/", "/search?", "/verify?", "/resolve?", "/feeds/expiring",
-                   "/qr/", "/file/", "/dumps/licences.", "/credential/", "/status/")
+                   "/qr/", "/file/", "/dumps/licences.", "/credential/", "/status/", "/log/")
 
 
 def urls_per_file() -> int:

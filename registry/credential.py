@@ -13,10 +13,11 @@ Why a context of its own, and not vocab/context.jsonld: that one is `@protected`
 which the credentials v2 context also protects; the two together are invalid JSON-LD. The
 credential context defines no term v2 defines, at any depth (tests check it).
 
-The register's bookkeeping in the licence graph (version, digest, modified, provenance) is left
-out: the credential's `id` carries the version, and the rest is about the register's records,
-not the licence. A predicate the context has no term for is refused, never dropped: a new field
-of the record must be given a term (in a new version of the context) before it is signed.
+The register's bookkeeping in the licence graph (version, digest, modified, provenance, status
+counter, log index) is left out: the credential's `id` carries the version, and the rest is
+about the register's records, not the licence. A predicate the context has no term for is
+refused, never dropped: a new field of the record must be given a term (in a new version of the
+context) before it is signed.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # What the licence graph holds about the register's records rather than the licence.
 _BOOKKEEPING = frozenset(t.value for t in (
     terms.VERSION, terms.RECORD_DIGEST, terms.MODIFIED, terms.WAS_GENERATED_BY,
-    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER))
+    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER, terms.LOG_INDEX))
 
 
 class CredentialError(ValueError):

@@ -60,7 +60,7 @@ _ABSOLUTE = re.compile(r"(https?|did):[^\s<>\"{}|^`\\]+")
 # (registry/credential.py leaves the same ones out).
 _BOOKKEEPING = frozenset(t.value for t in (
     terms.VERSION, terms.RECORD_DIGEST, terms.MODIFIED, terms.WAS_GENERATED_BY,
-    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER))
+    terms.SUPERSEDED_BY_VERSION, terms.STATUS_COUNTER, terms.LOG_INDEX))
 
 
 class NotFastPath(ValueError):

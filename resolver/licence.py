@@ -56,6 +56,8 @@ class LicenceView:
     document: Document | None = None
     version: int = 1
     modified: str = ""
+    # Its entry in the public Merkle log (clc:logIndex); None in a store from before `log init`.
+    log_index: int | None = None
     history: list[Version] = field(default_factory=list)
     triples: list[ox.Triple] = field(default_factory=list, repr=False)
     # The last link check of the document (`check-links`): read with one query, only when a
@@ -135,6 +137,8 @@ def view_from_triples(iri: str, key: identifiers.LicenceKey, triples: list[ox.Tr
             view.conditions = o.value
         elif p == _CLC + "version":
             view.version = int(o.value)
+        elif p == _CLC + "logIndex":
+            view.log_index = int(o.value)
         elif p == _DCT + "modified":
             view.modified = o.value
         elif p == _DCT + "subject":

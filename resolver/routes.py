@@ -166,9 +166,10 @@ def describe(key: identifiers.LicenceKey, rest: str):
     # The newest version too: an old version's page lists the history, which grows.
     today = registry_today()
     newest = licence.history[-1].number if licence.history else licence.version
+    # The log index too: `log init` gives an older store's versions theirs without a new version.
     etag = hashlib.sha256(f"{licence.iri}|{licence.version}|{licence.modified}|{wanted}|{lang}|"
-                          f"{today}|{on}|{newest}|{licence.document_last_checked}"
-                          .encode()).hexdigest()[:32]
+                          f"{today}|{on}|{newest}|{licence.document_last_checked}|"
+                          f"{licence.log_index}".encode()).hexdigest()[:32]
     if client_has(etag):
         response = Response()                          # conditional() makes it the 304
     elif wanted == conneg.HTML:
@@ -177,7 +178,7 @@ def describe(key: identifiers.LicenceKey, rest: str):
             "licence.html", licence=licence, today=today,
             status_day=changes.banner_day(licence.history, licence.version, today, on),
             history=changes.history(licence.history, read, today),
-            **page_context(lang, "licence", "history", "credential")))
+            **page_context(lang, "licence", "history", "credential", "publiclog")))
     else:
         response = Response(_serialise(licence, wanted), mimetype=wanted)
     return conditional(document_headers(response), etag)

@@ -54,6 +54,12 @@ ROUTES = {
     "/.well-known/did.json": ("/.well-known/did.json", {"GET", "HEAD"}),
     "/did.json": ("/did.json", {"GET", "HEAD"}),
     "/contexts/credentials/v1.jsonld": ("/contexts/credentials/v1.jsonld", {"GET", "HEAD"}),
+    # The public log (issue 15): for monitors anywhere.
+    "/log/checkpoint": ("/log/checkpoint", {"GET", "HEAD"}),
+    "/log/key": ("/log/key", {"GET", "HEAD"}),
+    "/log/entries": ("/log/entries?start=0&end=1", {"GET", "HEAD"}),
+    "/log/proof/inclusion": ("/log/proof/inclusion?index=0", {"GET", "HEAD"}),
+    "/log/proof/consistency": ("/log/proof/consistency?first=1", {"GET", "HEAD"}),
     "/api/v1/openapi.json": ("/api/v1/openapi.json", {"GET", "HEAD"}),
     # Closed: the upload API and page take an agency key; a browser elsewhere must not send it.
     "/api/v1/uploads": ("/api/v1/uploads", set()),

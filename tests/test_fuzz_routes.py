@@ -34,8 +34,9 @@ from publishing.rdfinput import project_context
 from publishing.uploads import list_uploads
 from registry import identifiers
 from registry.bootstrap import load_catalogue
+from registry.logsigning import log_signing_keys
 from registry.records import COLUMNS
-from registry.signingkeys import SigningKeys, signing_keys_path
+from registry.signingkeys import SigningKeys, log_keys_path, signing_keys_path
 from web.app import create_app
 from web.state import state_of
 
@@ -107,6 +108,8 @@ def _build(publish, folder, licences: int):
     app.config["PROPAGATE_EXCEPTIONS"] = True
     # The key file `init` makes: without it the credential routes answer 503.
     SigningKeys(signing_keys_path(state_of(app).settings)).ensure(dt.datetime.now(dt.UTC))
+    # And the log's (`log init` makes it): without it /log/checkpoint and /log/key answer 503.
+    log_signing_keys(log_keys_path(state_of(app).settings)).ensure(dt.datetime.now(dt.UTC))
 
     class RecordingRequest(app.request_class):
         parameter_storage_class = RecordingParams

@@ -231,7 +231,8 @@ def test_robots_allows_pages_and_points_at_the_sitemap(client):
                "/sparql", "/verify", "/feeds/", "/dumps/", "/static/site.css", "/sitemap.xml"]
     refused = ["/sparql?query=ASK%7B%7D", "/api/v1/uploads", "/search?q=x", "/verify?sha256=00",
                "/feeds/expiring?issuer=diw", "/dumps/licences.nt.gz", "/qr/licence/diw/x/1",
-               "/credential/licence/diw/x/1", "/status/revocation/0"]
+               "/credential/licence/diw/x/1", "/status/revocation/0", "/log/checkpoint",
+               "/log/entries?start=0&end=1"]
     for path in allowed:
         assert may_crawl(lines, path), path
     for path in refused:

@@ -9,8 +9,9 @@ from typing import Any
 from flask import Flask
 
 from registry.credentialissue import CredentialIssuer
+from registry.logsigning import CheckpointSigner, log_signing_keys
 from registry.settings import Settings, load_settings
-from registry.signingkeys import SigningKeys, signing_keys_path
+from registry.signingkeys import SigningKeys, log_keys_path, signing_keys_path
 from registry.store import Repository
 from registry.store.opening import open_repository
 from web.errors import register_error_handlers
@@ -33,8 +34,10 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     repo = repository or open_repository(settings, create=True)
     _refuse_other_base(repo, settings, opened_here=repository is None)
-    state = RegistryState(settings, repo, CredentialIssuer(
-        repo, settings.base_iri, SigningKeys(signing_keys_path(settings))))
+    state = RegistryState(
+        settings, repo,
+        CredentialIssuer(repo, settings.base_iri, SigningKeys(signing_keys_path(settings))),
+        CheckpointSigner(log_signing_keys(log_keys_path(settings)), settings.base_iri))
     if clock is not None:
         state.clock = clock
     attach(app, state)
@@ -72,8 +75,19 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     app.register_blueprint(upload_page_bp)
     from publishing.schemas import bp as schemas_bp
     app.register_blueprint(schemas_bp)
-    from opendata import dumpviews, feeds, feedspage, pages, quality, querypage, sitemap, sparql
-    for module in (sparql, querypage, pages, quality, dumpviews, feeds, feedspage, sitemap):
+    from opendata import (
+        dumpviews,
+        feeds,
+        feedspage,
+        logviews,
+        pages,
+        quality,
+        querypage,
+        sitemap,
+        sparql,
+    )
+    for module in (sparql, querypage, pages, quality, dumpviews, feeds, feedspage, sitemap,
+                   logviews):           # logviews: /log/checkpoint, /log/key, /log/entries, …
         app.register_blueprint(module.bp)
     from opendata.dumpschedule import subscribe as dumps_follow_commits
     dumps_follow_commits()

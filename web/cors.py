@@ -4,7 +4,8 @@ Which routes are open is a property of their blueprint: the resolver, licence ty
 agencies, juristic persons and uploads (their public activity), the catalogue pages and
 /catalogue.ttl, agencies' data quality, the dumps, the feeds, /sparql and the upload formats'
 schema and context, the credentials, status lists, DID document and credential context
-(resolver/credentials.py) — public, read-only data any web page may fetch — plus the API's OpenAPI
+(resolver/credentials.py), the public log's checkpoint, key, entries and proofs
+(opendata/logviews.py) — public, read-only data any web page may fetch — plus the API's OpenAPI
 description. Closed: the upload API and the upload page (an agency key must not be usable from a
 page on another origin; a browser there has no business holding one), the home page, the health
 check and static assets. A new blueprint is closed until named here.
@@ -29,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 OPEN_BLUEPRINTS = frozenset({
     "resolver", "catalogue_terms", "catalogue_pages", "catalogue_dumps", "catalogue_feeds",
     "catalogue_sparql", "schemas", "holder", "upload_activity", "search", "agency_quality",
-    "credentials",
+    "credentials", "public_log",
 })
 OPEN_ENDPOINTS = frozenset({"api.openapi_description"})
 

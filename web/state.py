@@ -19,6 +19,7 @@ from flask.globals import app_ctx
 
 from registry.credentialissue import CredentialIssuer
 from registry.dates import thai_today
+from registry.logsigning import CheckpointSigner
 from registry.model import Catalogue
 from registry.settings import Settings
 from registry.store import Repository
@@ -34,6 +35,10 @@ class RegistryState:
     repository: Repository
     # The register's signer (SPEC §11): credentials, status lists and the DID document.
     credentials: CredentialIssuer
+    # The public log's checkpoint signer (SPEC §12): one per app, so its cache of signed notes
+    # is shared by every request; it reads the log key file afresh on each use (a rotation by
+    # `licence-registry log rotate-key` is seen at once).
+    log_signer: CheckpointSigner
     # Licence types and agencies, for drawing pages; loaded from the store on first use.
     catalogue: Catalogue | None = None
     # What "today" is (in Thailand) for effective statuses, feeds and pages: injected by tests,

@@ -31,11 +31,10 @@ from __future__ import annotations
 
 import base64
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.wrappers import Response as BaseResponse
 
-from registry import logstore, merkle
+from registry import logstore
 from registry.errors import BadRequest, RegistryError
 from registry.logsigning import LOG_CREATE_COMMAND, CheckpointSigner
 from registry.signingkeys import SigningKeyError
@@ -91,17 +90,7 @@ def _reader() -> logstore.LogReader:
 
 
 def _head() -> tuple[int, bytes]:
-    """The log's size and root as the head graph holds them, read in ONE query so that an
-    upload between two reads cannot pair one size with another's root."""
-    state = current_state()
-    base = state.settings.base_iri
-    graph, log = ox.NamedNode(logstore.head_graph_iri(base)), ox.NamedNode(logstore.log_iri(base))
-    rows = state.repository.select(
-        f"SELECT ?size ?root WHERE {{ GRAPH {graph} {{ {log} <{logstore.TREE_SIZE}> ?size ; "
-        f"<{logstore.ROOT_HASH}> ?root }} }}")
-    if not rows:
-        return 0, merkle.EMPTY_ROOT
-    return int(rows[0]["size"].value), base64.b64decode(rows[0]["root"].value)
+    return _reader().head()
 
 
 def _size_now() -> int:

@@ -30,10 +30,6 @@ from registry.loginit import LogInitError, init_log
 from registry.logsigning import CheckpointSigner, log_signing_keys, note_verifier_key
 from registry.signingkeys import SigningKeyError, SigningKeys, log_keys_path, timestamp
 
-# The engine that recomputes every version's hash for `log verify` (None: the reference one,
-# registry/logcheck.py `simple_version_hashes`). A faster engine takes its place here.
-VERSION_HASHES: logcheck.VersionHashes | None = None
-
 
 class LogGroup(RegistryGroup, RegistryCommand):
     """The `log` group: takes the global options after its name too (a RegistryCommand, like
@@ -138,7 +134,7 @@ def verify_command(ctx: click.Context, limit: int):
             def total(count: int) -> None:
                 bar.total = count
                 bar.refresh()
-            found = logcheck.check_log(repo, base, version_hashes=VERSION_HASHES,
+            found = logcheck.check_log(repo, base,
                                        progress=bar.update, on_total=total)
     finally:
         repo.close()

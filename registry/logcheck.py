@@ -8,8 +8,7 @@ signed by the key before them.
 
 Recomputing the versions' hashes is the slow part (one per version graph): `version_hashes`
 is the engine that does it, a function (repo, base, progress) -> (graph IRI, licence IRI,
-version, sha256) for every version graph. `simple_version_hashes` (one `graph_triples` per
-graph) is the reference; a faster engine is passed in by the caller (ops/clilog.py).
+version, sha256) for every version graph; by default registry/logverifyread.py's.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from registry import logleaf, logstore, merkle
+from registry import logleaf, logstore, logverifyread, merkle
 from registry.loginit import StoredVersion, stored_uploads, stored_versions
 from registry.logleaf import Leaf, LeafError
 from registry.logsigning import KeyLeafError, check_key_leaf
@@ -62,20 +61,20 @@ class LogCheck:
         return not self.problems
 
 
-def simple_version_hashes(repo: Repository, base: str, progress: Progress | None = None
+def stored_version_hashes(repo: Repository, base: str, progress: Progress | None = None
                           ) -> Iterable[tuple[str, str, int, str]]:
-    """(graph, licence, version, sha256) of every version graph, one graph read at a time: the
-    reference engine (registry/logleaf.py `version_leaf`). A graph no leaf can be made of
-    yields the sha256 "" (reported as a mismatch)."""
-    for version in stored_versions(repo, base):
-        try:
-            leaf = logleaf.version_leaf(repo.graph_triples(version.graph), version.licence, 0)
-            sha256 = leaf.sha256 or ""
-        except LeafError:
-            sha256 = ""
-        if progress is not None:
-            progress(1)
-        yield version.graph, version.licence, version.version, sha256
+    """(graph, licence, version, sha256) of every version graph, recomputed by
+    registry/logverifyread.py (two processes over a read-only checkpoint, or SPARQL for a
+    remote store). A graph no leaf can be made of yields the sha256 "" (a mismatch)."""
+    told = [0]
+
+    def advanced(done: int, _total: int) -> None:     # the engine counts; `progress` adds
+        if progress is not None and done > told[0]:
+            progress(done - told[0])
+            told[0] = done
+
+    for found in logverifyread.version_hashes(repo, base, progress=advanced):
+        yield found.graph, found.licence, found.version, found.sha256
 
 
 def check_log(repo: Repository, base: str, *, version_hashes: VersionHashes | None = None,
@@ -83,7 +82,7 @@ def check_log(repo: Repository, base: str, *, version_hashes: VersionHashes | No
               on_total: Callable[[int], None] | None = None) -> LogCheck:
     """Check the log of the store at `base` against the store (this module's docstring).
     `on_total(n)` is told how many steps (entries, then version graphs) `progress(k)` counts."""
-    engine = version_hashes or simple_version_hashes
+    engine = version_hashes or stored_version_hashes
     reader = logstore.LogReader(repo, base)
     found = LogCheck(size=reader.size(), root=reader.root())
     versions = stored_versions(repo, base)

@@ -135,6 +135,19 @@ class LogReader:
     def size(self) -> int:
         return self._stored.size()
 
+    def head(self) -> tuple[int, bytes]:
+        """(size, root) as the head graph holds them, read in ONE query, so that a commit
+        between two reads cannot pair one size with another's root (a checkpoint)."""
+        stored = self._stored
+        rows = stored.repo.select(
+            f"SELECT ?g ?log ?size ?root WHERE {{ GRAPH ?g {{ ?log <{TREE_SIZE}> ?size ; "
+            f"<{ROOT_HASH}> ?root }} }}",
+            {"g": ox.NamedNode(head_graph_iri(stored.base)),
+             "log": ox.NamedNode(log_iri(stored.base))})
+        if not rows:
+            return 0, merkle.EMPTY_ROOT
+        return int(rows[0]["size"].value), base64.b64decode(rows[0]["root"].value)
+
     def root(self, size: int | None = None) -> bytes:
         """The root hash of the tree of `size` entries (the whole log when None)."""
         current = self.size()

@@ -138,3 +138,10 @@ def test_appends_in_any_batches_give_the_reference_tree(embedded_repo, batches):
     first = batches[0]
     assert reader.consistency_proof(first, size) == reference.consistency_proof(first, size)
     assert reader.root(first) == reference.root(first)
+
+
+def test_the_head_is_size_and_root_in_one_read(demo_repo):
+    reader = logstore.LogReader(demo_repo, BASE)
+    assert reader.head() == (reader.size(), reader.root()) and reader.size() > 300
+    elsewhere = logstore.LogReader(demo_repo, "https://another.example")     # no log there
+    assert elsewhere.head() == (0, merkle.EMPTY_ROOT) and elsewhere.size() == 0

@@ -235,7 +235,9 @@ def migrate_base(ctx: click.Context, old: str, new: str):
     interrupted between the two, every command refuses the store and names this command to
     run again, which finishes the work. Agency keys keep working (only their hashes are
     stored); record fingerprints are recomputed, so unchanged rows uploaded again stay
-    unchanged. The dumps are regenerated at the next look at them.
+    unchanged. The dumps are regenerated at the next look at them. The public log names the
+    licences' IRIs and its origin comes from the base, so the old log is dropped and a new one
+    (another origin) is built from the versions, in the same order `log init` uses.
 
     Stop `serve` first: a running service keeps its base and its /health reports the
     mismatch. Needs free disk for about three copies of the store as N-Quads (the store's
@@ -243,6 +245,7 @@ def migrate_base(ctx: click.Context, old: str, new: str):
     """
     from ops.rebase import RebaseRefused, migrate
     from registry.baseiri import store_bases, where
+    from registry.checkpoint import log_origin
 
     if old == new:
         raise click.UsageError("--from and --to are the same base IRI: nothing to re-mint.")
@@ -268,6 +271,8 @@ def migrate_base(ctx: click.Context, old: str, new: str):
                f"{result.fingerprints} record fingerprints recomputed"
                + (f", {result.fingerprints_kept} kept as they were." if result.fingerprints_kept
                   else "."))
+    click.echo(f"A new public log was built under {new}: {result.logged} entries (its origin "
+               f"is {log_origin(new)}; monitors of the old one must start again with it).")
     if clibase.settings_of(ctx).base_iri != new:
         click.echo(f"Serve it and run commands with --base-iri {new} "
                    f"(or LICENCE_REGISTRY_BASE_IRI={new}).", err=True)

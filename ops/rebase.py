@@ -31,8 +31,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from publishing.pipeline import PayloadFiles
+from registry import logstore
 from registry import recordterms as terms
 from registry.baseiri import record_change
+from registry.loginit import append_unlogged, has_log, init_log
 from registry.store import ChangeSet, Repository, StoreError
 from registry.store.privacy import BOOKKEEPING_PREFIX
 
@@ -57,6 +59,7 @@ class Rebased:
     rewritten: int = 0              # quads that named the old base
     fingerprints: int = 0           # record fingerprints recomputed
     fingerprints_kept: int = 0      # ... and left as they were (see the module's doc)
+    logged: int = 0                 # entries of the new log built under the new base
 
 
 class _Rewriter:
@@ -68,6 +71,9 @@ class _Rewriter:
         if value == self.old or value.startswith(self._prefixes):
             return self.new + value[len(self.old):]
         return value
+
+    def minted_under_old(self, term) -> bool:
+        return isinstance(term, ox.NamedNode) and self.iri(term.value) != term.value
 
     def term(self, term):
         if isinstance(term, ox.NamedNode):
@@ -132,9 +138,15 @@ def _rewrite_store(store: Repository, rewrite: _Rewriter, work: Path, result: Re
         # graph split, each part is still rewritten; its fingerprint is then kept, not redone.)
         for graph, run in itertools.groupby(ox.parse(source, format=ox.RdfFormat.N_QUADS),
                                             key=lambda q: q.graph_name):
-            old = list(run)
-            count += len(old)
-            progress(len(old))
+            held = list(run)
+            count += len(held)
+            progress(len(held))
+            if isinstance(graph, ox.NamedNode) and _in_log(graph.value, rewrite.old):
+                graphs.add(graph.value)     # dropped: `migrate` builds a new log (see there)
+                continue
+            # A version minted under the old base leaves its log (dropped above): no index.
+            old = held if not rewrite.minted_under_old(graph) else [
+                q for q in held if q.predicate.value != terms.LOG_INDEX.value]
             new = [rewrite.quad(q) for q in old]
             changed = sum(a != b for a, b in zip(old, new, strict=True))
             if isinstance(graph, ox.DefaultGraph):
@@ -151,7 +163,8 @@ def _rewrite_store(store: Repository, rewrite: _Rewriter, work: Path, result: Re
             new = _refingerprint(old, new, graph.value, rewrite, result)
             graphs.update((graph.value, rewrite.iri(graph.value)))
             nquads = ox.serialize(new, format=ox.RdfFormat.N_QUADS) or b""
-            payload.add(nquads.decode().splitlines())
+            # Not splitlines(): it also splits at U+2028 and U+0085, which literals may hold.
+            payload.add(nquads.decode().rstrip("\n").split("\n"))
     payload.close()
     exported.unlink()
     return ChangeSet(replace=sorted(graphs), payload=list(payload.paths)), count
@@ -189,4 +202,15 @@ def migrate(repo: Repository, old: str, new: str, progress: Progress = lambda n:
                 raise StoreError(f"The main store is re-minted under {new} but the private one "
                                  f"refused the change, so it is still under {old}: run this "
                                  f"command again to finish. {exc}") from exc
+            stage("building the log under the new base")
+            built = (append_unlogged if has_log(repo, new) else init_log)(repo, new)
+            result.logged = built.versions + built.uploads if built is not None else 0
     return result
+
+
+def _in_log(graph: str, base: str) -> bool:
+    """Whether `graph` is one of the Merkle log's graphs under `base` (registry/logstore.py).
+    Its leaves name the licences' IRIs and its checkpoints the origin, both under the old
+    base: the log of the new base is a new log (another origin), built from the versions."""
+    head = logstore.head_graph_iri(base)
+    return graph == head or graph.startswith(head + "/")

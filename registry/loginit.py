@@ -150,6 +150,21 @@ def init_log(repo: Repository, base: str,
         return _write_log(repo, base, commits, progress)
 
 
+def append_unlogged(repo: Repository, base: str,
+                    progress: Callable[[int], None] | None = None) -> InitResult | None:
+    """Append every version the log does not name, and every upload it has no leaf for, in the
+    order `init_log` uses, after the entries already there (None: nothing to append). For
+    `migrate-base` onto a base whose log already exists (a store minted under two bases): the
+    versions re-minted under it come under its log now, so they are appended, never inserted."""
+    with repo.writing():
+        reader = logstore.LogReader(repo, base)
+        logged = {leaf.upload for leaf in map(logleaf.parse_leaf, reader.entries(0, reader.size()))
+                  if leaf.kind == logleaf.UPLOAD}
+        commits = log_order([v for v in stored_versions(repo, base) if v.log_index is None],
+                            [u for u in stored_uploads(repo, base) if u[1] not in logged])
+        return _write_log(repo, base, commits, progress)
+
+
 def _write_log(repo: Repository, base: str, commits: list[_Commit],
                progress: Callable[[int], None] | None) -> InitResult | None:
     book = logstore.LogBook(repo, base)

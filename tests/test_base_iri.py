@@ -27,6 +27,7 @@ from ops.demo import demo_rows, rows_to_csv
 from ops.rebase import migrate
 from registry import identifiers
 from registry.baseiri import RECORD_GRAPH, BaseIriMismatch
+from registry.logstore import LogReader
 from registry.settings import Settings, load_settings
 from registry.statuslist import PURPOSES, StatusList
 from registry.statusstore import (
@@ -356,17 +357,36 @@ def _without(quads, predicate: str, graph: str = RECORD_GRAPH) -> set[ox.Quad]:
 DIGEST = "https://w3id.org/clc/def#recordDigest"
 
 
+def _without_log(quads, base: str) -> set[ox.Quad]:
+    """The quads but the log's: its graphs and each version's index in it."""
+    log = f"{base}/graph/log"
+    return {q for q in quads if q.predicate.value != "https://w3id.org/clc/def#logIndex"
+            and not (q.graph_name.value == log or q.graph_name.value.startswith(log + "/"))}
+
+
 def test_migrate_base_re_mints_everything(register):
     main_before, private_before = _everything(register)
+    repo = register.open()
+    try:
+        logged = LogReader(repo, OLD).size()
+    finally:
+        repo.close()
     result = register.run(NEW, "migrate-base", "--from", OLD, "--to", NEW)
     assert result.exit_code == 0, result.output
     main_after, private_after = _everything(register)
     # No quad left naming the old base, in either store; the same number of quads.
     assert _named(main_after, OLD) == [] and _named(private_after, OLD) == []
     assert (len(main_after), len(private_after)) == (len(main_before), len(private_before))
-    # Exactly the old quads with their IRIs re-minted (fingerprints are recomputed).
+    # Exactly the old quads with their IRIs re-minted (fingerprints are recomputed), but the
+    # public log: its leaves name the IRIs, so a new log is built under the new base (another
+    # origin), with as many entries, which `log verify` finds in agreement with the store.
+    main_before, main_after = _without_log(main_before, OLD), _without_log(main_after, NEW)
     for before, after in ((main_before, main_after), (private_before, private_after)):
         assert _without(after, DIGEST) == _without(map(_rewritten, before), DIGEST)
+    assert logged > ROWS
+    assert f"A new public log was built under {NEW}: {logged} entries" in result.output
+    verified = register.run(NEW, "log", "verify")
+    assert verified.exit_code == 0 and f"Log verified: {logged} entries" in verified.output
     assert {q.object for q in main_after if q.predicate.value == DIGEST}.isdisjoint(
         {q.object for q in main_before if q.predicate.value == DIGEST})
 

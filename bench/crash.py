@@ -1,6 +1,8 @@
 """Crash safety at full size: SIGKILL the serving process in the middle of a 100,000-row upload
 at 10 different moments; each time the reopened store must hold exactly the state before the
-upload or exactly the state after it.
+upload or exactly the state after it, and its Merkle log must agree with its records
+(tests/support/logagreement.py: size, every version's entry, hashes of a sample and of the
+upload's versions, root, numbering).
 
     python bench/crash.py [--count 100000] [--kills 10]
 
@@ -29,6 +31,7 @@ from registry.bootstrap import init_store, load_catalogue  # noqa: E402
 from registry.store.embedded import EmbeddedRepository  # noqa: E402
 from registry.validation import ValidationContext, check_batch  # noqa: E402
 from tests.support.crash_harness import full_run, killed_run, state  # noqa: E402
+from tests.support.logagreement import log_disagreements  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 
@@ -58,23 +61,36 @@ def main() -> None:
         before = state(template)
         after, seconds = full_run(template, work, BASE, key, body)
         print(f"uninterrupted upload: {seconds:.1f} s", flush=True)
+        checking = time.monotonic()
+        after_problems = log_disagreements(work / "after", BASE)
+        print(f"its log: {'agrees' if not after_problems else after_problems[:3]} (checked in "
+              f"{time.monotonic() - checking:.0f} s)", flush=True)
         results = []
         for n in range(args.kills):
             delay = seconds * (n + 0.5) / args.kills
             started = time.monotonic()
             result, outcome = killed_run(template, work, BASE, key, body, delay, f"kill-{n}")
             verdict = "before" if result == before else "after" if result == after else "OTHER"
+            checking = time.monotonic()
+            log_problems = log_disagreements(work / f"kill-{n}", BASE)
             results.append({"kill_after_s": round(delay, 2), "state": verdict,
-                            "request_answered": "status" in outcome})
-            print(f"kill {n + 1}: {delay:5.1f} s → {verdict} (check took "
+                            "request_answered": "status" in outcome,
+                            "log_agrees": not log_problems, "log_problems": log_problems[:5],
+                            "log_check_s": round(time.monotonic() - checking, 1)})
+            print(f"kill {n + 1}: {delay:5.1f} s → {verdict}, log "
+                  f"{'agrees' if not log_problems else log_problems[:3]} (run and checks took "
                   f"{time.monotonic() - started:.0f} s)", flush=True)
             shutil.rmtree(work / f"kill-{n}")
     summary = {"count": args.count, "upload_seconds": round(seconds, 1), "kills": results,
-               "all_before_or_after": all(r["state"] != "OTHER" for r in results)}
+               "all_before_or_after": all(r["state"] != "OTHER" for r in results),
+               "log_agrees_every_time": not after_problems and all(r["log_agrees"]
+                                                                   for r in results)}
     (ROOT / "bench" / "out" / "crash.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))
     if not summary["all_before_or_after"]:
         sys.exit("a kill left the store in a third state")
+    if not summary["log_agrees_every_time"]:
+        sys.exit("a kill left the log disagreeing with the store")
 
 
 if __name__ == "__main__":

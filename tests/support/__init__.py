@@ -15,4 +15,5 @@ from importing each other or conftest):
 - clicommands: every CLI command with arguments that make it run
 - workbooks: .xlsx bodies made with openpyxl, zips rebuilt for the workbook limits
 - logserver: a register's public log (the five /log routes) on a loopback HTTP server
+- logagreement: whether a store's Merkle log agrees with its records (after a kill -9)
 """

@@ -9,6 +9,8 @@ Points, in the order a commit (registry/store/embedded.py `_apply`) reaches them
 
 - `book`: the upload's status lists are being put into its change set (publishing/pipeline.py
   `StatusBook.change`); nothing is in the journal yet;
+- `log`: the upload's Merkle log entries, tiles and head are being put into its change set
+  (registry/logstore.py `LogBook.change`, right after the status lists);
 - `apply`: the change set is complete (payload files in the store's scratch folder);
 - `linked`: a payload part was linked into the `.partial` journal entry;
 - `fsync`: payload, manifest and undo are written, not yet synced;
@@ -20,7 +22,7 @@ Points, in the order a commit (registry/store/embedded.py `_apply`) reaches them
 - `applied`: the commit is done, the answer not yet sent.
 
 On a remote store (`--store-url`: the commit is one SPARQL Update request) the points are
-`book`, `apply` (the request not yet sent), `sent_half` (half its body sent, chunked),
+`book`, `log`, `apply` (the request not yet sent), `sent_half` (half its body sent, chunked),
 `posted` (the store answered: the update is in) and `applied`.
 
 Only the main store's commits count (the private store's report commit does not), and only in
@@ -35,7 +37,7 @@ import threading
 from types import SimpleNamespace
 
 from ops import server
-from registry import statusstore
+from registry import logstore, statusstore
 from registry.store import embedded, remote
 
 _target = os.environ.get("CLC_CRASH_AT", "")
@@ -147,6 +149,13 @@ def _install() -> None:
         return book_change(self)
 
     statusstore.StatusBook.change = change          # type: ignore[method-assign]
+    log_change = logstore.LogBook.change
+
+    def logging(self):
+        reached("log", outside_commit=True)         # likewise: the log's part of the change set
+        return log_change(self)
+
+    logstore.LogBook.change = logging               # type: ignore[method-assign]
     loading = server.RegistryServer.load
 
     def load(self):

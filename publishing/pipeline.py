@@ -211,7 +211,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
             for rec, graph in _counted(zip(records, graphs, strict=True), progress):
                 public_register = catalogue.types[rec.key.type].public_register
                 lines = rdfmap.content_lines(rec, base, public_register)
-                record_digest = rdfmap.digest(lines)
+                record_digest, content_sha256 = logleaf.record_hashes(lines, graph)
                 state = states.get(graph)
                 if state is not None and state["digest"].value == record_digest:
                     result.unchanged += 1
@@ -221,7 +221,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                     continue
                 result.created += 1
                 replace.append(graph)
-                lines.append(logged.version(rec, graph, 1, lines))
+                lines.append(logged.version(rec, graph, 1, content_sha256))
                 lines.extend(rdfmap.version_lines(
                     rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
                     agency=agency, upload_iri=upload_iri, previous_status=None))
@@ -258,13 +258,13 @@ class _Logger:
         self.timestamp = timestamp
         self.upload_iri = upload_iri
 
-    def version(self, rec: LicenceRecord, graph: str, version: int, content: list[str]) -> str:
-        """Append the leaf of a new version whose content lines (rdfmap.content_lines, in
-        `graph`) are `content`; the line that puts its log index in the version."""
+    def version(self, rec: LicenceRecord, graph: str, version: int, content_sha256: str) -> str:
+        """Append the leaf of a new version whose record hashes to `content_sha256`
+        (logleaf.record_hashes); the line that puts its log index in the version."""
         licence = identifiers.licence_iri(self.base, rec.key)
         index = self.log.append(logleaf.version_leaf_bytes(
             self.log.next_index, licence, version, self.timestamp, self.upload_iri,
-            logleaf.sha256_of_lines(content, graph)))
+            content_sha256))
         return logstore.index_line(licence, graph, index)
 
     def upload(self, upload_nquads: str) -> None:
@@ -294,9 +294,10 @@ def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
                                             old_version + 1, version_graph))
         content = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
         lines.extend(content)
-        lines.append(logged.version(rec, graph, old_version + 1, content))
+        record_digest, content_sha256 = logleaf.record_hashes(content, graph)
+        lines.append(logged.version(rec, graph, old_version + 1, content_sha256))
         lines.extend(rdfmap.version_lines(
-            rec, base, version=old_version + 1, record_digest=rdfmap.digest(content),
+            rec, base, version=old_version + 1, record_digest=record_digest,
             timestamp=timestamp, agency=agency, upload_iri=logged.upload_iri,
             previous_status=state["status"].value.rsplit("/", 1)[-1]))
         counter = state.get("counter")

@@ -227,3 +227,15 @@ def test_the_commit_s_leaf_bytes_are_leaf_bytes(records, base):
                 kind=logleaf.LICENCE_VERSION, index=index, licence=licence, version=version,
                 time=TIME, upload=upload, sha256=digest))
             assert logleaf.parse_leaf(made).licence == licence
+
+
+def test_the_commit_s_two_hashes_are_the_digest_and_the_record_hash(records):
+    for record in records:
+        graph = identifiers.licence_graph_iri(BASE, record.key)
+        lines = _content(record)
+        assert logleaf.record_hashes(lines, graph) == (
+            rdfmap.digest(lines), logleaf.sha256_of_lines(lines, graph))
+        assert logleaf.record_hashes(lines + lines[:2], graph) == (     # repeated lines
+            rdfmap.digest(lines + lines[:2]), logleaf.sha256_of_lines(lines, graph))
+    with pytest.raises(LeafError):
+        logleaf.record_hashes(_content(records[0]), f"{BASE}/graph/other")

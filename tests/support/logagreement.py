@@ -36,13 +36,14 @@ _SHOWN = 20          # problems listed in full; the rest are counted
 
 
 def log_disagreements(store: Path | Repository, base: str, *, sample: int = 200,
-                      seed: int = 0) -> list[str]:
+                      seed: int = 0, recent_sample: int | None = None) -> list[str]:
     """What in the store's log disagrees with its records (empty: they agree). `store`: an
     embedded store's folder (opened, so recovered, and closed), or a repository. `sample`:
-    how many versions outside the last commit get their hash recomputed."""
+    how many versions outside the last commit get their hash recomputed; `recent_sample`: how
+    many of the last commit's (None: all of them)."""
     repo = EmbeddedRepository(store) if isinstance(store, Path) else store
     try:
-        problems = _disagreements(repo, base, sample, random.Random(seed))
+        problems = _disagreements(repo, base, sample, random.Random(seed), recent_sample)
     finally:
         if isinstance(store, Path):
             repo.close()
@@ -51,8 +52,8 @@ def log_disagreements(store: Path | Repository, base: str, *, sample: int = 200,
     return problems
 
 
-def _disagreements(repo: Repository, base: str, sample: int,
-                   rng: random.Random) -> list[str]:
+def _disagreements(repo: Repository, base: str, sample: int, rng: random.Random,
+                   recent_sample: int | None) -> list[str]:
     reader = logstore.LogReader(repo, base)
     size = reader.size()
     entries = reader.entries(0, size)
@@ -80,7 +81,8 @@ def _disagreements(repo: Repository, base: str, sample: int,
                         f"{len(uploads)} uploads (and the log {keys} key entries)")
     named: dict[int, str] = {}
     named.update(_upload_problems(repo, uploads, leaves, problems))
-    named.update(_version_problems(repo, versions, leaves, problems, sample, rng))
+    named.update(_version_problems(repo, versions, leaves, problems, sample, rng,
+                                   recent_sample))
     for index, leaf in enumerate(leaves):
         if leaf is not None and leaf.kind != logleaf.KEY and index not in named:
             problems.append(f"entry {index} ({leaf.kind}) records nothing the store holds")
@@ -130,7 +132,8 @@ def _upload_problems(repo: Repository, uploads, leaves: list[logleaf.Leaf | None
 
 
 def _version_problems(repo: Repository, versions, leaves: list[logleaf.Leaf | None],
-                      problems: list[str], sample: int, rng: random.Random) -> dict[int, str]:
+                      problems: list[str], sample: int, rng: random.Random,
+                      recent_sample: int | None) -> dict[int, str]:
     """Each version names an entry of its licence and version; the hashes of a sample and of
     the last commit's versions are recomputed from the store."""
     uploads_at = [i for i, leaf in enumerate(leaves)
@@ -154,6 +157,8 @@ def _version_problems(repo: Repository, versions, leaves: list[logleaf.Leaf | No
             problems.append(f"{graph} and {named[index]} both name entry {index}")
         named[index] = graph
         (recent if index >= last_commit_from else older).append((graph, licence, leaf))
+    if recent_sample is not None:
+        recent = rng.sample(recent, min(recent_sample, len(recent)))
     checked = recent + rng.sample(older, min(sample, len(older)))
     for graph, licence, leaf in checked:
         try:

@@ -9,8 +9,9 @@ change set. For each size N and each round, a fresh initialised embedded store p
 `publish()` (read the CSV, validate, commit — what `licence-registry load` runs) of N new
 licences of one agency (all created), then an amending upload of N/10 of them again as
 suspended (all updated: a new version each, so a leaf each). "without" replaces the pipeline's
-`logstore.LogBook` and `_Logger` with do-nothing stand-ins in this process only (no store read,
-no leaf, no log graphs); production code has no switch. Modes alternate within each round
+`logstore.LogBook` and `_Logger` with do-nothing stand-ins, and `logleaf.record_hashes` with the
+record's digest alone, in this process only (no store read, no record hash, no leaf, no log
+graphs); production code has no switch. Modes alternate within each round
 (bench/sidebyside.py, shared with bench/statusstore.py); medians. Each store's log size is read
 back afterwards, so a stand-in that did not take shows. Writes bench/out/logappend.json.
 """
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bench.sidebyside import BASE, agency_uploads, interleaved, medians, one_round, timed_figures  # noqa: E402
 from bench.sizes import run_sizes, size_arguments  # noqa: E402
 from publishing import pipeline  # noqa: E402
-from registry import logstore  # noqa: E402
+from registry import logleaf, logstore, rdfmap  # noqa: E402
 
 
 class NoLog(logstore.LogBook):
@@ -48,14 +49,20 @@ class NoLog(logstore.LogBook):
 class NoLogger(pipeline._Logger):   # the commit's leaf writer, private to the pipeline
     """No leaf built, no hash of the record; an empty line where `clc:logIndex` would go."""
 
-    def version(self, rec, graph: str, version: int, content: list[str]) -> str:
+    def version(self, rec, graph: str, version: int, content_sha256: str) -> str:
         return ""
 
     def upload(self, upload_nquads: str) -> None:
         return None
 
 
-STAND_INS = {"without": [(logstore, "LogBook", NoLog), (pipeline, "_Logger", NoLogger)],
+def digest_only(lines: list[str], graph: str) -> tuple[str, str]:
+    """The record's digest alone: what the commit computed before the log hashed records."""
+    return rdfmap.digest(lines), ""
+
+
+STAND_INS = {"without": [(logstore, "LogBook", NoLog), (pipeline, "_Logger", NoLogger),
+                         (logleaf, "record_hashes", digest_only)],
              "with": []}
 
 

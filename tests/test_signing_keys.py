@@ -264,7 +264,7 @@ def test_the_keys_commands_read_the_signing_keys_setting(tmp_path):
     env = {"LICENCE_REGISTRY_SIGNING_KEYS": str(named)}
     assert CliRunner(env=env).invoke(main, [*store, "init"]).exit_code == 0
     assert _mode(named) == 0o600
-    assert not (tmp_path / "keys").exists()
+    assert not (tmp_path / "keys" / "signing-keys.json").exists()   # (the log's key is there)
     os.chmod(named, 0o644)
     refused = CliRunner(env=env).invoke(main, [*store, "keys", "list"])
     assert refused.exit_code == 1

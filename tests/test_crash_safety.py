@@ -48,6 +48,7 @@ MOMENTS = (
 # The remote store: the commit is ONE SPARQL Update request, which the store runs whole or not.
 REMOTE_MOMENTS = (
     ("book:1", "before"),
+    ("log:1", "before"),            # the log's part of the change set being made
     ("apply:1", "before"),          # the request not yet sent
     ("sent_half:1", "before"),      # half its body sent: the store must not run a part of it
     ("posted:1", "after"),          # the store answered; the register had not yet

@@ -1,7 +1,9 @@
 """SIGKILL in the middle of an upload leaves the Merkle log agreeing with the store (issue 15:
 "kill -9 at 10 moments of a 100,000-row upload: log and store agree every time"; that size is
 bench/crash.py's, this is the same at a size a test affords). The log is appended in the
-upload's one change set (registry/logstore.py), so a kill leaves both before or both after."""
+upload's one change set (registry/logstore.py), so a kill leaves both before or both after.
+On a remote store the same is checked by tests/test_crash_safety.py, whose kills' problems
+include the log's (tests/support/crash_harness.py `hooked_remote_run`)."""
 
 from __future__ import annotations
 
@@ -19,9 +21,7 @@ from registry.store.embedded import EmbeddedRepository
 
 from .support.crash_harness import (
     full_run,
-    hooked_remote_run,
     hooked_run,
-    remote_template_state,
     state,
 )
 from .support.logagreement import log_disagreements
@@ -42,11 +42,6 @@ MOMENTS = (
     ("bulk_load:1", "after"),       # replaced graphs (the log's among them) removed, none loaded
     ("flush:1", "after"),           # payload loaded, not flushed
     ("applied:1", "after"),         # commit done, the answer not yet sent
-)
-REMOTE_MOMENTS = (
-    ("log:1", "before"),
-    ("sent_half:1", "before"),      # half the one SPARQL Update sent: none of it may run
-    ("posted:1", "after"),
 )
 _ADDED, _AMENDED = 250, 50
 # Each new or amended licence is one entry, then one for the upload.
@@ -116,26 +111,3 @@ def test_a_broken_log_is_found(template, tmp_path):
     assert any(f"the log has {size - 1} entries" in problem for problem in found), found
     assert any("0 upload entries" in problem for problem in found), found
     assert any("stored root" in problem for problem in found), found
-
-
-@pytest.mark.remote
-def test_killed_uploads_on_a_remote_store_leave_the_log_agreeing(template, oxigraph_servers):
-    work, store, key, body = template
-    dumps = (work / "main.nq", work / "private.nq")
-    repo = EmbeddedRepository(store)
-    try:
-        dumps[0].write_bytes(repo.export_bytes())
-        dumps[1].write_bytes(repo.private.export_bytes())
-    finally:
-        repo.close()
-    before = remote_template_state(oxigraph_servers, dumps)
-    # hooked_remote_run's problems are the status lists' and the log's (log_disagreements)
-    after, outcome, problems = hooked_remote_run(oxigraph_servers, dumps, BASE, key, body, None)
-    assert outcome.get("status") == 200 and problems == [], (outcome, problems)
-    for point, expected in REMOTE_MOMENTS:
-        result, outcome, problems = hooked_remote_run(oxigraph_servers, dumps, BASE, key, body,
-                                                      point)
-        assert "status" not in outcome, f"the kill at {point} did not happen: {outcome}"
-        assert result == (before if expected == "before" else after), \
-            f"a kill at {point} did not leave the remote store as {expected} the upload"
-        assert problems == [], (point, problems)

@@ -11,7 +11,7 @@ import pytest
 from registry import identifiers, logleaf, rdfmap
 from registry.logleaf import LICENCE_VERSION, UPLOAD, Leaf, LeafError
 from registry.records import LicenceRecord
-from tests.support.builders import AWKWARD, awkward_demo_records
+from tests.support.builders import AWKWARD, awkward_demo_records, stored_version_lines
 
 BASE = "https://licences.example.go.th"
 TIME = "2026-11-01T03:00:00Z"
@@ -98,15 +98,8 @@ def _stored(record: LicenceRecord, *, version: int = 2, graph: str | None = None
             extra: tuple[str, ...] = ()) -> list[ox.Quad]:
     """The quads a version graph holds: content, version metadata (an amendment's change
     activity included), a status counter, and `extra` lines; moved to `graph` if given."""
-    content = _content(record)
-    lines = content + rdfmap.version_lines(
-        record, BASE, version=version, record_digest=rdfmap.digest(content), timestamp=TIME,
-        agency=record.key.issuer, upload_iri=UPLOAD_IRI,
-        previous_status=None if version == 1 else "active")
-    own = identifiers.licence_graph_iri(BASE, record.key)
-    iri = identifiers.licence_iri(BASE, record.key)
-    lines += [f"<{iri}> <https://w3id.org/clc/def#statusCounter> \"5\"^^"
-              f"<http://www.w3.org/2001/XMLSchema#integer> <{own}> .", *extra]
+    lines = [*stored_version_lines(record, BASE, version=version, time=TIME,
+                                   upload_iri=UPLOAD_IRI), *extra]
     quads = list(ox.parse("\n".join(lines).encode(), format=ox.RdfFormat.N_QUADS))
     if graph is not None:
         quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph)) for q in quads]

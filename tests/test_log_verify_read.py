@@ -12,7 +12,7 @@ from registry import identifiers, logleaf, logverifyread, rdfmap
 from registry.records import LicenceRecord
 from registry.store import ChangeSet
 from registry.store.embedded import EmbeddedRepository
-from tests.support.builders import awkward_demo_records
+from tests.support.builders import awkward_demo_records, stored_version_lines
 from tests.support.stores import BASE, initialised_store
 
 TIME = "2026-11-01T03:00:00Z"
@@ -23,15 +23,10 @@ DESCRIPTION = "<http://purl.org/dc/terms/description>"
 def _graph_lines(record: LicenceRecord, version: int, graph: str) -> list[str]:
     """A version graph as the register writes it: content, version metadata (an amendment's
     change activity too), a status counter; moved to `graph`; a kept version is marked."""
-    content = rdfmap.content_lines(record, BASE, True)
-    lines = content + rdfmap.version_lines(
-        record, BASE, version=version, record_digest=rdfmap.digest(content), timestamp=TIME,
-        agency=record.key.issuer, upload_iri=UPLOAD_IRI,
-        previous_status=None if version == 1 else "active")
+    lines = stored_version_lines(record, BASE, version=version, time=TIME,
+                                 upload_iri=UPLOAD_IRI)
     own = identifiers.licence_graph_iri(BASE, record.key)
     iri = identifiers.licence_iri(BASE, record.key)
-    lines.append(f"<{iri}> <https://w3id.org/clc/def#statusCounter> \"5\"^^"
-                 f"<http://www.w3.org/2001/XMLSchema#integer> <{own}> .")
     lines = [line[:-len(f" <{own}> .")] + f" <{graph}> ." for line in lines]
     if graph != own:
         lines.append(rdfmap.superseded_line(iri, version + 1, graph))

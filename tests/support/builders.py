@@ -144,3 +144,20 @@ def csv_upload_graphs(folder, rows: list[dict[str, str]]) -> set[tuple[str, str,
         return licence_graphs(repo)
     finally:
         repo.close()
+
+
+def stored_version_lines(record: LicenceRecord, base: str, *, version: int, time: str,
+                         upload_iri: str) -> list[str]:
+    """A licence graph's N-Quads lines as the commit writes them: content, version metadata (an
+    amendment's change activity too) and a status counter, in the licence's own graph."""
+    from registry import rdfmap
+
+    content = rdfmap.content_lines(record, base, True)
+    own = identifiers.licence_graph_iri(base, record.key)
+    iri = identifiers.licence_iri(base, record.key)
+    return content + rdfmap.version_lines(
+        record, base, version=version, record_digest=rdfmap.digest(content), timestamp=time,
+        agency=record.key.issuer, upload_iri=upload_iri,
+        previous_status=None if version == 1 else "active") + [
+        f"<{iri}> <https://w3id.org/clc/def#statusCounter> \"5\"^^"
+        f"<http://www.w3.org/2001/XMLSchema#integer> <{own}> ."]

@@ -32,7 +32,7 @@ from opendata.sparqlguard import QueryForm
 from opendata.sparqlresults import JSON, NTRIPLES, WrongFormat, write_results
 from registry.namespaces import sparql_prefixes
 from registry.sparqltext import with_base
-from registry.store import QueryAccess
+from registry.store import QueryAccess, StoreError
 
 
 @dataclass
@@ -58,16 +58,32 @@ class QueryFailed(Exception):
                    f"and {ending}.")
 
 
+# How long a fresh query process may take to say it is ready (an interpreter, pyoxigraph and
+# the checkpoint, at nice 19 on a busy machine) before it is taken for failed.
+START_LIMIT = 120.0
+
+
 class _Worker:
-    def __init__(self, context, memory_limit: int):
+    def __init__(self, context, memory_limit: int, replica: str | None):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=sparqlworker.serve, args=(child, memory_limit),
+        self.process = context.Process(target=sparqlworker.serve,
+                                       args=(child, memory_limit, replica),
                                        daemon=True, name="sparql-query")
         self.process.start()
         child.close()
         # At once, not only when the child gets to it: starting Python and importing pyoxigraph
         # takes CPU too, and a fresh process replaces each killed one.
         sparqlworker.lower_priority(self.process.pid)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether the process said it is ready in time; if not, it is stopped."""
+        try:
+            if self.conn.poll(timeout) and self.conn.recv() == ("ready",):
+                return True
+        except (EOFError, OSError):
+            pass
+        self.kill()
+        return False
 
     def kill(self) -> None:
         self.process.kill()
@@ -95,24 +111,62 @@ class ProcessExecutor:
             return
         # Spawned, not forked: RocksDB's threads do not survive fork (ops/server.py).
         self.context = multiprocessing.get_context("spawn")
+        # Processes still starting, and whether close() was called (a process that gets ready
+        # after it is stopped at once).
+        self.starting = 0
+        self.closed = False
+        self.changes = threading.Condition()
         # Last in, first out (self.idle): the process used last has the warmest caches.
         for _ in range(workers):
-            self.idle.put(self._new_worker())
-        self.spare.put(self._new_worker())
+            self._start(self.idle.put)
+        self._start(self.spare.put)
 
-    def _new_worker(self) -> _Worker:
-        return _Worker(self.context, self.memory_limit)
+    def _start(self, settle: Callable[[_Worker], None]) -> None:
+        """A fresh process, handed to `settle` once it says it is ready; never before, so no
+        query is sent to a process still starting."""
+        with self.changes:
+            self.starting += 1
+        threading.Thread(target=self._settle, args=(settle,), daemon=True).start()
+
+    def _settle(self, settle: Callable[[_Worker], None]) -> None:
+        try:
+            for _ in range(3):          # a process that fails to start is tried again, twice
+                worker = _Worker(self.context, self.memory_limit, self._newest_replica())
+                if worker.wait_ready(START_LIMIT):
+                    with self.changes:
+                        if self.closed:
+                            worker.kill()
+                        else:
+                            settle(worker)
+                    return
+        finally:
+            with self.changes:
+                self.starting -= 1
+                self.changes.notify_all()
+
+    def _newest_replica(self) -> str | None:
+        """The checkpoint a fresh process opens before it says it is ready (None: the first
+        query opens it)."""
+        try:
+            found = self.replica()
+        except (OSError, StoreError):
+            return None
+        return None if found is None else str(found)
+
+    def wait_until_ready(self, timeout: float) -> bool:
+        """Whether every process being started is ready (or has failed) within `timeout`."""
+        with self.changes:
+            return self.changes.wait_for(lambda: self.starting == 0, timeout)
 
     def _replace_later(self) -> None:
         """The spare takes the killed process's place now, and a fresh process becomes the
-        spare once started; with no spare left (kills in quick succession) the fresh process
+        spare once ready; with no spare left (kills in quick succession) the fresh process
         goes to work itself, and the replacement already under way becomes the spare."""
         try:
             self.idle.put(self.spare.get_nowait())
-            settle = self.spare.put
+            self._start(self.spare.put)
         except queue.Empty:
-            settle = self.idle.put
-        threading.Thread(target=lambda: settle(self._new_worker()), daemon=True).start()
+            self._start(self.idle.put)
 
     def run(self, query: str, form: QueryForm, media_type: str, limit: int) -> Outcome:
         if self.unavailable:
@@ -126,8 +180,8 @@ class ProcessExecutor:
                 "replica": str(self.replica()), "base_iri": self.base_iri}
         try:
             worker.conn.send(task)
-            remaining = self.time_limit - (time.monotonic() - started)
-            if not worker.conn.poll(max(remaining, 0.01)):
+            # The limit is the evaluation's; the wait for a free process is bounded above.
+            if not worker.conn.poll(self.time_limit):
                 worker.kill()
                 self._replace_later()
                 raise QueryFailed.over_time(self.time_limit, "was stopped")
@@ -152,6 +206,10 @@ class ProcessExecutor:
         return False
 
     def close(self) -> None:
+        if self.unavailable:
+            return
+        with self.changes:
+            self.closed = True
         for waiting in (self.idle, self.spare):
             while True:
                 try:

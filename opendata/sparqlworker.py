@@ -48,8 +48,12 @@ def lower_priority(pid: int = 0) -> None:
         pass
 
 
-def serve(conn, memory_limit_bytes: int) -> None:
-    """Answer tasks from the web process until it goes away (EOF on the pipe)."""
+def serve(conn, memory_limit_bytes: int, replica: str | None = None) -> None:
+    """Answer tasks from the web process until it goes away (EOF on the pipe).
+
+    First, with the network locked and `replica` (the newest checkpoint when started) opened,
+    it says "ready": the web process gives it queries only then, so a query's time limit never
+    pays for an interpreter starting (seconds on a busy machine, at nice 19)."""
     lower_priority()
     # RLIMIT_DATA counts memory the process writes to (heap, anonymous maps), not address space
     # merely reserved (malloc arenas, thread stacks' guard areas), which RLIMIT_AS would count.
@@ -60,6 +64,12 @@ def serve(conn, memory_limit_bytes: int) -> None:
     except NetworkLockUnavailable as exc:   # then it answers no query (the web process, which
         unlocked = str(exc)                 # checks first, normally starts no such process)
     opened: tuple[str, ox.Store] | None = None
+    if replica and not unlocked:
+        try:
+            opened = (replica, ox.Store.read_only(replica))
+        except OSError:             # said again, to the query, when a task asks for it
+            opened = None
+    conn.send(("ready",))
     while True:
         try:
             task = conn.recv()

@@ -124,14 +124,19 @@ class ProcessExecutor:
     def _start(self, settle: Callable[[_Worker], None]) -> None:
         """A fresh process, handed to `settle` once it says it is ready; never before, so no
         query is sent to a process still starting."""
+        # The checkpoint is found here, not in the thread: the repository may be closed by then.
+        replica = self._newest_replica()
         with self.changes:
             self.starting += 1
-        threading.Thread(target=self._settle, args=(settle,), daemon=True).start()
+        threading.Thread(target=self._settle, args=(settle, replica), daemon=True).start()
 
-    def _settle(self, settle: Callable[[_Worker], None]) -> None:
+    def _settle(self, settle: Callable[[_Worker], None], replica: str | None) -> None:
         try:
             for _ in range(3):          # a process that fails to start is tried again, twice
-                worker = _Worker(self.context, self.memory_limit, self._newest_replica())
+                with self.changes:
+                    if self.closed:
+                        return
+                worker = _Worker(self.context, self.memory_limit, replica)
                 if worker.wait_ready(START_LIMIT):
                     with self.changes:
                         if self.closed:

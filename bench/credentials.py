@@ -79,7 +79,7 @@ def build(path: Path, count: int, samples: int, seed: int):
             public = catalogue.types[rec.key.type].public_register
             lines = rdfmap.content_lines(rec, BASE, public)
             lines += rdfmap.version_lines(
-                rec, BASE, version=1, record_digest=rdfmap.digest(lines), timestamp=STAMP,
+                rec, BASE, version=1, record_digest=rdfmap.legacy_digest(lines), timestamp=STAMP,
                 agency=rec.key.issuer, upload_iri=identifiers.upload_iri(BASE, "bench"),
                 previous_status=None)
             lines.append(counter_line(BASE, rec.key, counter))

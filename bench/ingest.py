@@ -109,7 +109,7 @@ def map_to_turtle(csv_path: Path, count: int, agency: str, out: Path, catalogue_
         content = rdfmap.content_lines(record, base, public_register)
         lines.extend(content)
         lines.extend(rdfmap.version_lines(
-            record, base, version=1, record_digest=rdfmap.digest(content),
+            record, base, version=1, record_digest=rdfmap.legacy_digest(content),
             timestamp="2026-11-21T00:00:00Z", agency=agency,
             upload_iri=identifiers.upload_iri(base, "bench"), previous_status=None))
     triples = [q.triple for q in ox.parse("\n".join(lines).encode(), format=ox.RdfFormat.N_QUADS)]

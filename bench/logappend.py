@@ -9,9 +9,10 @@ change set. For each size N and each round, a fresh initialised embedded store p
 `publish()` (read the CSV, validate, commit — what `licence-registry load` runs) of N new
 licences of one agency (all created), then an amending upload of N/10 of them again as
 suspended (all updated: a new version each, so a leaf each). "without" replaces the pipeline's
-`logstore.LogBook` and `_Logger` with do-nothing stand-ins, and `logleaf.record_hashes` with the
-record's digest alone, in this process only (no store read, no record hash, no leaf, no log
-graphs); production code has no switch. Modes alternate within each round
+`logstore.LogBook` and `_Logger` with do-nothing stand-ins, and `logleaf.record_hash` (the
+record's canonical hash, now also its stored fingerprint) with the fingerprint the commit made
+before the log (`rdfmap.legacy_digest`), in this process only (no store read, no record hash, no
+leaf, no log graphs); production code has no switch. Modes alternate within each round
 (bench/sidebyside.py, shared with bench/statusstore.py); medians. Each store's log size is read
 back afterwards, so a stand-in that did not take shows. Writes bench/out/logappend.json.
 """
@@ -56,13 +57,13 @@ class NoLogger(pipeline._Logger):   # the commit's leaf writer, private to the p
         return None
 
 
-def digest_only(lines: list[str], graph: str) -> tuple[str, str]:
-    """The record's digest alone: what the commit computed before the log hashed records."""
-    return rdfmap.digest(lines), ""
+def digest_only(lines: list[str], graph: str) -> str:
+    """The fingerprint the commit computed before the log hashed records."""
+    return rdfmap.legacy_digest(lines)
 
 
 STAND_INS = {"without": [(logstore, "LogBook", NoLog), (pipeline, "_Logger", NoLogger),
-                         (logleaf, "record_hashes", digest_only)],
+                         (logleaf, "record_hash", digest_only)],
              "with": []}
 
 

@@ -59,7 +59,7 @@ def stored_lines(rec, version: int = 2) -> list[str]:
     own = identifiers.licence_graph_iri(BASE, rec.key)
     iri = identifiers.licence_iri(BASE, rec.key)
     return content + rdfmap.version_lines(
-        rec, BASE, version=version, record_digest=rdfmap.digest(content), timestamp=TIME,
+        rec, BASE, version=version, record_digest=logleaf.record_hash(content, own), timestamp=TIME,
         agency=rec.key.issuer, upload_iri=UPLOAD, previous_status="active") + [
         f'<{iri}> <https://w3id.org/clc/def#statusCounter> "5"^^'
         f"<http://www.w3.org/2001/XMLSchema#integer> <{own}> ."]

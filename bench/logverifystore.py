@@ -17,14 +17,14 @@ AMEND = 10
 
 def write_nquads(out, records, base: str = BASE, amend: int = AMEND) -> int:
     """Write the version graphs of `records` as N-Quads to `out`; how many graphs."""
-    from registry import identifiers, rdfmap
+    from registry import identifiers, logleaf, rdfmap
     from registry.statusstore import counter_line
 
     upload = identifiers.upload_iri(base, "bench")
     graphs = 0
     for counter, rec in enumerate(records):
         content = rdfmap.content_lines(rec, base, True)
-        digest = rdfmap.digest(content)
+        digest = logleaf.record_hash(content, identifiers.licence_graph_iri(base, rec.key))
         amended = amend > 0 and counter % amend == 0
         lines = list(content)
         lines += rdfmap.version_lines(

@@ -157,7 +157,8 @@ def build(path: Path, count: int, seed: int, full: bool):
                 public = catalogue.types[rec.key.type].public_register
                 lines = rdfmap.content_lines(rec, BASE, public)
                 lines += rdfmap.version_lines(
-                    rec, BASE, version=1, record_digest=rdfmap.digest(lines), timestamp=STAMP,
+                    rec, BASE, version=1, record_digest=rdfmap.legacy_digest(lines),
+                    timestamp=STAMP,
                     agency=issuer, upload_iri=identifiers.upload_iri(BASE, upload_id),
                     previous_status=None)
             else:

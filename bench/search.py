@@ -99,7 +99,8 @@ def build_store(path: Path, count: int, seed: int, names_only: bool = False):
             upload = identifiers.upload_iri(BASE, f"bench-{i // 10_000}")
             public = catalogue.types[rec.key.type].public_register
             lines = rdfmap.content_lines(rec, BASE, public)
-            lines += rdfmap.version_lines(rec, BASE, version=1, record_digest=rdfmap.digest(lines),
+            lines += rdfmap.version_lines(rec, BASE, version=1,
+                                          record_digest=rdfmap.legacy_digest(lines),
                                           timestamp=stamp, agency=rec.key.issuer,
                                           upload_iri=upload, previous_status=None)
             if names_only:

@@ -11,11 +11,11 @@ it naming the `migrate-base` that finishes the work, and running it again does.
 The store's own bookkeeping (`urn:x-licence-registry:…`: the remote write lease, the replica
 mark) mentions no base and is left alone; the record is replaced.
 
-Record fingerprints (`clc:recordDigest`, the SHA-256 of the record's N-Quads lines, which
-name the base) are recomputed, so an unchanged row uploaded again after the move is still
-"unchanged" rather than a new version. A fingerprint is recomputed only when the stored quads
-give back the stored fingerprint, which proves they are the lines it was made of; one that
-does not is kept and counted.
+Record fingerprints (`clc:recordDigest`, the SHA-256 of the record's canonical N-Quads, or
+before the public log of its N-Quads lines; both name the base) are recomputed, so an
+unchanged row uploaded again after the move is still "unchanged" rather than a new version. A
+fingerprint is recomputed only when the stored quads give back the stored fingerprint, which
+proves they are what it was made of; one that does not is kept and counted.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from publishing.pipeline import PayloadFiles
-from registry import logstore
+from registry import logleaf, logstore
 from registry import recordterms as terms
 from registry.baseiri import record_change
 from registry.loginit import append_unlogged, has_log, init_log
@@ -93,14 +93,20 @@ class _Rewriter:
                        self.term(quad.object), self.term(quad.graph_name))
 
 
-def _fingerprint(quads: list[ox.Quad], licence: ox.NamedNode, graph: str) -> str:
-    """rdfmap.digest of the record `licence` in `quads`, its lines written in `graph` (the
-    licence's graph: a replaced version keeps the fingerprint it was made with there)."""
+def _legacy_fingerprint(quads: list[ox.Quad], licence: ox.NamedNode, graph: str) -> str:
+    """rdfmap.legacy_digest of the record `licence` in `quads`, its lines written in `graph`
+    (the licence's graph: a replaced version keeps the fingerprint it was made with there)."""
     change = licence.value + "#change-"
     lines = [f"{q.subject} {q.predicate} {q.object} <{graph}> ." for q in quads
              if not (q.subject == licence and q.predicate.value in _VERSION_PREDICATES)
              and not (isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(change))]
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def _fingerprint(quads: list[ox.Quad], licence: ox.NamedNode) -> str:
+    """logleaf.record_hash of the record `licence` in `quads`: the fingerprint new versions
+    carry, the same as their log leaf's record hash (it names no graph)."""
+    return logleaf.sha256_hex(logleaf.record_nquads_rdfc(quads, licence.value))
 
 
 def _refingerprint(old: list[ox.Quad], new: list[ox.Quad], graph: str, rewrite: _Rewriter,
@@ -112,12 +118,13 @@ def _refingerprint(old: list[ox.Quad], new: list[ox.Quad], graph: str, rewrite: 
         return new
     record_graph = _VERSION_GRAPH.sub("", graph)
     for i, licence, digest in digests:
-        if _fingerprint(old, licence, record_graph) != digest.value:
+        if digest.value not in (_fingerprint(old, licence),
+                                _legacy_fingerprint(old, licence, record_graph)):
             result.fingerprints_kept += 1
             continue
-        # new[i].subject: the licence IRI as `rewrite` re-minted it
-        fresh = _fingerprint(new, ox.NamedNode(rewrite.iri(licence.value)),
-                             rewrite.iri(record_graph))
+        # new[i].subject: the licence IRI as `rewrite` re-minted it; the fresh fingerprint is
+        # the record hash (a legacy one is brought up to date on the way)
+        fresh = _fingerprint(new, ox.NamedNode(rewrite.iri(licence.value)))
         new[i] = ox.Quad(new[i].subject, new[i].predicate,
                          ox.Literal(fresh, datatype=digest.datatype), new[i].graph_name)
         result.fingerprints += 1

@@ -211,9 +211,9 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
             for rec, graph in _counted(zip(records, graphs, strict=True), progress):
                 public_register = catalogue.types[rec.key.type].public_register
                 lines = rdfmap.content_lines(rec, base, public_register)
-                record_digest, content_sha256 = logleaf.record_hashes(lines, graph)
+                record_digest = logleaf.record_hash(lines, graph)
                 state = states.get(graph)
-                if state is not None and state["digest"].value == record_digest:
+                if state is not None and _unchanged(state["digest"].value, record_digest, lines):
                     result.unchanged += 1
                     continue
                 if state is not None:
@@ -221,7 +221,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                     continue
                 result.created += 1
                 replace.append(graph)
-                lines.append(logged.version(rec, graph, 1, content_sha256))
+                lines.append(logged.version(rec, graph, 1, record_digest))
                 lines.extend(rdfmap.version_lines(
                     rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
                     agency=agency, upload_iri=upload_iri, previous_status=None))
@@ -249,6 +249,12 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
     return result
 
 
+def _unchanged(stored: str, record_digest: str, lines: list[str]) -> bool:
+    """Whether a stored record's fingerprint is this content's: the record hash, or for a
+    version stored before the public log, the digest it was stored with (computed only then)."""
+    return stored == record_digest or stored == rdfmap.legacy_digest(lines)
+
+
 class _Logger:
     """One commit's leaves: each new version's, then the upload's, appended to its LogBook."""
 
@@ -260,7 +266,7 @@ class _Logger:
 
     def version(self, rec: LicenceRecord, graph: str, version: int, content_sha256: str) -> str:
         """Append the leaf of a new version whose record hashes to `content_sha256`
-        (logleaf.record_hashes); the line that puts its log index in the version."""
+        (logleaf.record_hash); the line that puts its log index in the version."""
         licence = identifiers.licence_iri(self.base, rec.key)
         index = self.log.append(logleaf.version_leaf_bytes(
             self.log.next_index, licence, version, self.timestamp, self.upload_iri,
@@ -294,8 +300,8 @@ def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
                                             old_version + 1, version_graph))
         content = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
         lines.extend(content)
-        record_digest, content_sha256 = logleaf.record_hashes(content, graph)
-        lines.append(logged.version(rec, graph, old_version + 1, content_sha256))
+        record_digest = logleaf.record_hash(content, graph)
+        lines.append(logged.version(rec, graph, old_version + 1, record_digest))
         lines.extend(rdfmap.version_lines(
             rec, base, version=old_version + 1, record_digest=record_digest,
             timestamp=timestamp, agency=agency, upload_iri=logged.upload_iri,

@@ -317,25 +317,27 @@ def sha256_of_lines(lines: list[str], graph_iri: str) -> str:
     return hashlib.sha256(_bytes_of_lines(lines, graph_iri)).hexdigest()
 
 
-def record_hashes(lines: list[str], graph_iri: str) -> tuple[str, str]:
-    """(`rdfmap.digest(lines)`, `sha256_of_lines(lines, graph_iri)`), sorting and joining the
-    lines once: the commit's way (it needs both for every new version).
+def record_hash(lines: list[str], graph_iri: str) -> str:
+    """`sha256_of_lines(lines, graph_iri)` the commit's way, for every new version: the record's
+    `clc:recordDigest` (what an unchanged re-upload is told by) and its log leaf's record hash
+    are this one hash (docs/decisions.md).
 
     Lines all ending in ` <graph> .` sort as the same lines without it (a statement is never a
     prefix of another but for a literal followed by `@` or `^^`, both after the space), so the
-    canonical text is the digest's text with that ending cut from each line; a newline is never
-    raw inside a line, so cutting ` <graph> .\n` cuts line ends only. Anything else — a line
-    in another graph, a repeated line, a raw control character — takes `sha256_of_lines`."""
+    canonical text is the sorted lines with that ending cut, joined. Anything else — a line in
+    another graph, a repeated line, a raw control character (a tab: rdfmap escapes only what
+    N-Quads must) — takes `sha256_of_lines`, which sorts the escaped lines again."""
     ordered = sorted(lines)
-    joined = "\n".join(ordered).encode()           # bytes: replacing in Thai text is slow
-    record_digest = hashlib.sha256(joined).hexdigest()     # rdfmap.digest
-    ending = f" <{graph_iri}> .\n".encode()
-    data = (joined + b"\n").replace(ending, b" .\n")
-    if not ordered or len(data) != len(joined) + 1 - len(ordered) * (len(ending) - 3) \
-            or len(set(ordered)) != len(ordered) \
-            or len(data.translate(None, _CONTROL_BYTES)) != len(data) - len(ordered):
-        return record_digest, sha256_of_lines(lines, graph_iri)
-    return record_digest, hashlib.sha256(data).hexdigest()
+    suffix = f" <{graph_iri}> ."
+    cut = -len(suffix)
+    if not ordered or not all(line.endswith(suffix) for line in ordered) \
+            or len(set(ordered)) != len(ordered):
+        return sha256_of_lines(lines, graph_iri)
+    data = (" .\n".join([line[:cut] for line in ordered]) + " .\n").encode("utf-8")
+    # Only the line ends may be control bytes (the cheapest test: bytes.translate).
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data) - len(ordered):
+        return sha256_of_lines(lines, graph_iri)
+    return hashlib.sha256(data).hexdigest()
 
 
 def sha256_hex(nquads: str) -> str:

@@ -122,8 +122,10 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
     return out
 
 
-def digest(lines: list[str]) -> str:
-    """A fingerprint of a record's content, to tell an unchanged re-upload from an amendment."""
+def legacy_digest(lines: list[str]) -> str:
+    """The fingerprint (`clc:recordDigest`) versions stored before the public log carry: the
+    SHA-256 of the record's sorted N-Quads lines. New versions carry `logleaf.record_hash`; the
+    commit still tells an old version unchanged by this one (only when the new one differs)."""
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 

@@ -153,12 +153,14 @@ def test_the_subject_says_exactly_what_the_record_says(records, public_register)
 
 def test_the_subject_of_the_stored_graph_leaves_the_registers_bookkeeping_out(records):
     """The licence graph also holds version, digest, modified and provenance: not the subject's."""
-    from registry.rdfmap import digest, version_lines
+    from registry.logleaf import record_hash
+    from registry.rdfmap import version_lines
 
     record = next(r for r in records if r.status_reason) if any(r.status_reason for r in records) \
         else records[0]
     lines = content_lines(record, BASE, True)
-    stored = lines + version_lines(record, BASE, version=2, record_digest=digest(lines),
+    stored = lines + version_lines(record, BASE, version=2, record_digest=record_hash(
+                                       lines, identifiers.licence_graph_iri(BASE, record.key)),
                                    timestamp="2026-11-01T10:00:00+07:00", agency="diw",
                                    upload_iri=f"{BASE}/id/upload/u1", previous_status="active")
     subject = credential.credential_subject(credential.record_triples(stored),

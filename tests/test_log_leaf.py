@@ -222,13 +222,24 @@ def test_the_commit_s_leaf_bytes_are_leaf_bytes(records, base):
             assert logleaf.parse_leaf(made).licence == licence
 
 
-def test_the_commit_s_two_hashes_are_the_digest_and_the_record_hash(records):
+def test_the_commit_s_record_hash_is_the_canonical_one(records):
+    # One hash serves as the stored fingerprint and the leaf's record hash: the commit's fast
+    # way must give the canonical text's hash on every kind of record, and on lines it cannot
+    # take the fast way (repeated, a raw tab, another graph) the general way's, or its error.
     for record in records:
         graph = identifiers.licence_graph_iri(BASE, record.key)
         lines = _content(record)
-        assert logleaf.record_hashes(lines, graph) == (
-            rdfmap.digest(lines), logleaf.sha256_of_lines(lines, graph))
-        assert logleaf.record_hashes(lines + lines[:2], graph) == (     # repeated lines
-            rdfmap.digest(lines + lines[:2]), logleaf.sha256_of_lines(lines, graph))
+        assert logleaf.record_hash(lines, graph) == logleaf.sha256_of_lines(lines, graph)
+        assert logleaf.record_hash(lines + lines[:2], graph) == \
+            logleaf.sha256_of_lines(lines, graph)                        # repeated lines
+        assert logleaf.record_hash(lines, graph) != rdfmap.legacy_digest(lines)
+    tabbed = dataclasses.replace(records[0], conditions="ข้อ 1\tข้อ 2")
+    graph = identifiers.licence_graph_iri(BASE, tabbed.key)
+    lines = _content(tabbed)
+    assert any("\t" in line for line in lines)                 # rdfmap leaves a tab raw
+    assert logleaf.record_hash(lines, graph) == logleaf.sha256_of_lines(lines, graph) == \
+        logleaf.sha256_hex(logleaf.record_nquads(ox.parse(
+            "\n".join(lines).encode(), format=ox.RdfFormat.N_QUADS), identifiers.licence_iri(
+                BASE, tabbed.key)))
     with pytest.raises(LeafError):
-        logleaf.record_hashes(_content(records[0]), f"{BASE}/graph/other")
+        logleaf.record_hash(_content(records[0]), f"{BASE}/graph/other")

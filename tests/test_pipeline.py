@@ -121,6 +121,29 @@ def _one(catalogue, **changes):
     return records[0]
 
 
+def test_a_version_stored_with_the_fingerprint_of_before_the_log_is_still_unchanged(repo):
+    # Versions stored before the public log carry the older fingerprint (rdfmap.legacy_digest);
+    # the same row uploaded again must not become a new version because of it.
+    catalogue = load_catalogue(repo)
+    first = _one(catalogue)
+    agency = first.key.issuer
+    commit(repo, [first], base=BASE, catalogue=catalogue, agency=agency)
+    graph = identifiers.licence_graph_iri(BASE, first.key)
+    iri = ox.NamedNode(identifiers.licence_iri(BASE, first.key))
+    digest = ox.NamedNode("https://w3id.org/clc/def#recordDigest")
+    (stored,) = [t for t in repo.graph_triples(graph) if t.predicate == digest]
+    legacy = rdfmap.legacy_digest(rdfmap.content_lines(first, BASE, True))
+    assert stored.object.value != legacy
+    kept = [t for t in repo.graph_triples(graph) if t.predicate != digest]
+    repo.apply(ChangeSet.from_quads([
+        *(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in kept),
+        ox.Quad(iri, digest, ox.Literal(legacy), ox.NamedNode(graph))], replace=[graph]))
+    result = commit(repo, [first], base=BASE, catalogue=catalogue, agency=agency)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+    changed = _one(catalogue, status="revoked", status_reason="ฝ่าฝืนเงื่อนไข")
+    assert commit(repo, [changed], base=BASE, catalogue=catalogue, agency=agency).updated == 1
+
+
 def test_amendments_keep_every_version(repo):
     catalogue = load_catalogue(repo)
     first = _one(catalogue)

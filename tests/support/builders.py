@@ -150,13 +150,14 @@ def stored_version_lines(record: LicenceRecord, base: str, *, version: int, time
                          upload_iri: str) -> list[str]:
     """A licence graph's N-Quads lines as the commit writes them: content, version metadata (an
     amendment's change activity too) and a status counter, in the licence's own graph."""
-    from registry import rdfmap
+    from registry import logleaf, rdfmap
 
     content = rdfmap.content_lines(record, base, True)
     own = identifiers.licence_graph_iri(base, record.key)
     iri = identifiers.licence_iri(base, record.key)
     return content + rdfmap.version_lines(
-        record, base, version=version, record_digest=rdfmap.digest(content), timestamp=time,
+        record, base, version=version, record_digest=logleaf.record_hash(content, own),
+        timestamp=time,
         agency=record.key.issuer, upload_iri=upload_iri,
         previous_status=None if version == 1 else "active") + [
         f"<{iri}> <https://w3id.org/clc/def#statusCounter> \"5\"^^"

@@ -20,6 +20,8 @@ back afterwards, so a stand-in that did not take shows. Writes bench/out/logappe
 from __future__ import annotations
 
 import argparse
+import functools
+import shutil
 import sys
 from pathlib import Path
 
@@ -71,11 +73,19 @@ def log_size(repo) -> dict[str, float]:
     return {"log_size": logstore.LogReader(repo, BASE).size()}
 
 
+def _round(count: int, folder: Path, steps, mode: str, n: int) -> dict[str, float]:
+    """One round of one mode (in a fresh process); its store removed afterwards."""
+    store = folder / f"{count}-{mode}-{n}"
+    try:
+        return one_round(store, steps, STAND_INS[mode], log_size)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+
+
 def run_size(count: int, folder: Path, repeat: int) -> dict:
     changed = max(1, count // 10)
     steps = agency_uploads(count, changed)
-    times = interleaved(repeat, lambda mode, n: one_round(
-        folder / f"{count}-{mode}-{n}", steps, STAND_INS[mode], log_size))
+    times = interleaved(repeat, functools.partial(_round, count, folder, steps), fresh=True)
     # The stand-ins took (no leaf), and the real log holds a leaf per version and per upload.
     assert all(r["log_size"] == 0 for r in times["without"]), times["without"]
     assert all(r["log_size"] == count + changed + 2 for r in times["with"]), times["with"]

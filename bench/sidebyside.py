@@ -10,9 +10,11 @@ issue 15). Production code has no switch: the stand-ins are `mock.patch.object`s
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ops.demo import demo_rows, rows_to_csv
@@ -100,13 +102,20 @@ def _patched(owner: object, name: str, value: object) -> Iterator[None]:
         setattr(owner, name, old)
 
 
-def interleaved(repeat: int, run: Callable[[str, int], dict[str, float]]
-                ) -> dict[str, list[dict[str, float]]]:
-    """`run(mode, round)` REPEAT times per mode, alternating without/with, with/without, …"""
+def interleaved(repeat: int, run: Callable[[str, int], dict[str, float]], *,
+                fresh: bool = False) -> dict[str, list[dict[str, float]]]:
+    """`run(mode, round)` REPEAT times per mode, alternating without/with, with/without, …;
+    `fresh`: each in a newly spawned process (`run` picklable), so no round inherits an earlier
+    one's heap, caches or garbage (loads in one long process drifted by up to 30 %)."""
     times: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
     for n in range(repeat):
         for mode in (MODES if n % 2 == 0 else MODES[::-1]):
-            got = run(mode, n)
+            if fresh:
+                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) \
+                        as pool:
+                    got = pool.submit(run, mode, n).result()
+            else:
+                got = run(mode, n)
             times[mode].append(got)
             print(f"round {n} {mode}: " + ", ".join(f"{k} {v:.2f}" for k, v in got.items()),
                   flush=True)

@@ -13,6 +13,7 @@ N-Quads requires; pyoxigraph parses the result strictly when it is stored.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from registry import identifiers
 from registry import namespaces as ns
@@ -26,9 +27,18 @@ _T = {name: str(term) for name, term in terms.by_name().items()}
 _STATUS, _ACCESS = str(ns.CLCSTATUS), str(ns.CLCACCESS)
 
 
+# Canonical N-Quads escapes (RDFC-1.0, as pyoxigraph writes them) for the controls N-Quads does
+# not require escaping: so every line written here is canonical already but for its graph name,
+# and the commit hashes a record's lines as they are (logleaf.record_hash).
+_CONTROL_ESCAPES = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)} | {
+    0x08: "\\b", 0x09: "\\t", 0x0C: "\\f"}
+
+
 def _literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:
     escaped = (text.replace("\\", "\\\\").replace('"', '\\"')
                .replace("\n", "\\n").replace("\r", "\\r"))
+    if not escaped.isprintable():       # rare (a tab): and not only controls fail this test
+        escaped = escaped.translate(_CONTROL_ESCAPES)
     if lang:
         return f'"{escaped}"@{lang}'
     if datatype:
@@ -124,9 +134,31 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
 
 def legacy_digest(lines: list[str]) -> str:
     """The fingerprint (`clc:recordDigest`) versions stored before the public log carry: the
-    SHA-256 of the record's sorted N-Quads lines. New versions carry `logleaf.record_hash`; the
-    commit still tells an old version unchanged by this one (only when the new one differs)."""
-    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+    SHA-256 of the record's sorted N-Quads lines, written as `_literal` wrote them then (every
+    control raw but line feed and return). New versions carry `logleaf.record_hash`; the commit
+    still tells an old version unchanged by this one (only when the new one differs)."""
+    return hashlib.sha256("\n".join(sorted(map(_as_before, lines))).encode()).hexdigest()
+
+
+_LEGACY_ESCAPE = re.compile(r"\\(u00[01][0-9A-F]|u007F|[btf]|.)")
+_LEGACY_CHARS = {"b": "\b", "t": "\t", "f": "\f"}
+
+
+def _as_before(line: str) -> str:
+    """A line with the control escapes `_literal` did not write before the log made raw again
+    (escapes are read left to right, so an escaped backslash before a `t` stays as it is)."""
+    if "\\" not in line:
+        return line
+
+    def raw(escape: re.Match[str]) -> str:
+        code = escape.group(1)
+        if code in _LEGACY_CHARS:
+            return _LEGACY_CHARS[code]
+        if len(code) == 5 and code not in ("u000A", "u000D"):
+            return chr(int(code[1:], 16))
+        return escape.group(0)
+
+    return _LEGACY_ESCAPE.sub(raw, line)
 
 
 def superseded_line(licence_iri: str, next_version: int, version_graph: str) -> str:

@@ -164,10 +164,12 @@ def new_upload_id(now: dt.datetime) -> str:
 # The OPTIONAL stays outside the first GRAPH: inside it, pyoxigraph evaluated it over every
 # licence's counter for each chunk of graphs (10× the whole query's time at 30,000 licences).
 _STATE_QUERY = sparql_prefixes("clc", "adms") + """
-SELECT ?g ?version ?digest ?status ?counter WHERE {
+SELECT ?g ?licence ?version ?digest ?index ?status ?counter WHERE {
   #VALUES_G#
-  GRAPH ?g { ?licence clc:version ?version ; clc:recordDigest ?digest ; adms:status ?status }
+  GRAPH ?g { ?licence clc:version ?version ; adms:status ?status }
   OPTIONAL { GRAPH ?g { ?licence clc:statusCounter ?counter } }
+  OPTIONAL { GRAPH ?g { ?licence clc:logIndex ?index } }
+  OPTIONAL { GRAPH ?g { ?licence clc:recordDigest ?digest } }
 }"""
 _GRAPH_QUERY = "SELECT ?g ?s ?p ?o WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }"
 
@@ -201,6 +203,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
         existing = repo.existing_graphs(graphs)
         states = {row["g"].value: row for row in
                   repo.select_graphs(_STATE_QUERY, sorted(existing))} if existing else {}
+        fingerprints = _fingerprints(repo, base, states)
         replace: list[str] = []
         book = statusstore.StatusBook(repo, base, timestamp)      # status lists: same change set
         log = logstore.LogBook(repo, base)                        # the Merkle log: likewise
@@ -213,7 +216,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                 lines = rdfmap.content_lines(rec, base, public_register)
                 record_digest = logleaf.record_hash(lines, graph)
                 state = states.get(graph)
-                if state is not None and _unchanged(state["digest"].value, record_digest, lines):
+                if state is not None and _unchanged(fingerprints.get(graph), record_digest, lines):
                     result.unchanged += 1
                     continue
                 if state is not None:
@@ -223,7 +226,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                 replace.append(graph)
                 lines.append(logged.version(rec, graph, 1, record_digest))
                 lines.extend(rdfmap.version_lines(
-                    rec, base, version=1, record_digest=record_digest, timestamp=timestamp,
+                    rec, base, version=1, record_digest=None, timestamp=timestamp,
                     agency=agency, upload_iri=upload_iri, previous_status=None))
                 lines.extend(book.licence_lines(rec, None))
                 payload.add(lines)
@@ -249,10 +252,27 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
     return result
 
 
-def _unchanged(stored: str, record_digest: str, lines: list[str]) -> bool:
+def _fingerprints(repo: Repository, base: str, states: dict[str, dict]) -> dict[str, str]:
+    """Each stored record's fingerprint by graph: the record hash its log entry holds (what
+    the commit writes: `clc:logIndex`, no digest of its own), or for a version stored before
+    the log, its `clc:recordDigest`. Log entries are read a bundle at a time."""
+    found = {graph: row["digest"].value for graph, row in states.items()
+             if row.get("digest") is not None}
+    logged = {int(row["index"].value): graph for graph, row in states.items()
+              if graph not in found and row.get("index") is not None}
+    if logged:
+        hashes = logstore.LogReader(repo, base).record_hashes(
+            {index: states[graph]["licence"].value for index, graph in logged.items()})
+        found.update((logged[index], sha256) for index, sha256 in hashes.items())
+    return found
+
+
+def _unchanged(stored: str | None, record_digest: str, lines: list[str]) -> bool:
     """Whether a stored record's fingerprint is this content's: the record hash, or for a
-    version stored before the public log, the digest it was stored with (computed only then)."""
-    return stored == record_digest or stored == rdfmap.legacy_digest(lines)
+    version stored before the public log, the digest it was stored with (computed only then).
+    No fingerprint at all (a damaged version): changed, so a sound version replaces it."""
+    return stored is not None and (stored == record_digest
+                                   or stored == rdfmap.legacy_digest(lines))
 
 
 class _Logger:
@@ -303,7 +323,7 @@ def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
         record_digest = logleaf.record_hash(content, graph)
         lines.append(logged.version(rec, graph, old_version + 1, record_digest))
         lines.extend(rdfmap.version_lines(
-            rec, base, version=old_version + 1, record_digest=record_digest,
+            rec, base, version=old_version + 1, record_digest=None,
             timestamp=timestamp, agency=agency, upload_iri=logged.upload_iri,
             previous_status=state["status"].value.rsplit("/", 1)[-1]))
         counter = state.get("counter")

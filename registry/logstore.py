@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from registry import identifiers, merkle
+from registry import identifiers, logleaf, merkle
 from registry.store import ChangeSet, Repository
 
 TILE_HEIGHT = 8
@@ -169,6 +169,29 @@ class LogReader:
             bundle = self._stored.bundle(number)
             first = number * TILE_WIDTH
             found.extend(bundle[max(start - first, 0):max(end - first, 0)])
+        return found
+
+    def record_hashes(self, wanted: dict[int, str]) -> dict[int, str]:
+        """For each `index: licence IRI` wanted, the record hash its licence-version leaf holds
+        (what the commit tells an unchanged re-upload by), each bundle read once; an index
+        whose leaf is missing, of another kind or of another licence is left out."""
+        found: dict[int, str] = {}
+        by_bundle: dict[int, list[int]] = {}
+        for index in wanted:
+            by_bundle.setdefault(index // TILE_WIDTH, []).append(index)
+        for number, indices in by_bundle.items():
+            bundle = self._stored.bundle(number)
+            for index in indices:
+                offset = index - number * TILE_WIDTH
+                if offset >= len(bundle):
+                    continue
+                try:
+                    leaf = logleaf.parse_leaf(bundle[offset])
+                except logleaf.LeafError:
+                    continue
+                if leaf.kind == logleaf.LICENCE_VERSION and leaf.index == index \
+                        and leaf.licence == wanted[index] and leaf.sha256:
+                    found[index] = leaf.sha256
         return found
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:

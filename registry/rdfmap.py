@@ -7,7 +7,8 @@ that the property already implies (a `clc:document` object is a document).
 Building text instead of term objects keeps mapping at a few microseconds a licence. It is safe
 because every IRI here is assembled from checked parts (codes, canonical numbers, https URLs
 without IRI-forbidden characters) and every literal goes through `_literal`, which escapes it as
-N-Quads requires; pyoxigraph parses the result strictly when it is stored.
+canonical N-Quads does (RDFC-1.0: controls too, not only what N-Quads requires); pyoxigraph
+parses the result strictly when it is stored.
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def superseded_line(licence_iri: str, next_version: int, version_graph: str) -> 
             f"{_literal(str(next_version), datatype='integer')} <{version_graph}> .")
 
 
-def version_lines(rec: LicenceRecord, base: str, *, version: int, record_digest: str,
+def version_lines(rec: LicenceRecord, base: str, *, version: int, record_digest: str | None,
                   timestamp: str, agency: str, upload_iri: str, previous_status: str | None
                   ) -> list[str]:
     """Version metadata and the `prov:Activity` that made this version (SPEC §3 "every change").
@@ -177,15 +178,18 @@ def version_lines(rec: LicenceRecord, base: str, *, version: int, record_digest:
     A new licence was made by its upload, whose activity already says who and when, so it points
     there. An amendment gets an activity of its own (`#change-N`) with what only it knows: the
     previous status and the reason.
+
+    `record_digest` None: no `clc:recordDigest` — the commit's versions name their log entry
+    instead (`clc:logIndex`), whose leaf holds the record's hash; a fingerprint of its own is
+    written only where there is no log (tools, benchmarks of the register before it).
     """
     iri = identifiers.licence_iri(base, rec.key)
     L = f"<{iri}>"
     g = f" <{identifiers.licence_graph_iri(base, rec.key)}> ."
-    out = [
-        f"{L} {_T['VERSION']} {_literal(str(version), datatype='integer')}{g}",
-        f"{L} {_T['RECORD_DIGEST']} {_literal(record_digest)}{g}",
-        f"{L} {_T['MODIFIED']} {_literal(timestamp, datatype='dateTime')}{g}",
-    ]
+    out = [f"{L} {_T['VERSION']} {_literal(str(version), datatype='integer')}{g}"]
+    if record_digest is not None:
+        out.append(f"{L} {_T['RECORD_DIGEST']} {_literal(record_digest)}{g}")
+    out.append(f"{L} {_T['MODIFIED']} {_literal(timestamp, datatype='dateTime')}{g}")
     if previous_status is None:
         out.append(f"{L} {_T['WAS_GENERATED_BY']} <{upload_iri}>{g}")
         return out

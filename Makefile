@@ -45,8 +45,8 @@ bench-credentials: $(STAMP)  ## serving a licence credential, fast vs pyld, up t
 bench-statuslists: $(STAMP)  ## a 100,000-licence load with and without status lists
 	$(BIN)/python bench/statusstore.py --count 100000 --changed 10000 --repeat 3
 
-bench-log: $(STAMP)          ## a 10,000 / 100,000-licence load with and without the Merkle log
-	$(BIN)/python bench/logappend.py --sizes 10000,100000 --repeat 2
+bench-log: $(STAMP)          ## a 100,000-licence load with and without the Merkle log, 12 rounds
+	$(BIN)/python bench/logappend.py --sizes 100000 --repeat 12 --create-only
 
 clean:
 	rm -rf $(VENV) var bench/out .pytest_cache

@@ -1,20 +1,21 @@
 """What the Merkle log adds to a load (issue 15: appending costs at most 5 % of a 100,000-licence
 load): the same uploads published with and without the log, side by side.
 
-    python bench/logappend.py [--sizes 10000,100000] [--repeat 2] [--work DIR]
+    python bench/logappend.py [--sizes 10000,100000] [--repeat 2] [--create-only] [--work DIR]
 
 The commit (publishing/pipeline.py) appends a leaf per new version and one per upload, and
 writes the log's head, tiles and entry bundles and each version's `clc:logIndex`, all in its one
 change set. For each size N and each round, a fresh initialised embedded store per mode:
 `publish()` (read the CSV, validate, commit — what `licence-registry load` runs) of N new
-licences of one agency (all created), then an amending upload of N/10 of them again as
-suspended (all updated: a new version each, so a leaf each). "without" replaces the pipeline's
-`logstore.LogBook` and `_Logger` with do-nothing stand-ins, and `logleaf.record_hash` (the
-record's canonical hash, now also its stored fingerprint) with the fingerprint the commit made
-before the log (`rdfmap.legacy_digest`), in this process only (no store read, no record hash, no
-leaf, no log graphs); production code has no switch. Modes alternate within each round
-(bench/sidebyside.py, shared with bench/statusstore.py); medians. Each store's log size is read
-back afterwards, so a stand-in that did not take shows. Writes bench/out/logappend.json.
+licences of one agency (all created), then (unless --create-only) an amending upload of N/10 of
+them again as suspended (all updated: a new version each, so a leaf each). "without" is the
+commit before the log: the pipeline's `logstore.LogBook` replaced by a do-nothing stand-in,
+its `_Logger` by one that writes only the version's `clc:recordDigest` line (the fingerprint a
+version carried before its log entry held it), and `logleaf.record_hash` by that older digest,
+in the round's process only; production code has no switch. Each round runs both modes back to
+back, each in a freshly spawned process, alternating which goes first (bench/sidebyside.py);
+medians, and the median of the rounds' paired differences. Each store's log size is read back
+afterwards, so a stand-in that did not take shows. Writes bench/out/logappend.json.
 """
 
 from __future__ import annotations

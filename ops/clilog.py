@@ -112,8 +112,11 @@ def init_command(ctx: click.Context):
 @click.option("--limit", default=50, show_default=True, metavar="N",
               type=click.IntRange(min=1),
               help="Print at most N problems (all are counted).")
+@click.option("--processes", default=None, metavar="N", type=click.IntRange(min=1),
+              help="Processes that read the store's versions (default: one per core; the "
+                   "read is CPU-bound and shares out evenly).")
 @click.pass_context
-def verify_command(ctx: click.Context, limit: int):
+def verify_command(ctx: click.Context, limit: int, processes: int | None):
     """Recompute every entry of the log from the store and the tree, and report each mismatch
     by licence and version and by log entry.
 
@@ -134,8 +137,8 @@ def verify_command(ctx: click.Context, limit: int):
             def total(count: int) -> None:
                 bar.total = count
                 bar.refresh()
-            found = logcheck.check_log(repo, base,
-                                       progress=bar.update, on_total=total)
+            found = logcheck.check_log(repo, base, progress=bar.update, on_total=total,
+                                       processes=processes)
     finally:
         repo.close()
     took = time.perf_counter() - started

@@ -13,6 +13,7 @@ version, sha256) for every version graph; by default registry/logverifyread.py's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -61,11 +62,12 @@ class LogCheck:
         return not self.problems
 
 
-def stored_version_hashes(repo: Repository, base: str, progress: Progress | None = None
-                          ) -> Iterable[tuple[str, str, int, str]]:
+def stored_version_hashes(repo: Repository, base: str, progress: Progress | None = None, *,
+                          processes: int | None = None) -> Iterable[tuple[str, str, int, str]]:
     """(graph, licence, version, sha256) of every version graph, recomputed by
-    registry/logverifyread.py (two processes over a read-only checkpoint, or SPARQL for a
-    remote store). A graph no leaf can be made of yields the sha256 "" (a mismatch)."""
+    registry/logverifyread.py (`processes` processes over a read-only checkpoint, every core
+    when None, or SPARQL for a remote store). A graph no leaf can be made of yields the sha256
+    "" (a mismatch)."""
     told = [0]
 
     def advanced(done: int, _total: int) -> None:     # the engine counts; `progress` adds
@@ -73,16 +75,19 @@ def stored_version_hashes(repo: Repository, base: str, progress: Progress | None
             progress(done - told[0])
             told[0] = done
 
-    for found in logverifyread.version_hashes(repo, base, progress=advanced):
+    for found in logverifyread.version_hashes(repo, base, processes=processes,
+                                              progress=advanced):
         yield found.graph, found.licence, found.version, found.sha256
 
 
 def check_log(repo: Repository, base: str, *, version_hashes: VersionHashes | None = None,
               progress: Progress | None = None,
-              on_total: Callable[[int], None] | None = None) -> LogCheck:
+              on_total: Callable[[int], None] | None = None,
+              processes: int | None = None) -> LogCheck:
     """Check the log of the store at `base` against the store (this module's docstring).
-    `on_total(n)` is told how many steps (entries, then version graphs) `progress(k)` counts."""
-    engine = version_hashes or stored_version_hashes
+    `on_total(n)` is told how many steps (entries, then version graphs) `progress(k)` counts;
+    `processes` read the store's versions (every core when None)."""
+    engine = version_hashes or functools.partial(stored_version_hashes, processes=processes)
     reader = logstore.LogReader(repo, base)
     found = LogCheck(size=reader.size(), root=reader.root())
     versions = stored_versions(repo, base)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -163,10 +164,17 @@ def sparql_hashes(repo: Repository, base: str, *, chunk: int = 200,
             progress(start + len(part), len(graphs))
 
 
-def version_hashes(repo: Repository, base: str, *, processes: int = 2,
+def default_processes() -> int:
+    """Every core: the read is CPU-bound in the store engine and shares out evenly."""
+    return max(1, os.cpu_count() or 1)
+
+
+def version_hashes(repo: Repository, base: str, *, processes: int | None = None,
                    progress: Progress | None = None) -> Iterator[VersionHash]:
     """Every licence version graph's (graph, licence, version, sha256) as registry/logleaf.py
-    computes it: from a read-only checkpoint when the store is on this machine, else SPARQL."""
+    computes it: from a read-only checkpoint when the store is on this machine (in
+    `processes` processes, every core when None), else SPARQL."""
+    processes = processes or default_processes()
     folder = repo.read_replica()
     if folder is None:
         yield from sparql_hashes(repo, base, progress=progress)

@@ -90,7 +90,10 @@ def test_verify_passes_on_a_demo_store(store):
     assert f"({COUNT + 1} versions, " in result.output, result.output
 
 
-def test_a_changed_literal_is_reported_by_licence_and_version(store):
+@pytest.mark.parametrize("processes", [[], ["--processes", "1"], ["--processes", "3"]])
+def test_a_changed_literal_is_reported_by_licence_and_version(store, processes):
+    # However many processes read the versions (one per core by default), the one changed
+    # record is found and named.
     picked: dict = {}
 
     def change(repo):
@@ -110,7 +113,7 @@ def test_a_changed_literal_is_reported_by_licence_and_version(store):
         return _rewrite(graph, triples)
 
     _change(store, change)
-    result = _cli(store, "log", "verify")
+    result = _cli(store, "log", "verify", *processes)
     assert result.exit_code == 1, result.output
     assert f"{picked['licence']} version {picked['version']}" in result.output, result.output
     assert "the record changed since it was logged" in result.output

@@ -104,8 +104,8 @@ def _legacy_fingerprint(quads: list[ox.Quad], licence: ox.NamedNode, graph: str)
 
 
 def _fingerprint(quads: list[ox.Quad], licence: ox.NamedNode) -> str:
-    """logleaf.record_hash of the record `licence` in `quads`: the fingerprint new versions
-    carry, the same as their log leaf's record hash (it names no graph)."""
+    """logleaf.record_hash of the record `licence` in `quads` (it names no graph): what a
+    version's log leaf holds, and what a stored digest is brought up to."""
     return logleaf.sha256_hex(logleaf.record_nquads_rdfc(quads, licence.value))
 
 

@@ -210,7 +210,8 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
         logged = _Logger(log, base, timestamp, upload_iri)
         payload = PayloadFiles(repo.scratch_dir())
         try:
-            updated: list[tuple[LicenceRecord, str, dict]] = []
+            # (record, graph, stored state, content lines, record hash): computed once, here
+            updated: list[tuple[LicenceRecord, str, dict, list[str], str]] = []
             for rec, graph in _counted(zip(records, graphs, strict=True), progress):
                 public_register = catalogue.types[rec.key.type].public_register
                 lines = rdfmap.content_lines(rec, base, public_register)
@@ -220,7 +221,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                     result.unchanged += 1
                     continue
                 if state is not None:
-                    updated.append((rec, graph, state))
+                    updated.append((rec, graph, state, lines, record_digest))
                     continue
                 result.created += 1
                 replace.append(graph)
@@ -230,8 +231,8 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                     agency=agency, upload_iri=upload_iri, previous_status=None))
                 lines.extend(book.licence_lines(rec, None))
                 payload.add(lines)
-            _write_updates(repo, payload, updated, base, catalogue, replace, timestamp, agency,
-                           book, logged)
+            _write_updates(repo, payload, updated, base, replace, timestamp, agency, book,
+                           logged)
             result.updated = len(updated)
             upload_text = _upload_lines(base, upload_iri, agency, timestamp, result)
             payload.add([upload_text.rstrip("\n")])
@@ -300,27 +301,25 @@ class _Logger:
 
 
 def _write_updates(repo: Repository, payload: PayloadFiles, updated, base: str,
-                   catalogue: Catalogue, replace: list[str], timestamp: str, agency: str,
+                   replace: list[str], timestamp: str, agency: str,
                    book: statusstore.StatusBook, logged: _Logger) -> None:
     """Keep each replaced record as version N, then write version N+1 as the current one
     (with the licence's status position, taken now if it had none)."""
     if not updated:
         return
-    old_rows = repo.select_graphs(_GRAPH_QUERY, [graph for _, graph, _ in updated])
+    old_rows = repo.select_graphs(_GRAPH_QUERY, [graph for _, graph, *_ in updated])
     old_by_graph: dict[str, list[str]] = {}
     for row in old_rows:
         old_by_graph.setdefault(row["g"].value, []).append(
             f"{row['s']} {row['p']} {row['o']}")
-    for rec, graph, state in updated:
+    for rec, graph, state, content, record_digest in updated:
         old_version = int(state["version"].value)
         version_graph = identifiers.licence_version_graph_iri(base, rec.key, old_version)
         replace.extend((graph, version_graph))
         lines = [f"{triple} <{version_graph}> ." for triple in old_by_graph.get(graph, [])]
         lines.append(rdfmap.superseded_line(identifiers.licence_iri(base, rec.key),
                                             old_version + 1, version_graph))
-        content = rdfmap.content_lines(rec, base, catalogue.types[rec.key.type].public_register)
         lines.extend(content)
-        record_digest = logleaf.record_hash(content, graph)
         lines.append(logged.version(rec, graph, old_version + 1, record_digest))
         lines.extend(rdfmap.version_lines(
             rec, base, version=old_version + 1, record_digest=None,

@@ -45,6 +45,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from registry import rdfmap
 from registry import recordterms as terms
 from registry.canon import canonical_nquads
 from registry.namespaces import PROV
@@ -281,11 +282,8 @@ def record_nquads_rdfc(statements: Iterable[Any], licence_iri: str | None = None
     return canonical_nquads(ox.Quad(s.subject, s.predicate, s.object) for s in found)
 
 
-# rdfmap escapes \\ " \n \r in literals; the canonical form also escapes the other controls
-# (as pyoxigraph writes them: ECHAR where N-Quads has one, else UCHAR in upper-case hex). A raw
-# control can only be inside a literal: every IRI of a record is checked.
-_CONTROLS = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)} | {
-    0x08: "\\b", 0x09: "\\t", 0x0C: "\\f"}
+# Lines from elsewhere than rdfmap may hold raw controls (rdfmap escapes them all): escaped as
+# the canonical form does. A raw control can only be inside a literal: every IRI is checked.
 _CONTROL_BYTES = bytes((*range(0x20), 0x7F))   # "\n" ends each line: counted there
 
 
@@ -299,7 +297,7 @@ def _bytes_of_lines(lines: list[str], graph_iri: str) -> bytes:
     # A raw control (rare) needs escaping, which can reorder lines. Deleting the control bytes
     # and comparing lengths is the cheapest test (a regex over the text costs 5 times more).
     if len(data.translate(None, _CONTROL_BYTES)) != len(data) - len(triples):
-        escaped = sorted({line.translate(_CONTROLS) for line in triples})
+        escaped = sorted({line.translate(rdfmap.CONTROL_ESCAPES) for line in triples})
         data = "".join(f"{line} .\n" for line in escaped).encode("utf-8")
     return data
 
@@ -318,10 +316,10 @@ def sha256_of_lines(lines: list[str], graph_iri: str) -> str:
 
 
 def record_hash(lines: list[str], graph_iri: str) -> str:
-    """`sha256_of_lines(lines, graph_iri)` the commit's way, for every new version: the record's
-    `clc:recordDigest` (what an unchanged re-upload is told by) and its log leaf's record hash
-    are this one hash (docs/decisions.md). `lines` are registry/rdfmap.py `content_lines` of
-    the graph `graph_iri`.
+    """`sha256_of_lines(lines, graph_iri)` the commit's way, for every new version: its log
+    leaf's record hash, which is also the version's fingerprint (an unchanged re-upload is told
+    by it; docs/decisions.md). `lines` are registry/rdfmap.py `content_lines` of the graph
+    `graph_iri`.
 
     rdfmap writes every line canonical but for its graph name (it escapes every control as
     RDFC-1.0 does), and lines all ending in ` <graph> .` sort as the same lines without it (a

@@ -28,10 +28,11 @@ _T = {name: str(term) for name, term in terms.by_name().items()}
 _STATUS, _ACCESS = str(ns.CLCSTATUS), str(ns.CLCACCESS)
 
 
-# Canonical N-Quads escapes (RDFC-1.0, as pyoxigraph writes them) for the controls N-Quads does
-# not require escaping: so every line written here is canonical already but for its graph name,
-# and the commit hashes a record's lines as they are (logleaf.record_hash).
-_CONTROL_ESCAPES = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)} | {
+# Canonical N-Quads escapes (RDFC-1.0, as pyoxigraph writes them: ECHAR where N-Quads has one,
+# else UCHAR in upper-case hex) for the controls N-Quads does not require escaping: so every
+# line written here is canonical already but for its graph name, and the commit hashes a
+# record's lines as they are (logleaf.record_hash). \n and \r are escaped before this applies.
+CONTROL_ESCAPES = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)} | {
     0x08: "\\b", 0x09: "\\t", 0x0C: "\\f"}
 
 
@@ -39,7 +40,7 @@ def _literal(text: str, lang: str | None = None, datatype: str | None = None) ->
     escaped = (text.replace("\\", "\\\\").replace('"', '\\"')
                .replace("\n", "\\n").replace("\r", "\\r"))
     if not escaped.isprintable():       # rare (a tab): and not only controls fail this test
-        escaped = escaped.translate(_CONTROL_ESCAPES)
+        escaped = escaped.translate(CONTROL_ESCAPES)
     if lang:
         return f'"{escaped}"@{lang}'
     if datatype:

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve lint test bench bench-crash bench-resolve bench-sparql bench-jsonld bench-credentials bench-statuslists bench-log clean
+.PHONY: install demo serve lint test bench bench-crash bench-resolve bench-sparql bench-jsonld bench-credentials bench-statuslists bench-log bench-bulkcheck clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench-statuslists: $(STAMP)  ## a 100,000-licence load with and without status l
 
 bench-log: $(STAMP)          ## a 100,000-licence load with and without the Merkle log, 12 rounds
 	$(BIN)/python bench/logappend.py --sizes 100000 --repeat 12 --create-only
+
+bench-bulkcheck: $(STAMP)    ## POST /api/v1/check with 1,000 items vs one look-up per item, up to 1,000,000 licences
+	$(BIN)/python bench/bulkcheck.py --sizes 10000,100000,1000000
 
 clean:
 	rm -rf $(VENV) var bench/out .pytest_cache

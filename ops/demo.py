@@ -281,6 +281,9 @@ def bad_rows(catalogue: Catalogue) -> list[tuple[str, str, dict[str, str]]]:
         ("holder-name-required", "holder_name",
          broken(holder_id=with_check_digit("010555600017"), holder_name="", holder_name_en="")),
         ("province-known", "province", broken(province="เชียงใม่")),      # a typing mistake
+        ("related-licence-reference", "related_licences", broken(related_licences="factory 12")),
+        ("related-licence-self", "related_licences", broken(related_licences="/".join(
+            (juristic["issuer"], juristic["licence_type"], juristic["licence_number"])))),
         ("issuer-scope", "issuer", broken()),   # valid row; the uploading agency lacks scope
         ("date-buddhist-era", "issued", broken(issued="01/02/2566")),   # a warning only
     ] + [("type-exists", "licence_type", broken(licence_type=other_type.code + "-x"))]

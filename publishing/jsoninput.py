@@ -203,4 +203,25 @@ def read_json(body: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     document = parse_json(body)
     check_schema(document)
     items = document["licences"] if isinstance(document, dict) else document
-    return ((position, item) for position, item in enumerate(items, start=1))
+    return ((position, _as_row(position, item)) for position, item in enumerate(items, start=1))
+
+
+def _as_row(position: int, item: dict[str, Any]) -> dict[str, str]:
+    """A licence object as a row of text: `related_licences` given as an array (of references,
+    or of {"issuer", "type", "number"}) becomes one cell, a reference a line."""
+    related = item.get("related_licences")
+    if not isinstance(related, list):
+        return item
+    lines = []
+    for value in related:
+        if isinstance(value, dict):
+            if "/" in value["issuer"] + value["type"]:
+                # Joined, the slash would move the split between type and number.
+                raise InvalidUploadFormat(
+                    f"related_licences: {json.dumps(value, ensure_ascii=False)[:200]} has a / "
+                    "in its issuer or type code.",
+                    f"related_licences: {json.dumps(value, ensure_ascii=False)[:200]} "
+                    "มีเครื่องหมาย / ในรหัสหน่วยงานหรือประเภท", row=position, field="related_licences")
+            value = f"{value['issuer']}/{value['type']}/{value['number']}"
+        lines.append(value)
+    return {**item, "related_licences": "\n".join(lines)}

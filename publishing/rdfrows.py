@@ -24,7 +24,7 @@ PERMIT_TYPES = frozenset({T.GOVERNMENT_PERMIT, T.EVIDENCE})
 _LICENCE_PROPERTIES = frozenset({
     T.TYPE, T.IDENTIFIER, T.DCT_IDENTIFIER, T.CONFORMS_TO, T.ISSUED_BY, T.PUBLISHER,
     T.VALID_FROM, T.ISSUED, T.VALID_UNTIL, T.STATUS, T.STATUS_REASON, T.SUBJECT, T.ADDRESS,
-    T.CONDITIONS, T.DOCUMENT})
+    T.CONDITIONS, T.DOCUMENT, T.REQUIRES})
 _SET_ON_COMMIT = frozenset({T.VERSION, T.RECORD_DIGEST, T.MODIFIED, T.WAS_GENERATED_BY,
                             T.SUPERSEDED_BY_VERSION, T.STATUS_COUNTER, T.LOG_INDEX})
 
@@ -184,6 +184,9 @@ class RdfIndex:
         values["status"] = self.scheme(one(props, node, T.STATUS), STATUS_NS, node, T.STATUS)
         values["status_reason"] = text(one(props, node, T.STATUS_REASON), node, T.STATUS_REASON)
         values["conditions"] = text(one(props, node, T.CONDITIONS), node, T.CONDITIONS)
+        # Each required licence's IRI (a text value is read as a reference too): one a line.
+        values["related_licences"] = "\n".join(
+            _label(value) for value in props.get(T.REQUIRES, ()))
         self._holder(one(props, node, T.SUBJECT), node, values)
         premises = one(props, node, T.ADDRESS)
         if premises is not None:

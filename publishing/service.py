@@ -21,6 +21,7 @@ from typing import Protocol
 from publishing.csvinput import InvalidCsv
 from publishing.pipeline import CommitResult, Report, commit, validate_upload
 from publishing.uploadformats import ACCEPTED_TYPES
+from registry import identifiers, relatedlicences
 from registry.errors import InvalidUpload, OutOfScope, UnsupportedMediaType
 from registry.events import licences_committed
 from registry.model import Catalogue
@@ -124,6 +125,7 @@ def publish(repo: Repository, *, base: str, catalogue: Catalogue | Callable[[], 
     if callable(catalogue):
         catalogue = catalogue()
     reports = check(batch, ValidationContext.for_agency(catalogue, agency, base), meters)
+    check_related(repo, reports, base)
     if on_checked is not None:
         on_checked(reports)
     refuse_violations(reports, catalogue, agency)
@@ -163,6 +165,22 @@ def check(batch: Sequence[Upload], ctx: ValidationContext,
             except InvalidCsv as exc:       # InvalidUploadFormat too: the readers' one error
                 raise UnreadableUpload.of(upload.name, exc) from exc
     return reports
+
+
+def check_related(repo: Repository, reports: dict[str, Report], base: str) -> None:
+    """SPEC §13: each licence a record requires (`related_licences`) is in the batch or among
+    the register's current licences. One lookup for the batch's targets; each missing one is a
+    `related-licence-exists` violation of the row naming it, in that upload's report."""
+    every = [rec for report in reports.values() for rec in report.records]
+    targets = relatedlicences.missing_targets(every)
+    if not targets:
+        return
+    graphs = {identifiers.licence_graph_iri(base, key): key for key in targets}
+    existing = repo.existing_graphs(sorted(graphs))
+    missing = {key for graph, key in graphs.items() if graph not in existing}
+    if missing:
+        for report in reports.values():
+            report.problems.extend(relatedlicences.missing_problems(report.records, missing, base))
 
 
 def refuse_violations(reports: dict[str, Report], catalogue: Catalogue, agency: str) -> None:

@@ -116,6 +116,8 @@ def content_lines(rec: LicenceRecord, base: str, public_register: bool) -> list[
                       (_T["ADMIN_UNIT"], _optional(rec.province, "th"))])
     if rec.conditions:
         add(f"{L} {_T['CONDITIONS']} {_literal(rec.conditions, 'th')}{g}")
+    for required in rec.related_licences:
+        add(f"{L} {_T['REQUIRES']} <{identifiers.licence_iri(base, required)}>{g}")
     # Whenever the record says anything of its document, so nothing given is dropped: a
     # checksum without a URL (the agency does not host the file) still lets /verify find the
     # licence from the copy its holder has.

@@ -28,6 +28,9 @@ COLUMNS: dict[str, str] = {
     "document_access": "การเข้าถึงเอกสาร",
     "document_login_url": "ลิงก์เข้าสู่ระบบของหน่วยงาน",
     "conditions": "เงื่อนไขใบอนุญาต",
+    # The licences this one depends on (dct:requires): IRIs or issuer/type/number, several
+    # separated by `;`, `|` or a new line (registry/relatedlicences.py).
+    "related_licences": "ใบอนุญาตที่เกี่ยวข้อง",
 }
 # Other names people use for the same column (SPEC §4 says "issued/valid_from").
 EXTRA_ALIASES = {"valid_from": "issued", "วันที่มีผล": "issued"}
@@ -75,3 +78,5 @@ class LicenceRecord:
     document_media_type: str
     document_access: str
     document_login_url: str
+    # The keys of the licences this one requires (dct:requires), each once, in the order given.
+    related_licences: tuple[LicenceKey, ...] = ()

@@ -45,6 +45,7 @@ STATUS = ADMS.status
 STATUS_REASON = CLC.statusReason
 SUBJECT = DCT.subject
 CONDITIONS = CLC.conditions
+REQUIRES = DCT.requires                # another licence this one depends on (its IRI)
 # The holder and the premises
 LEGAL_NAME = LEGAL.legalName
 NAME = FOAF.name

@@ -196,6 +196,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPARQL_MEMORY_LIMIT_MB", 3072,
             "/sparql, embedded store: memory (RLIMIT_DATA) of one query process, in MiB; "
             "a query that needs more is stopped.", _positive_int),
+    Setting("CHECK_RATE_LIMIT", 60,
+            "POST /api/v1/check: requests one client address may make in a window of "
+            "CHECK_RATE_WINDOW seconds; more answer 429 with Retry-After.", _positive_int),
+    Setting("CHECK_RATE_WINDOW", 60.0,
+            "POST /api/v1/check: the sliding window of CHECK_RATE_LIMIT, in seconds.",
+            _positive_float),
     Setting("LINKCHECK_CONNECT_TIMEOUT", 5.0,
             "check-links: seconds to wait for an agency's server to accept a connection.",
             _positive_float),
@@ -247,6 +253,8 @@ class Settings:
     sparql_result_limit: int
     sparql_workers: int
     sparql_memory_limit_mb: int
+    check_rate_limit: int
+    check_rate_window: float
     linkcheck_connect_timeout: float
     linkcheck_read_timeout: float
     linkcheck_workers: int

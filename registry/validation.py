@@ -22,6 +22,7 @@ from registry.hiddentext import describe, has_hidden_characters, hidden_characte
 from registry.model import Catalogue
 from registry.problems import WARNING, Problem, problem
 from registry.records import ACCESS, HOLDER_TYPES, NEEDS_REASON, STATUSES, LicenceRecord
+from registry.relatedlicences import read_references
 from registry.rowvalues import CONTROL_CHARACTER_RE, normalise_row
 
 # The top-level types of shapes/licence.ttl (clcshape:document-media-type): not "example",
@@ -142,6 +143,12 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
                     f"not {issuer!r}.",
                     f"หน่วยงาน {ctx.agency!r} เผยแพร่ได้เฉพาะ {', '.join(sorted(ctx.scope))} "
                     f"ไม่ใช่ {issuer!r}"))
+
+    # 3b. the licences this one requires: well formed, not itself (existence: the store's)
+    related, found = read_references(
+        row, raw.get("related_licences") or "", ctx.base,
+        identifiers.LicenceKey(issuer, type_code, number) if number else None)
+    problems.extend(found)
 
     given_iri = raw.get("_iri")
     if given_iri:
@@ -270,7 +277,8 @@ def check_row(row: int | str, raw: dict[str, str], ctx: ValidationContext
         holder_name=get("holder_name"), holder_name_en=get("holder_name_en"),
         premises_address=get("premises_address"), province=get("province"),
         conditions=get("conditions"), document_url=url, document_sha256=sha,
-        document_media_type=media_type, document_access=access, document_login_url=login)
+        document_media_type=media_type, document_access=access, document_login_url=login,
+        related_licences=related)
     return record, problems
 
 

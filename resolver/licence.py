@@ -53,6 +53,7 @@ class LicenceView:
     premises: str = ""
     province: str = ""
     conditions: str = ""
+    requires: list[str] = field(default_factory=list)     # IRIs of licences it requires
     document: Document | None = None
     version: int = 1
     modified: str = ""
@@ -135,6 +136,8 @@ def view_from_triples(iri: str, key: identifiers.LicenceKey, triples: list[ox.Tr
             view.status_reason = o.value
         elif p == _CLC + "conditions":
             view.conditions = o.value
+        elif p == _DCT + "requires":
+            view.requires.append(o.value)
         elif p == _CLC + "version":
             view.version = int(o.value)
         elif p == _CLC + "logIndex":

@@ -27,6 +27,7 @@ from resolver import verify as verify_view
 from resolver.licence import LicenceView, load_licence, views_for_history
 from resolver.lookup import close_matches, licences_by_number
 from resolver.lookup import document_type as lookup_document_type
+from resolver.related import related_of
 from web import conneg
 from web.conditional import client_has, conditional
 from web.page import page_context, preferred_language
@@ -166,16 +167,20 @@ def describe(key: identifiers.LicenceKey, rest: str):
     # The newest version too: an old version's page lists the history, which grows.
     today = registry_today()
     newest = licence.history[-1].number if licence.history else licence.version
+    # Related licences change status on their own: what the page shows of them goes in the tag.
+    related = (related_of(_repo(), _settings().base_iri, licence.iri, licence.requires, today)
+               if wanted == conneg.HTML else None)
     # The log index too: `log init` gives an older store's versions theirs without a new version.
     etag = hashlib.sha256(f"{licence.iri}|{licence.version}|{licence.modified}|{wanted}|{lang}|"
                           f"{today}|{on}|{newest}|{licence.document_last_checked}|"
-                          f"{licence.log_index}".encode()).hexdigest()[:32]
+                          f"{licence.log_index}|{related and related.fingerprint}".encode()
+                          ).hexdigest()[:32]
     if client_has(etag):
         response = Response()                          # conditional() makes it the 304
     elif wanted == conneg.HTML:
         read = views_for_history(_repo(), licence, changes.numbers_to_read(licence.history))
         response = make_response(render_template(
-            "licence.html", licence=licence, today=today,
+            "licence.html", licence=licence, today=today, related=related,
             status_day=changes.banner_day(licence.history, licence.version, today, on),
             history=changes.history(licence.history, read, today),
             **page_context(lang, "licence", "history", "credential", "publiclog")))

@@ -79,6 +79,11 @@ def register(tmp_path_factory, catalogue, publish):
     uploads += _publish(publish, repo, [dict(amended, status="revoked", **reason),
                                         dict(twice, status="suspended", **reason)], latest)
     uploads += _publish(publish, repo, [dict(twice, status="revoked", **reason)], latest)
+    # A licence requiring the one that expired yesterday (example 17), published after it.
+    expired = rows[dated_index("yesterday", dated)]
+    extra = next(r for r in demo_rows(catalogue, 20, seed=92) if r["licence_type"] != left_out)
+    uploads += _publish(publish, repo, [dict(extra, related_licences="/".join(
+        expired[c] for c in ("issuer", "licence_type", "licence_number")))], latest)
     facts = {"left_out": left_out, "uploads": uploads, "holder": rows[juristic[0]]["holder_id"],
              "amended": {key_of(rows[dated_index("amended", dated)]): 2, key_of(twice): 3}}
     yield repo, latest, facts

@@ -67,6 +67,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     app.register_blueprint(upload_activity_bp)    # /id/upload/…, /doc/upload/…
     from resolver.search import bp as search_bp
     app.register_blueprint(search_bp)             # /search (the licence side index)
+    from resolver.bulkcheck import bp as bulk_check_bp
+    app.register_blueprint(bulk_check_bp)         # POST /api/v1/check (issue 16)
     from web.searchindex import follow_commits as search_follows_commits
     search_follows_commits()
     from resolver.fastpath import IdFastPath
@@ -89,6 +91,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     for module in (sparql, querypage, pages, quality, dumpviews, feeds, feedspage, sitemap,
                    logviews):           # logviews: /log/checkpoint, /log/key, /log/entries, …
         app.register_blueprint(module.bp)
+    from opendata.changesfeed import bp as changes_feed_bp
+    app.register_blueprint(changes_feed_bp)       # /api/v1/changes (follow every change)
     from opendata.dumpschedule import subscribe as dumps_follow_commits
     dumps_follow_commits()
     return app

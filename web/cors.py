@@ -30,7 +30,8 @@ from werkzeug.exceptions import HTTPException
 OPEN_BLUEPRINTS = frozenset({
     "resolver", "catalogue_terms", "catalogue_pages", "catalogue_dumps", "catalogue_feeds",
     "catalogue_sparql", "schemas", "holder", "upload_activity", "search", "agency_quality",
-    "credentials", "public_log",
+    "credentials", "public_log", "changes_feed",
+    "bulk_check",
 })
 OPEN_ENDPOINTS = frozenset({"api.openapi_description"})
 
@@ -39,7 +40,7 @@ OPEN_ENDPOINTS = frozenset({"api.openapi_description"})
 EXPOSE_HEADERS = ", ".join((
     "ETag", "Link", "Location", "Content-Disposition", "Repr-Digest", "Retry-After",
     "X-Result-Limit", "X-Result-Truncated", "X-Result-Count", "X-Query-Time-Limit",
-    "Server-Timing"))
+    "Server-Timing", "X-Next-After"))
 MAX_AGE = 86400                 # seconds a browser may keep a preflight's answer
 METHOD_ORDER = ("GET", "HEAD", "POST")
 

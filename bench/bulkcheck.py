@@ -1,0 +1,183 @@
+"""Checking 1,000 licences in one call (issue 16, item 1: `POST /api/v1/check`, at most 300 ms
+p50 on 1,000,000 licences) beside the naive way, one look-up per item, in the same run.
+
+    python bench/bulkcheck.py [--sizes 10000,100000,1000000] [--repeats 30]
+                              [--naive-repeats 3] [--work DIR]
+
+For each size:
+1. Demo licences (ops/demo.py), not timed: each record as the register writes it
+   (registry/rdfmap.py content and version lines), bulk-loaded into a pyoxigraph store.
+2. 1,000 items, a mix: licence IRIs (half of them percent-encoded), issuer/type/number objects
+   (numbers in lower case or with Thai digits where they have any), bare numbers, and about
+   10 % unknown licences.
+3. Through the app (Flask test client): `POST /api/v1/check` with the 1,000 items as JSON,
+   REPEATS times (the first, cold, reported apart), p50/p99.
+4. The naive way, NAIVE-REPEATS times: each item on its own with the resolver's per-licence
+   functions (resolver/licence.py `load_licence`, resolver/lookup.py `licences_by_number`): what
+   a client asking the register one licence at a time makes it do, without HTTP.
+
+Results are printed and written to bench/out/bulkcheck.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.sizes import bulk_load, records_of, run_sizes, size_arguments  # noqa: E402
+
+BASE = "http://127.0.0.1:8000"
+STAMP = "2026-11-01T00:00:00Z"
+TODAY = dt.date(2026, 12, 3)
+ITEMS = 1000
+_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def percentiles(wall: list[float]) -> dict:
+    def at(q: float) -> float:
+        ordered = sorted(wall)
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+    return {"n": len(wall), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": round(max(wall), 2)}
+
+
+def build(path: Path, count: int, seed: int):
+    """The store, and ITEMS licence keys chosen at random (reservoir sampling)."""
+    from ops.demo import demo_rows
+    from registry import identifiers, rdfmap
+    from registry.bootstrap import init_store
+    from registry.model import read_catalogue
+    from registry.paths import CATALOGUE_DIR
+    from registry.store.embedded import EmbeddedRepository
+
+    repo = EmbeddedRepository(path, create=True)
+    init_store(repo, BASE)
+    repo.close()
+    catalogue = read_catalogue(CATALOGUE_DIR)
+    rng = random.Random(seed)  # noqa: S311 — repeatable benchmark data
+    chosen: list = []
+    nq = path.parent / f"bulkcheck-{count}.nq"
+    started = time.perf_counter()
+    with open(nq, "w", encoding="utf-8") as out:
+        for n, rec in enumerate(records_of(demo_rows(catalogue, count, seed=seed))):
+            public = catalogue.types[rec.key.type].public_register
+            lines = rdfmap.content_lines(rec, BASE, public)
+            lines += rdfmap.version_lines(
+                rec, BASE, version=1, record_digest=rdfmap.legacy_digest(lines), timestamp=STAMP,
+                agency=rec.key.issuer, upload_iri=identifiers.upload_iri(BASE, "bench"),
+                previous_status=None)
+            out.write("\n".join(lines) + "\n")
+            if len(chosen) < ITEMS:
+                chosen.append(rec.key)
+            elif (at := rng.randrange(n + 1)) < ITEMS:
+                chosen[at] = rec.key
+    generate_s = time.perf_counter() - started
+    return chosen, round(generate_s, 1), round(bulk_load(path, nq), 1)
+
+
+def mixed_items(keys, seed: int) -> list:
+    """ITEMS items of every form, about 10 % of them unknown."""
+    from registry import identifiers
+
+    rng = random.Random(seed)  # noqa: S311 — repeatable benchmark data
+    items: list = []
+    for n, key in enumerate(keys[:ITEMS]):
+        kind = n % 10
+        if kind == 9:                                   # unknown: a number nobody issued
+            items.append({"issuer": key.issuer, "type": key.type, "number": f"NONE-{n}"}
+                         if n % 20 == 9 else f"NO-SUCH-{n}")
+        elif kind < 3:
+            iri = identifiers.licence_iri(BASE, key)
+            items.append(identifiers.iri_to_uri(iri) if kind == 0 else iri)
+        elif kind < 6:
+            number = key.number.lower() if kind == 3 else key.number.translate(_THAI_DIGITS)
+            items.append({"issuer": key.issuer, "type": key.type, "number": number})
+        else:
+            items.append(key.number)
+    rng.shuffle(items)
+    return items
+
+
+def naive(repo, items) -> int:
+    """Each item on its own: the per-licence functions, as one request per item would run."""
+    from registry import bulklookup, identifiers
+    from resolver.licence import load_licence
+    from resolver.lookup import licences_by_number
+
+    found = 0
+    for position, item in enumerate(items, start=1):
+        wanted = bulklookup.read_item(BASE, item, position)
+        keys = [wanted.key] if wanted.key is not None else []
+        if wanted.number is not None:
+            keys = [identifiers.LicenceKey(f["issuer"], f["type"], f["number"])
+                    for f in licences_by_number(repo, BASE, wanted.number)]
+        views = [load_licence(repo, BASE, k) for k in keys]
+        statuses = [v.effective_status(TODAY) for v in views if v is not None]
+        found += bool(statuses)
+    return found
+
+
+def run_size(count: int, work: Path, repeats: int, naive_repeats: int) -> dict:
+    from registry.store.embedded import EmbeddedRepository
+    from resolver.bulkcheck import CheckLimiter
+    from web.app import create_app
+    from web.state import state_of
+
+    print(f"== {count:,} licences", flush=True)
+    path = work / f"store-{count}"
+    chosen, generate_s, load_s = build(path, count, seed=count)
+    items = mixed_items(chosen, seed=count)
+    result: dict = {"licences": count, "items": len(items), "generate_s": generate_s,
+                    "bulk_load_s": load_s}
+    print(f"  built: {result}", flush=True)
+    repo = EmbeddedRepository(path)
+    app = create_app({"STORE": str(path), "BASE_IRI": BASE}, repository=repo)
+    state_of(app).install(CheckLimiter(limit=1_000_000, window=60))
+    state_of(app).clock = lambda: TODAY
+    client = app.test_client()
+    body = json.dumps(items, ensure_ascii=False).encode()
+    wall: list[float] = []
+    answer: dict = {}
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        response = client.post("/api/v1/check", data=body,
+                               headers={"Content-Type": "application/json"})
+        wall.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        answer = response.get_json()
+    result["found"] = answer["found"]
+    result["check_cold_ms"] = round(wall[0], 2)
+    result["check (1,000 items, one request)"] = percentiles(wall[1:])
+    print(f"  check  {result['check (1,000 items, one request)']} found {answer['found']}",
+          flush=True)
+    naive_wall = []
+    for _ in range(naive_repeats):
+        started = time.perf_counter()
+        naive_found = naive(repo, items)
+        naive_wall.append((time.perf_counter() - started) * 1000)
+    assert naive_found == answer["found"], (naive_found, answer["found"])
+    result["naive (one look-up per item)"] = percentiles(naive_wall)
+    print(f"  naive  {result['naive (one look-up per item)']}", flush=True)
+    repo.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    size_arguments(parser)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--naive-repeats", type=int, default=3)
+    args = parser.parse_args()
+    run_sizes("bulkcheck", args.sizes, args.work,
+              lambda size, work: run_size(size, work, args.repeats, args.naive_repeats))
+
+
+if __name__ == "__main__":
+    main()

@@ -62,7 +62,7 @@ def openapi(accepted_types: tuple[str, ...]) -> dict:
     csv_columns = ", ".join(COLUMNS)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Central Licence Catalogue — upload API", "version": "1",
+        "info": {"title": "Central Licence Catalogue — API", "version": "1",
                  "description": "Agencies publish licence records. All or nothing: a batch with "
                                 "any violation writes nothing. แคตตาล็อกใบอนุญาตกลาง"},
         "components": {
@@ -100,5 +100,52 @@ def openapi(accepted_types: tuple[str, ...]) -> dict:
                     },
                 },
             },
+            **_OTHER_SYSTEMS,
         },
     }
+
+
+# The two open APIs for other agencies' systems (SPEC §13; served by resolver/bulkcheck.py and
+# opendata/changesfeed.py, described in docs/check-api.md and docs/changes-feed.md): listed here
+# so one description names every /api/v1 route. Neither takes a key.
+_OTHER_SYSTEMS = {
+    "/api/v1/check": {"post": {
+        "summary": "Check up to 1,000 licences at once (no key; rate-limited per address)",
+        "security": [],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"oneOf": [
+                {"type": "array", "maxItems": 1000},
+                {"type": "object", "properties": {"items": {"type": "array", "maxItems": 1000}},
+                 "required": ["items"]}]}},
+            "text/csv": {"schema": {"type": "string"}}},
+            "description": "Items: a licence IRI, {issuer, type, number}, or {number}; CSV "
+                           "columns iri, or issuer,type,number, or number."},
+        "parameters": [{"name": "format", "in": "query", "required": False,
+                        "schema": {"enum": ["json", "csv"]}}],
+        "responses": {
+            "200": {"description": "One result per item: found, canonical IRI, effective "
+                                   "status today, valid until, type, issuer, version, log "
+                                   "index, document SHA-256 (JSON or CSV)"},
+            "400": _error("The body cannot be read"),
+            "413": _error("More than 1,000 items, or the body is too large"),
+            "415": _error("Not JSON or CSV"),
+            "422": _error("The body is not a list of items"),
+            "429": _error("Too many checks from this address; see Retry-After"),
+        }}},
+    "/api/v1/changes": {"get": {
+        "summary": "The licence changes after log index N, in order (ND-JSON; no key)",
+        "security": [],
+        "parameters": [
+            {"name": "after", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 0}},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+        "responses": {
+            "200": {"description": "One JSON object per line: index, licence, version, status, "
+                                   "valid_until, time, upload, sha256, record; header "
+                                   "X-Next-After is the cursor",
+                    "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+            "304": {"description": "The last page has not changed (If-None-Match)"},
+            "400": _error("after or limit is not a usable number"),
+        }}},
+}

@@ -5,8 +5,9 @@ agencies, juristic persons and uploads (their public activity), the catalogue pa
 /catalogue.ttl, agencies' data quality, the dumps, the feeds, /sparql and the upload formats'
 schema and context, the credentials, status lists, DID document and credential context
 (resolver/credentials.py), the public log's checkpoint, key, entries and proofs
-(opendata/logviews.py) — public, read-only data any web page may fetch — plus the API's OpenAPI
-description. Closed: the upload API and the upload page (an agency key must not be usable from a
+(opendata/logviews.py), the batch check and the changes feed for other agencies' systems
+(resolver/bulkcheck.py, opendata/changesfeed.py: no key, so nothing a foreign page could misuse)
+— public data any web page may fetch — plus the API's OpenAPI description. Closed: the upload API and the upload page (an agency key must not be usable from a
 page on another origin; a browser there has no business holding one), the home page, the health
 check and static assets. A new blueprint is closed until named here.
 

@@ -7,9 +7,10 @@ schema and context, the credentials, status lists, DID document and credential c
 (resolver/credentials.py), the public log's checkpoint, key, entries and proofs
 (opendata/logviews.py), the batch check and the changes feed for other agencies' systems
 (resolver/bulkcheck.py, opendata/changesfeed.py: no key, so nothing a foreign page could misuse)
-— public data any web page may fetch — plus the API's OpenAPI description. Closed: the upload API and the upload page (an agency key must not be usable from a
-page on another origin; a browser there has no business holding one), the home page, the health
-check and static assets. A new blueprint is closed until named here.
+— public data any web page may fetch — plus the API's OpenAPI description. Closed: the upload
+API and the upload page (an agency key must not be usable from a page on another origin; a
+browser there has no business holding one), the home page, the health check and static assets.
+A new blueprint is closed until named here.
 
 On an open route:
 - every answer (200, redirect, 304, error) carries `Access-Control-Allow-Origin: *` and exposes

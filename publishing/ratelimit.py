@@ -11,9 +11,9 @@ count only by growing older than the window.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict, deque
+
+from web.requestlimit import RequestLimiter
 
 
 class TooManyFailures(Exception):
@@ -22,37 +22,20 @@ class TooManyFailures(Exception):
         self.retry_after = retry_after
 
 
-class FailureLimiter:
+class FailureLimiter(RequestLimiter):
+    """At most `max_failures` bad keys from one client in any `window` seconds: the request
+    limiter's window (web/requestlimit.py), fed with failures only."""
+
     def __init__(self, max_failures: int = 5, window: float = 60.0, max_clients: int = 10_000,
                  clock=time.monotonic):
+        super().__init__(max_failures, window, max_clients, clock)
         self.max_failures = max_failures
-        self.window = window
-        self.max_clients = max_clients
-        self.clock = clock
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
 
     def check(self, client: str) -> None:
         """Raise TooManyFailures when `client` has failed too often within the window."""
-        with self._lock:
-            recent = self._recent(client)
-            if recent is not None and len(recent) >= self.max_failures:
-                raise TooManyFailures(max(1, int(recent[0] + self.window - self.clock()) + 1))
+        wait = self.wait(client)
+        if wait is not None:
+            raise TooManyFailures(max(1, int(wait) + 1))
 
     def failed(self, client: str) -> None:
-        with self._lock:
-            recent = self._recent(client) or deque()
-            recent.append(self.clock())
-            self._failures[client] = recent
-            self._failures.move_to_end(client)
-            while len(self._failures) > self.max_clients:     # bounded memory
-                self._failures.popitem(last=False)
-
-    def _recent(self, client: str) -> deque[float] | None:
-        recent = self._failures.get(client)
-        if recent is None:
-            return None
-        horizon = self.clock() - self.window
-        while recent and recent[0] <= horizon:
-            recent.popleft()
-        return recent
+        self.record(client)

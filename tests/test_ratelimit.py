@@ -44,4 +44,4 @@ def test_failures_leave_only_by_age_and_memory_is_bounded():
     limiter.check("a")
     for n in range(1000):
         limiter.failed(f"client-{n}")
-    assert len(limiter._failures) == 100
+    assert limiter.tracked() == 100

@@ -4,9 +4,8 @@
 Kept in the serving process (each worker counts on its own), thread-safe, with an injectable
 clock (tests never sleep) and bounded memory: at most `max_clients` addresses are tracked, the
 one seen least recently dropped first (a flood of addresses forgets the quiet ones, not the
-busy one). publishing/ratelimit.py's FailureLimiter keeps the same per-address window of
-timestamps, but counts failures only; it could be rebuilt on this class (`check` + `record`
-split), left for its owner.
+busy one). publishing/ratelimit.py's FailureLimiter is this window counting failures only
+(`wait` before, `record` after a failure).
 """
 
 from __future__ import annotations
@@ -45,21 +44,39 @@ class RequestLimiter:
         """Count one request of `client`, or raise RequestLimitExceeded (not counted: a
         refused request does not push the client's window further out)."""
         with self._lock:
-            now = self.clock()
-            recent = self._seen.get(client)
-            if recent is None:
-                recent = self._seen[client] = deque()
-            horizon = now - self.window
-            while recent and recent[0] <= horizon:
-                recent.popleft()
-            self._seen.move_to_end(client)
-            if len(recent) >= self.limit:
-                # The oldest request in the window leaves it at recent[0] + window.
-                wait = recent[0] + self.window - now
+            wait = self._wait(client)
+            if wait is not None:
+                self._seen.move_to_end(client)          # busy, so the last one forgotten
                 raise RequestLimitExceeded(max(1, math.ceil(wait)), self.limit, self.window)
-            recent.append(now)
-            while len(self._seen) > self.max_clients:       # bounded memory
-                self._seen.popitem(last=False)
+            self._record(client)
+
+    def wait(self, client: str) -> float | None:
+        """Seconds until `client` may be counted again, or None when it is under the limit
+        (nothing counted: publishing/ratelimit.py checks before it knows whether to count)."""
+        with self._lock:
+            return self._wait(client)
+
+    def record(self, client: str) -> None:
+        """Count one event of `client`, whatever the limit says."""
+        with self._lock:
+            self._record(client)
+
+    def _wait(self, client: str) -> float | None:
+        recent = self._seen.get(client)
+        if recent is None:
+            return None
+        now = self.clock()
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) < self.limit:
+            return None
+        return recent[0] + self.window - now    # the oldest leaves the window then
+
+    def _record(self, client: str) -> None:
+        self._seen.setdefault(client, deque()).append(self.clock())
+        self._seen.move_to_end(client)
+        while len(self._seen) > self.max_clients:       # bounded memory
+            self._seen.popitem(last=False)
 
     def tracked(self) -> int:
         """How many client addresses are remembered now."""

@@ -254,7 +254,7 @@ def run_size(count: int, work: Path, runs: int, naive_runs: int, full_store_max:
     from opendata.pages import LicenceCounts, licence_counts
     from registry import uploadreports
     from registry.licenceindex import LicenceIndex
-    from registry.licencesource import store_state
+    from registry.licencesource import index_state, store_state
     from registry.store.embedded import EmbeddedRepository
     from web.app import create_app
     from web.searchindex import index_path
@@ -280,7 +280,7 @@ def run_size(count: int, work: Path, runs: int, naive_runs: int, full_store_max:
     app = new_app()
     index = LicenceIndex(index_path(state_of(app).settings, repo), repo, BASE)
     started = time.perf_counter()
-    index.load_rows(rows, state=store_state(repo))
+    index.load_rows(rows, state=index_state(repo, BASE))
     result["index_load_s"] = round(time.perf_counter() - started, 1)
     result["index_file_mb"] = round(os.path.getsize(index.path) / 1e6, 1)
     del rows

@@ -1,21 +1,24 @@
 """Checking many licences at once (SPEC §13, `POST /api/v1/check`): items → keys → matches.
 
-Three steps, so 1,000 items cost a few queries and never one per item:
+Three steps, so 1,000 items cost a few reads and never one per item:
 1. `read_item` (pure): each item as the client gave it (a licence IRI, issuer + type + number,
    or a number alone) becomes a `Wanted`: a licence key, a canonical bare number, or an error
    naming what was wrong with it. Numbers canonicalise as SPEC §2 says (registry/identifiers).
-2. Bare numbers → licence IRIs: one query binding every number in a VALUES block (made of
-   pyoxigraph-serialised literals, never of the client's text).
-3. Keys → what a checker needs (status, validity, version, log index, document checksum): one
-   query over the licences' current graphs (`Repository.select_graphs`), whose IRIs are minted
-   from the keys, so a licence that is not in the register simply yields no row.
-"""
+2. Bare numbers → licence keys (`CheckSource.keys_by_number`).
+3. Keys → what a checker needs (status, validity, version, log index, document checksum:
+   `CheckSource.current`); `look_up` makes each a `Match` with its effective status today.
 
+Two sources answer the same: `StoreSource` reads the store (two queries whose VALUES blocks are
+made of pyoxigraph-serialised terms, never of the client's text, bound on graph and subject so
+every licence is an index look-up), and registry/checkindex.py `IndexSource` reads the licence
+side index, which the route uses (≈ 40 times faster per licence at 1,000,000).
+"""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -213,87 +216,119 @@ def _values(names: str, rows: list[tuple[ox.NamedNode | ox.Literal, ...]]) -> st
     return f"VALUES ({names}) {{ {body} }}"
 
 
-def _key_of(base: str, iri: str) -> identifiers.LicenceKey | None:
+@dataclass(frozen=True)
+class Stored:
+    """What the register holds of a licence's current record, as stored."""
+
+    status: str                  # the stored status's code ("active", "revoked", …)
+    valid_until: dt.date | None
+    version: int
+    log_index: int | None
+    document_sha256: str | None
+
+
+class CheckSource(Protocol):
+    """Where the check reads: the store itself (`StoreSource`) or the licence side index
+    (registry/checkindex.py `IndexSource`, the same answers from a copy kept fresh)."""
+
+    def keys_by_number(self, numbers: Iterable[str]) -> dict[str, list[identifiers.LicenceKey]]:
+        """{canonical number: every licence key with it (any issuer and type)}."""
+
+    def current(self, keys: Iterable[identifiers.LicenceKey]
+                ) -> dict[identifiers.LicenceKey, Stored]:
+        """{key: its current record} for the keys the register holds."""
+
+
+def key_of(base: str, iri: str) -> identifiers.LicenceKey | None:
+    """The key of a licence IRI under `base`; None for any other IRI."""
     try:
         return identifiers.parse_licence_iri(base, iri)
     except (identifiers.InvalidCode, identifiers.InvalidNumber):
         return None
 
 
-def keys_by_number(repo: Repository, base: str, numbers: Iterable[str]
-                   ) -> dict[str, list[identifiers.LicenceKey]]:
-    """{canonical number: every licence key with it (any issuer and type)}, in few queries."""
-    wanted = sorted(set(numbers))
-    found: dict[str, set[identifiers.LicenceKey]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        block = _values("?n", [(ox.Literal(n),) for n in wanted[start:start + _CHUNK]])
-        for row in repo.select(_BY_NUMBERS.replace("#VALUES#", block)):
-            # Other things have a dct:identifier too (a holder's ID): only licence IRIs count.
-            key = _key_of(base, row["l"].value)
-            if key is not None:
-                found.setdefault(key.number, set()).add(key)
-    return {n: sorted(keys, key=lambda k: (k.issuer, k.type)) for n, keys in found.items()}
+def by_issuer_and_type(found: Mapping[str, Iterable[identifiers.LicenceKey]]
+                       ) -> dict[str, list[identifiers.LicenceKey]]:
+    """Each number's keys in the answer's order: by issuer, then licence type."""
+    return {n: sorted(set(keys), key=lambda k: (k.issuer, k.type)) for n, keys in found.items()}
 
 
-def _date(text: str | None) -> dt.date | None:
+def stored_date(text: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(text) if text is not None else None
+        return dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
 
 
-def _int(text: str | None) -> int | None:
+def stored_int(text: str | int | None) -> int | None:
     try:
-        return int(text) if text is not None else None
+        return int(text) if text is not None and text != "" else None
     except ValueError:
         return None
 
 
-def matches_of(repo: Repository, base: str, keys: Iterable[identifiers.LicenceKey],
-               today: dt.date) -> dict[identifiers.LicenceKey, Match]:
-    """{key: its match} for the keys the register holds (current records), in few queries."""
-    # Subject → (its licence, whether it is the document's checksum node), and the
-    # (graph, subject) pairs the query reads: two per licence.
-    subjects: dict[str, tuple[identifiers.LicenceKey, bool]] = {}
-    pairs: list[tuple[ox.NamedNode | ox.Literal, ...]] = []
-    for key in set(keys):
-        graph = ox.NamedNode(identifiers.licence_graph_iri(base, key))
-        licence = identifiers.licence_iri(base, key)
-        checksum = identifiers.licence_part_iri(licence, "checksum")
-        subjects[licence], subjects[checksum] = (key, False), (key, True)
-        pairs += [(graph, ox.NamedNode(licence)), (graph, ox.NamedNode(checksum))]
-    read: dict[identifiers.LicenceKey, dict[str, str]] = {}
-    for start in range(0, len(pairs), 2 * _CHUNK):
-        block = _values("?g ?s", pairs[start:start + 2 * _CHUNK])
-        # CONSTRUCT: triples as they are, without a row dictionary each.
-        for triple in repo.construct(_DETAILS.replace("#VALUES#", block)):
-            subject, value = triple.subject, triple.object
-            if isinstance(subject, ox.Triple) or isinstance(value, ox.Triple):
-                continue        # quoted triples: never written to a licence graph
-            key, is_checksum = subjects[subject.value]
-            predicate = triple.predicate.value
-            if is_checksum == (predicate == _P_SHA):
-                read.setdefault(key, {})[predicate] = value.value
-    found: dict[identifiers.LicenceKey, Match] = {}
-    for key, values in read.items():
-        if _P_STATUS not in values:
-            continue        # only a checksum node: no current record of the licence
-        until = _date(values.get(_P_UNTIL))
-        found[key] = Match(
-            iri=identifiers.licence_iri(base, key), key=key,
-            status=effective_status(values[_P_STATUS].rsplit("/", 1)[-1], until, today),
-            valid_until=until, version=_int(values.get(_P_VERSION)) or 1,
-            log_index=_int(values.get(_P_LOG)), document_sha256=values.get(_P_SHA))
-    return found
+class StoreSource:
+    """The check read from the store, in few queries (never one per item)."""
+
+    def __init__(self, repo: Repository, base: str):
+        self.repo = repo
+        self.base = base
+
+    def keys_by_number(self, numbers: Iterable[str]) -> dict[str, list[identifiers.LicenceKey]]:
+        wanted = sorted(set(numbers))
+        found: dict[str, set[identifiers.LicenceKey]] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            block = _values("?n", [(ox.Literal(n),) for n in wanted[start:start + _CHUNK]])
+            for row in self.repo.select(_BY_NUMBERS.replace("#VALUES#", block)):
+                # Other things have a dct:identifier too (a holder's ID): only licences count.
+                key = key_of(self.base, row["l"].value)
+                if key is not None:
+                    found.setdefault(key.number, set()).add(key)
+        return by_issuer_and_type(found)
+
+    def current(self, keys: Iterable[identifiers.LicenceKey]
+                ) -> dict[identifiers.LicenceKey, Stored]:
+        # Subject → (its licence, whether it is the document's checksum node), and the
+        # (graph, subject) pairs the query reads: two per licence.
+        subjects: dict[str, tuple[identifiers.LicenceKey, bool]] = {}
+        pairs: list[tuple[ox.NamedNode | ox.Literal, ...]] = []
+        for key in set(keys):
+            graph = ox.NamedNode(identifiers.licence_graph_iri(self.base, key))
+            licence = identifiers.licence_iri(self.base, key)
+            checksum = identifiers.licence_part_iri(licence, "checksum")
+            subjects[licence], subjects[checksum] = (key, False), (key, True)
+            pairs += [(graph, ox.NamedNode(licence)), (graph, ox.NamedNode(checksum))]
+        read: dict[identifiers.LicenceKey, dict[str, str]] = {}
+        for start in range(0, len(pairs), 2 * _CHUNK):
+            block = _values("?g ?s", pairs[start:start + 2 * _CHUNK])
+            for triple in self.repo.construct(_DETAILS.replace("#VALUES#", block)):
+                subject, value = triple.subject, triple.object
+                if isinstance(subject, ox.Triple) or isinstance(value, ox.Triple):
+                    continue        # quoted triples: never written to a licence graph
+                key, is_checksum = subjects[subject.value]
+                predicate = triple.predicate.value
+                if is_checksum == (predicate == _P_SHA):
+                    read.setdefault(key, {})[predicate] = value.value
+        return {key: Stored(status=values[_P_STATUS].rsplit("/", 1)[-1],
+                            valid_until=stored_date(values.get(_P_UNTIL)),
+                            version=stored_int(values.get(_P_VERSION)) or 1,
+                            log_index=stored_int(values.get(_P_LOG)),
+                            document_sha256=values.get(_P_SHA))
+                for key, values in read.items()
+                if _P_STATUS in values}     # only a checksum node: no current record
 
 
-def look_up(repo: Repository, base: str, wanted: list[Wanted], today: dt.date
+def look_up(source: CheckSource, base: str, wanted: list[Wanted], today: dt.date
             ) -> list[list[Match]]:
     """The matches of each item, in item order (an error or unknown item: none)."""
-    by_number = keys_by_number(repo, base, [w.number for w in wanted if w.number is not None])
+    by_number = source.keys_by_number([w.number for w in wanted if w.number is not None])
     keys = [w.key for w in wanted if w.key is not None]
     keys += [k for found in by_number.values() for k in found]
-    matches = matches_of(repo, base, keys, today)
+    matches = {key: Match(iri=identifiers.licence_iri(base, key), key=key,
+                          status=effective_status(held.status, held.valid_until, today),
+                          valid_until=held.valid_until, version=held.version,
+                          log_index=held.log_index, document_sha256=held.document_sha256)
+               for key, held in source.current(keys).items()}
     out: list[list[Match]] = []
     for w in wanted:
         if w.key is not None:

@@ -50,7 +50,7 @@ from registry.identifiers import InvalidNumber, canonical_number
 from registry.status import ACTIVE, EXPIRED, effective_status
 from registry.store import Repository
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 MAX_QUERY = 200               # characters of a query that are looked at (longer: cut)
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 Progress = Callable[[int, int], None]        # (licences done, licences in all)
@@ -209,7 +209,7 @@ class LicenceIndex:
         readers see the old index until it commits). How many licences it holds."""
         # State and uploads first: what commits while the records are read is read again by
         # the next refresh (upserts are idempotent), never missed.
-        state = source.store_state(self.repository)
+        state = source.index_state(self.repository, self.base)
         seen = source.uploads(self.repository)
         graphs = source.current_graphs(self.repository)
         registers = self._registers()
@@ -258,11 +258,11 @@ class LicenceIndex:
         self._checked = time.monotonic()
         if not self.is_built():
             return self.rebuild()
-        state = source.store_state(self.repository)
+        state = source.index_state(self.repository, self.base)
         known = self._meta("state")
         if state == known:
             return 0
-        if not _extends(known, state):
+        if not state_follows(known, state):
             return self.rebuild()
         new = self._new_uploads(state, known)
         graphs = source.written_by(self.repository, new)
@@ -281,7 +281,7 @@ class LicenceIndex:
         they do not account for every upload the state counts, all of them are."""
         db = self._connection()
         held = db.execute("SELECT COUNT(*) FROM uploads").fetchone()[0]
-        latest = known.rsplit("|", 1)[-1]
+        latest = (known.split("|") + ["", "", ""])[2]       # uploads|first|latest|log size
         since = ""
         with contextlib.suppress(ValueError):
             since = (dt.datetime.fromisoformat(latest.replace("Z", "+00:00"))
@@ -312,6 +312,10 @@ class LicenceIndex:
 
     def _rows(self, sql: str, params: Iterable = ()) -> list[IndexedLicence]:
         return [_licence(r) for r in self._connection().execute(sql, tuple(params))]
+
+    def fetch(self, statement: str, params: Iterable = ()) -> list[tuple]:
+        """The rows of one of registry/licencesql.py's statements (values bound)."""
+        return self._connection().execute(statement, tuple(params)).fetchall()
 
     def count(self) -> int:
         """Current licences (counted once per state of the index: 30 ms at a million)."""
@@ -455,7 +459,8 @@ def _rebuild_names(db: sqlite3.Connection) -> None:
 def _values(row: source.SourceRow) -> tuple:
     return (row.iri, row.issuer, row.type, row.number, row.printed_number, row.holder_id,
             row.holder_name_th, row.holder_name_en, row.status, row.valid_from, row.valid_until,
-            row.modified, int(row.has_document_url), int(row.has_sha256))
+            row.modified, int(row.has_document_url), int(row.has_sha256), row.version,
+            row.log_index, row.document_sha256)
 
 
 def _outdated(db: sqlite3.Connection) -> bool:
@@ -471,14 +476,17 @@ def _outdated(db: sqlite3.Connection) -> bool:
     return row is not None and row[0] != SCHEMA_VERSION
 
 
-def _extends(known: str, now: str) -> bool:
+def state_follows(known: str, now: str) -> bool:
     """Whether the store's state `now` can follow `known` by uploads alone (the same first
     upload, more uploads, none older than the newest known): else the store was restored or is
     another store, and the index is rebuilt."""
     try:
-        known_count, known_first, known_latest = known.split("|")
-        count, first, latest = now.split("|")
-        return (first == known_first and int(count or 0) >= int(known_count or 0)
-                and latest >= known_latest)
+        known_count, known_first, known_latest, known_log = known.split("|")
+        count, first, latest, log = now.split("|")
+        more = int(count or 0) - int(known_count or 0)
+        # Every commit is an upload and appends to the log: a log that grew without one was
+        # built afterwards (`log init`), and wrote into records no upload names.
+        return (first == known_first and more >= 0 and latest >= known_latest
+                and int(log) >= int(known_log) and (more > 0 or log == known_log))
     except ValueError:
         return False

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from registry import identifiers
 from registry import recordterms as terms
 from registry.history import current_record, current_record_of
+from registry.logstore import LogReader
 from registry.namespaces import sparql_prefixes
 from registry.store import Repository
 from registry.store.interface import Term
@@ -49,6 +50,10 @@ class SourceRow:
     modified: str           # xsd:dateTime text, UTC
     has_document_url: bool = False      # the record's document has a URL (schema:url)
     has_sha256: bool = False            # … and a SHA-256 checksum (spdx:checksumValue)
+    # What the batch check answers (registry/bulklookup.py, SPEC §13) besides the above:
+    version: int = 1
+    log_index: int | None = None        # its entry in the public log (None before the log)
+    document_sha256: str = ""
 
 
 # Every current record's graph (a licence graph without the replaced-record mark).
@@ -76,7 +81,7 @@ _QUADS = "SELECT ?g ?s ?p ?o WHERE { #VALUES_G# GRAPH ?g { ?s ?p ?o } }"
 _P = {name: getattr(terms, name).value for name in (
     "VERSION", "DCT_IDENTIFIER", "CONFORMS_TO", "ISSUED_BY", "STATUS", "VALID_FROM",
     "VALID_UNTIL", "MODIFIED", "SUBJECT", "IDENTIFIER", "NOTATION", "LEGAL_NAME", "NAME",
-    "DOCUMENT", "URL", "CHECKSUM", "CHECKSUM_VALUE")}
+    "DOCUMENT", "URL", "CHECKSUM", "CHECKSUM_VALUE", "LOG_INDEX")}
 
 # The store's licence state, cheap at any size: it reads only the upload activities, and every
 # commit writes one (publishing/pipeline.py). The first upload's time tells one store (or one
@@ -99,6 +104,13 @@ def store_state(repo: Repository) -> str:
     was restored to another state."""
     row = repo.one(_STATE) or {}
     return "|".join(row[k].value if k in row else "" for k in ("uploads", "first", "latest"))
+
+
+def index_state(repo: Repository, base: str) -> str:
+    """`store_state|log size`, what the side index follows: it differs also when the log was
+    built afterwards (`log init` writes each record's `clc:logIndex` without an upload, and the
+    index then reads every record again)."""
+    return f"{store_state(repo)}|{LogReader(repo, base).size()}"
 
 
 def state_count(state: str) -> int:
@@ -190,6 +202,7 @@ def _row(quads: list[tuple[str, str, Term]], juristic_prefix: str,
             names[slot] = names[slot] or value.value
     document = text(licence, "DOCUMENT")
     checksum = text(document, "CHECKSUM") if document else ""
+    sha256 = text(checksum, "CHECKSUM_VALUE") if checksum else ""
     return SourceRow(
         iri=licence, issuer=_tail(issuer), type=type_code, number=number,
         printed_number=text(text(licence, "IDENTIFIER"), "NOTATION") or number,
@@ -197,7 +210,12 @@ def _row(quads: list[tuple[str, str, Term]], juristic_prefix: str,
         status=_tail(text(licence, "STATUS")), valid_from=_date_text(text(licence, "VALID_FROM")),
         valid_until=_date_text(text(licence, "VALID_UNTIL")), modified=text(licence, "MODIFIED"),
         has_document_url=bool(document and text(document, "URL")),
-        has_sha256=bool(checksum and text(checksum, "CHECKSUM_VALUE")))
+        has_sha256=bool(sha256), version=_integer(text(licence, "VERSION")) or 1,
+        log_index=_integer(text(licence, "LOG_INDEX")), document_sha256=sha256)
+
+
+def _integer(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
 
 
 def _tail(iri: str) -> str:

@@ -30,7 +30,8 @@ SCHEMA_STATEMENTS = (
   holder_name_th TEXT NOT NULL COLLATE NOCASE, holder_name_en TEXT NOT NULL COLLATE NOCASE,
   status TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT NOT NULL,
   modified TEXT NOT NULL, has_document_url INTEGER NOT NULL DEFAULT 0,
-  has_sha256 INTEGER NOT NULL DEFAULT 0)""",
+  has_sha256 INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1,
+  log_index INTEGER, document_sha256 TEXT NOT NULL DEFAULT '')""",
     """CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(
   holder_name_th, holder_name_en, content='licences', content_rowid='id', tokenize='trigram')""",
 )
@@ -57,7 +58,7 @@ INDEXES = (
 # columns the statements above name.
 DROP_STATEMENTS = tuple(f"DROP TABLE IF EXISTS {table}"
                         for table in ("names", "licences", "uploads", "meta"))
-NEW_COLUMNS = ("has_document_url", "has_sha256")     # the newest: their absence tells an old file
+NEW_COLUMNS = ("version", "log_index", "document_sha256")  # the newest: absent in an old file
 # The FTS table follows the licences table (external content): these keep it in step row by
 # row; a rebuild drops them, loads every row, rebuilds the FTS table at once and adds them back.
 TRIGGERS = (
@@ -75,15 +76,24 @@ TRIGGERS = (
 )
 UPSERT = """
 INSERT INTO licences (iri, issuer, type, number, printed_number, holder_id, holder_name_th,
-  holder_name_en, status, valid_from, valid_until, modified, has_document_url, has_sha256)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  holder_name_en, status, valid_from, valid_until, modified, has_document_url, has_sha256,
+  version, log_index, document_sha256)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(iri) DO UPDATE SET issuer = excluded.issuer, type = excluded.type,
   number = excluded.number, printed_number = excluded.printed_number,
   holder_id = excluded.holder_id, holder_name_th = excluded.holder_name_th,
   holder_name_en = excluded.holder_name_en, status = excluded.status,
   valid_from = excluded.valid_from, valid_until = excluded.valid_until,
   modified = excluded.modified, has_document_url = excluded.has_document_url,
-  has_sha256 = excluded.has_sha256"""
+  has_sha256 = excluded.has_sha256, version = excluded.version,
+  log_index = excluded.log_index, document_sha256 = excluded.document_sha256"""
+
+# The batch check (registry/checkindex.py): many licences in one statement, the IRIs or
+# numbers bound as ONE parameter, a JSON array read by json_each (no text pasted, any count).
+CHECK_BY_IRI = """SELECT iri, status, valid_until, version, log_index, document_sha256
+FROM licences WHERE iri IN (SELECT value FROM json_each(?))"""
+CHECK_BY_NUMBER = """SELECT number, issuer, type FROM licences
+WHERE number IN (SELECT value FROM json_each(?))"""
 
 # Current licences by issuer and stored status, with how many are past their end date (an
 # active one is then expired, registry/status.py) and how many have a document URL and a SHA-256:

@@ -17,6 +17,8 @@ import pytest
 
 from ops.demo import rows_to_csv
 from registry import bulklookup, identifiers
+from registry.checkindex import IndexSource
+from registry.licenceindex import LicenceIndex
 from resolver.bulkcheck import CSV_COLUMNS, MAX_BODY_BYTES, CheckLimiter
 from web.requestlimit import RequestLimiter, RequestLimitExceeded
 from web.state import state_of
@@ -406,14 +408,56 @@ def test_an_amended_licence_answers_its_new_version_and_status(embedded_repo, pu
     dumps_made(app)
 
 
-def test_the_batched_look_up_on_each_kind_of_store(repo, publish):
-    """The core alone, embedded and remote (a real `oxigraph serve`): keys, numbers, unknowns."""
+def test_a_commit_by_another_process_is_answered_at_once(embedded_repo, publish):
+    """The route reads the side index, brought up to the store at each request: a change
+    committed by another process (here the publish service, no app to tell) is in the very next
+    answer, not a few seconds later."""
+    keys, rows = resolver_licences(embedded_repo, publish)
+    app = app_over(embedded_repo)
+    client = app.test_client()
+    iri = identifiers.licence_iri(BASE, keys["public"])
+    assert post(client, [iri]).get_json()["results"][0]["status"] == "active"
+    publish(embedded_repo, [dict(rows["public"], status="revoked",
+                                 status_reason="เพิกถอนตามคำสั่ง")])
+    after = post(client, [iri]).get_json()["results"][0]
+    assert (after["status"], after["version"]) == ("revoked", 2)
+    dumps_made(app)
+
+
+def _sources(repo, path):
+    index = LicenceIndex(path, repo, BASE)
+    index.refresh()
+    return {"store": bulklookup.StoreSource(repo, BASE), "index": IndexSource(index, BASE)}
+
+
+@pytest.mark.parametrize("source", ["store", "index"])
+def test_the_batched_look_up_on_each_kind_of_store(repo, publish, tmp_path, source):
+    """The core alone, embedded and remote (a real `oxigraph serve`), from the store and from
+    the side index: keys, numbers, unknowns."""
     keys, _ = resolver_licences(repo, publish)
     public, twin, thai = keys["public"], keys["twin"], keys["thai"]
     wanted = [bulklookup.read_item(BASE, item, n) for n, item in enumerate([
         identifiers.licence_iri(BASE, thai), public.number, "NO-SUCH-1", "12#3",
         {"issuer": "diw", "type": thai.type, "number": "9/9"}], start=1)]
-    found = bulklookup.look_up(repo, BASE, wanted, dt.date(2026, 12, 3))
+    reader = _sources(repo, tmp_path / "index.sqlite")[source]
+    found = bulklookup.look_up(reader, BASE, wanted, dt.date(2026, 12, 3))
     assert [[m.key for m in matches] for matches in found] == [
         [thai], sorted([public, twin], key=lambda k: (k.issuer, k.type)), [], [], []]
     assert found[0][0].iri == identifiers.licence_iri(BASE, thai) and found[0][0].version == 1
+
+
+def test_the_index_answers_exactly_what_the_store_holds(embedded_repo, publish, tmp_path):
+    """Every licence of the shared set, after an amendment (a new version, a new log index, a
+    new status and date): the side index's answer equals the store's, field for field."""
+    keys, rows = resolver_licences(embedded_repo, publish)
+    publish(embedded_repo, [dict(rows["public"], status="suspended",
+                                 status_reason="ระหว่างตรวจสอบ", valid_until="2027-01-31")])
+    every = [bulklookup.Wanted(key=k) for k in keys.values()]
+    every += [bulklookup.Wanted(number=k.number) for k in keys.values()]
+    answers = {name: bulklookup.look_up(reader, BASE, every, dt.date(2026, 12, 3))
+               for name, reader in _sources(embedded_repo, tmp_path / "i.sqlite").items()}
+    assert answers["index"] == answers["store"]
+    amended = answers["index"][list(keys).index("public")][0]
+    assert (amended.version, amended.status, amended.valid_until) == (
+        2, "suspended", dt.date(2027, 1, 31))
+    assert amended.log_index is not None and amended.document_sha256

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.licenceindex import LicenceIndex, drop_index
+from registry.licenceindex import LicenceIndex, drop_index, state_follows
 from registry.licencesource import SourceRow
 from tests.support.builders import key_of, rows_of
 from tests.support.stores import BASE
@@ -264,7 +264,7 @@ def test_another_base_or_another_store_state_rebuilds(built, tmp_path):
     stale = LicenceIndex(tmp_path / "stale.sqlite", repo, BASE)
     stale.load_rows([SourceRow("http://old/id/licence/x/y/1", "x", "y", "1", "1", "", "Ghost",
                                "Ghost", "active", "2020-01-01", "", "2020-01-01T00:00:00Z")],
-                    state="1|2020-01-01T00:00:00Z|2020-01-01T00:00:00Z")
+                    state="1|2020-01-01T00:00:00Z|2020-01-01T00:00:00Z|0")
     assert stale.search("Ghost")
     stale.refresh()                                   # a state the store cannot follow from
     assert stale.search("Ghost") == [] and stale.count() == index.count()
@@ -300,3 +300,21 @@ def test_the_cli_reindexes_and_restore_leaves_no_stale_index(runner, tmp_path, c
         index.close()
     finally:
         repo.close()
+
+
+# When the index reads only the new uploads' records, and when it reads everything again.
+_T0, _T1, _T2 = "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z"
+
+
+@pytest.mark.parametrize(("known", "now", "follows"), [
+    (f"2|{_T0}|{_T1}|5", f"2|{_T0}|{_T1}|5", True),          # nothing new
+    (f"2|{_T0}|{_T1}|5", f"3|{_T0}|{_T2}|9", True),          # one more upload, its entries
+    (f"2|{_T0}|{_T1}|5", f"2|{_T0}|{_T1}|9", False),         # the log built afterwards
+    (f"2|{_T0}|{_T1}|0", f"2|{_T0}|{_T1}|9", False),         # (`log init` on an older store)
+    (f"2|{_T0}|{_T1}|5", f"3|{_T0}|{_T2}|4", False),         # a log that shrank
+    (f"2|{_T0}|{_T1}|5", f"1|{_T0}|{_T0}|3", False),         # restored to an earlier backup
+    (f"2|{_T0}|{_T1}|5", f"3|{_T1}|{_T2}|9", False),         # another store
+    (f"2|{_T0}|{_T1}", f"2|{_T0}|{_T1}|5", False),           # an index of an older state form
+])
+def test_which_store_states_follow_by_uploads_alone(known, now, follows):
+    assert state_follows(known, now) is follows

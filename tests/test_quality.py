@@ -328,7 +328,7 @@ def test_the_index_keeps_document_columns_and_an_old_file_is_rebuilt(module_repo
     index = LicenceIndex(path, module_repo, BASE)
     assert not index.is_built()
     index.refresh()
-    assert index.is_built() and SCHEMA_VERSION == "3"
+    assert index.is_built() and SCHEMA_VERSION == "4"
     by_status = {c.status: c for c in index.quality_counts(TODAY, "diw")}
     assert sum(c.licences for c in by_status.values()) == 30
     assert sum(c.with_document_url for c in by_status.values()) == 20

@@ -88,6 +88,18 @@ def current_index() -> LicenceIndex:
     return index
 
 
+def fresh_index() -> LicenceIndex:
+    """The app's index brought up to the store NOW (one cheap query when nothing changed):
+    for answers that must not lag behind a commit by another process, such as the batch check
+    (SPEC §13). When the store cannot be reached: StoreUnavailable (503), never an old copy."""
+    index = _index_of(current_state())
+    try:
+        index.refresh()
+    except (StoreError, sqlite3.OperationalError) as exc:
+        raise StoreUnavailable(str(exc)) from None
+    return index
+
+
 def _committed(sender: object, settings: Settings | None = None, **_: object) -> None:
     """After a commit by this app: bring its index up to date (if it has one open). The answer
     to the upload waits for that up to COMMIT_WAIT seconds (every upload of a few thousand

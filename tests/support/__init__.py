@@ -16,4 +16,5 @@ from importing each other or conftest):
 - workbooks: .xlsx bodies made with openpyxl, zips rebuilt for the workbook limits
 - logserver: a register's public log (the five /log routes) on a loopback HTTP server
 - logagreement: whether a store's Merkle log agrees with its records (after a kill -9)
+- webcluster: remote main and private stores with several `serve` processes, as on machines
 """

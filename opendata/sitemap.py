@@ -33,7 +33,8 @@ URLS_PER_FILE_SETTING = "SITEMAP_URLS_PER_FILE"
 XML = "application/xml"
 MAX_AGE = 3600                           # seconds: licences come and go through the day
 # The pages of the static sitemap besides each agency's and licence type's.
-STATIC_PAGES = ("/", "/catalogue/", "/agencies/", "/verify", "/dumps/", "/sparql", "/feeds/")
+STATIC_PAGES = ("/", "/catalogue/", "/agencies/", "/verify", "/dumps/", "/sparql", "/feeds/",
+                "/stats")
 # Characters left as they are in a URL's path and query (RFC 3986 reserved and unreserved, and
 # `%` so that an IRI already percent-encoded is not encoded twice); the rest is encoded as UTF-8.
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
@@ -46,6 +47,7 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
 #   /verify?   a hash lookup per request; /verify itself stays open
 #   /resolve?  number lookups that redirect to pages the sitemap lists
 #   /feeds/expiring  a feed per holder or agency: readers subscribe, crawlers need not
+#   /stats?    filtered statistics: endless combinations; /stats itself stays open
 #   /qr/ /file/      QR images and licence documents: no text worth indexing, and documents
 #                    may name natural persons
 #   /dumps/licences.  the whole register, gigabytes: the /dumps/ page lists them
@@ -54,7 +56,8 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
 #   /log/      the public log's checkpoint, entries and proofs: for monitors, not readers; every
 #                    (start, end) and (index, size) is another URL, and the pages say the entry
 ROBOTS_DISALLOW = ("/sparql?", "/api/", "/search?", "/verify?", "/resolve?", "/feeds/expiring",
-                   "/qr/", "/file/", "/dumps/licences.", "/credential/", "/status/", "/log/")
+                   "/qr/", "/file/", "/dumps/licences.", "/credential/", "/status/", "/log/",
+                   "/stats?")
 
 
 def urls_per_file() -> int:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ops import clicodes, clicredentials, clikeys, clilog, clireport, clisearch, clistore
+from ops import clicodes, clicredentials, clikeys, clilog, clireport, clisearch, clistats, clistore
 from ops.clibase import (
     REFUSED,
     Refused,
@@ -40,7 +40,8 @@ from registry.store.opening import open_repository
 if TYPE_CHECKING:       # publishing.service is imported by the commands that use it (start-up)
     from publishing.service import UnreadableUpload, Upload
 
-__all__ = ["main", "clicredentials", "clikeys", "clilog", "clisearch", "clistore", "REFUSED"]
+__all__ = ["main", "clicredentials", "clikeys", "clilog", "clisearch", "clistats", "clistore",
+           "REFUSED"]
 
 
 @main.command()
@@ -53,6 +54,7 @@ def init(ctx: click.Context):
     Safe to run again: it replaces those graphs and leaves licences alone.
     """
     from registry.history import mark_superseded
+    from registry.statsrebuild import ensure_cube
     from registry.statusstore import assign_missing_positions
 
     repo = open_store(ctx, create=True)
@@ -63,6 +65,7 @@ def init(ctx: click.Context):
             step("replaced records")
             marked = mark_superseded(repo)
             assign_missing_positions(repo, settings_of(ctx).base_iri, dt.datetime.now(dt.UTC))
+            ensure_cube(repo, settings_of(ctx).base_iri)     # a store from before the cube
         # Type titles and public registers may have changed: no stale search index survives.
         indexed = clisearch.rebuild_index(settings_of(ctx), repo)
     except ValueError as exc:

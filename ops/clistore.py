@@ -161,6 +161,7 @@ def restore(ctx: click.Context, directory: str):
     from registry import statusstore
     from registry.baseiri import dataset_bases, mismatch_message, record_base
     from registry.history import mark_superseded
+    from registry.statsrebuild import ensure_cube
     from registry.store.privacy import split_nquads
 
     # The store's present base does not matter (all of it is replaced); the backup's does.
@@ -196,6 +197,7 @@ def restore(ctx: click.Context, directory: str):
             # gets them, as `init` gives them.
             statusstore.keep_counter_at_least(repo, base, reached)
             statusstore.assign_missing_positions(repo, base, dt.datetime.now(dt.UTC))
+            ensure_cube(repo, base)             # a backup from before the statistics cube
         from ops.clisearch import rebuild_index
         indexed = rebuild_index(clibase.settings_of(ctx), repo)     # never the old store's
         count = repo.quad_count()

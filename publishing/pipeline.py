@@ -18,7 +18,7 @@ from typing import TextIO
 import pyoxigraph as ox
 
 from publishing.uploadformats import read_upload
-from registry import identifiers, logleaf, logstore, rdfmap, statusstore
+from registry import identifiers, logleaf, logstore, rdfmap, statscube, statusstore
 from registry.model import Catalogue
 from registry.namespaces import sparql_prefixes
 from registry.problems import WARNING, Problem, ProblemSummary, summarise
@@ -207,6 +207,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
         replace: list[str] = []
         book = statusstore.StatusBook(repo, base, timestamp)      # status lists: same change set
         log = logstore.LogBook(repo, base)                        # the Merkle log: likewise
+        cube = statscube.CubeBook(repo, base)                     # the statistics: likewise
         logged = _Logger(log, base, timestamp, upload_iri)
         payload = PayloadFiles(repo.scratch_dir())
         try:
@@ -230,7 +231,10 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
                     rec, base, version=1, record_digest=None, timestamp=timestamp,
                     agency=agency, upload_iri=upload_iri, previous_status=None))
                 lines.extend(book.licence_lines(rec, None))
+                cube.created(rec)
                 payload.add(lines)
+            for rec, graph, *_ in updated:
+                cube.updated(rec, graph)
             _write_updates(repo, payload, updated, base, replace, timestamp, agency, book,
                            logged)
             result.updated = len(updated)
@@ -238,7 +242,7 @@ def commit(repo: Repository, records: list[LicenceRecord], *, base: str, catalog
             payload.add([upload_text.rstrip("\n")])
             logged.upload(upload_text)
             replace.append(identifiers.upload_graph_iri(base, upload_id))
-            for graphs_of, lines_of in (book.change(), log.change()):
+            for graphs_of, lines_of in (book.change(), log.change(), cube.change()):
                 if lines_of:
                     payload.add(lines_of)
                     replace.extend(graphs_of)

@@ -64,6 +64,7 @@ ROUTES = {
     "/api/v1/changes": ("/api/v1/changes", {"GET", "HEAD"}),     # the changes feed (issue 16)
     # Checking many licences at once (issue 16): for other agencies' systems anywhere.
     "/api/v1/check": ("/api/v1/check", {"GET", "HEAD", "POST"}),
+    "/stats": ("/stats", {"GET", "HEAD"}),          # the statistics cube (issue 17)
     # Closed: the upload API and page take an agency key; a browser elsewhere must not send it.
     "/api/v1/uploads": ("/api/v1/uploads", set()),
     "/api/v1/uploads/<upload_id>": ("/api/v1/uploads/x", set()),

@@ -61,6 +61,7 @@ QUERIES = {
     "upload_activity.describe": ["", "?format=jsonld", "?lang=en", "?page=0"],
     "home.index": ["", "?lang=en"],
     "feeds_page.page": ["", "?holder=1&lang=en", "?issuer=diw&days=30"],
+    "stats.stats": ["", "?format=csv", "?format=ttl", "?agency=nope", "?year=2024&lang=en"],
 }
 CLIENTS = [
     {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},   # a browser

@@ -351,7 +351,7 @@ def test_the_static_sitemap_lists_the_pages_agencies_and_licence_types(client, p
     locs = sitemap_locs(client, "/sitemap/static.xml", "urlset")
     catalogue = load_catalogue(state_of(published[0]).repository)
     expected = {BASE + path for path in ("/", "/catalogue/", "/agencies/", "/verify", "/dumps/",
-                                         "/sparql", "/feeds/")}
+                                         "/sparql", "/feeds/", "/stats")}
     expected |= {f"{BASE}/doc/agency/{code}" for code in catalogue.agencies}
     expected |= {f"{BASE}/doc/licence-type/{code}" for code in catalogue.types}
     assert set(locs) == expected and len(locs) == len(expected)

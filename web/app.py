@@ -93,6 +93,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
         app.register_blueprint(module.bp)
     from opendata.changesfeed import bp as changes_feed_bp
     app.register_blueprint(changes_feed_bp)       # /api/v1/changes (follow every change)
+    from opendata.stats import bp as stats_bp
+    app.register_blueprint(stats_bp)              # /stats (the statistics cube, issue 17)
     from opendata.dumpschedule import subscribe as dumps_follow_commits
     dumps_follow_commits()
     return app

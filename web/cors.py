@@ -6,7 +6,8 @@ agencies, juristic persons and uploads (their public activity), the catalogue pa
 schema and context, the credentials, status lists, DID document and credential context
 (resolver/credentials.py), the public log's checkpoint, key, entries and proofs
 (opendata/logviews.py), the batch check and the changes feed for other agencies' systems
-(resolver/bulkcheck.py, opendata/changesfeed.py: no key, so nothing a foreign page could misuse)
+(resolver/bulkcheck.py, opendata/changesfeed.py: no key, so nothing a foreign page could misuse),
+the licence statistics (/stats, opendata/stats.py: HTML, CSV and RDF of the statistics cube)
 — public data any web page may fetch — plus the API's OpenAPI description. Closed: the upload
 API and the upload page (an agency key must not be usable from a page on another origin; a
 browser there has no business holding one), the home page, the health check and static assets.
@@ -32,7 +33,7 @@ from werkzeug.exceptions import HTTPException
 OPEN_BLUEPRINTS = frozenset({
     "resolver", "catalogue_terms", "catalogue_pages", "catalogue_dumps", "catalogue_feeds",
     "catalogue_sparql", "schemas", "holder", "upload_activity", "search", "agency_quality",
-    "credentials", "public_log", "changes_feed",
+    "credentials", "public_log", "changes_feed", "stats",
     "bulk_check",
 })
 OPEN_ENDPOINTS = frozenset({"api.openapi_description"})

@@ -31,6 +31,7 @@ COMMANDS = {
     "log verify": ["log", "verify"],
     "log key": ["log", "key"],
     "log rotate-key": ["log", "rotate-key"],
+    "stats rebuild": ["stats", "rebuild"],
 }
 # Commands tested on their own below: `serve` (a real process), `migrate-base` (the way out);
 # `verify-credential` needs a credential of the register to succeed

@@ -57,6 +57,8 @@ PAGE_TYPES: tuple[PageType, ...] = (
     PageType("agencies", "/agencies/", owner="H5"),
     PageType("agency-quality", "/agencies/{agency}/quality", owner="H5 (issue 13)"),
     PageType("dumps", "/dumps/", owner="H4"),
+    PageType("stats", "/stats", owner="H35 (issue 17)", screenshot=True),
+    PageType("stats-filtered", "/stats?agency={agency}", owner="H35 (issue 17)"),
     PageType("sparql", "/sparql", owner="H4"),
     PageType("feeds", "/feeds/", owner="H6"),
     PageType("verify", "/verify", owner="H3", screenshot=True),

@@ -136,13 +136,41 @@ def naive(repo, items) -> int:
     return found
 
 
-def run_size(count: int, work: Path, repeats: int, naive_repeats: int,
-             naive_max: int) -> dict:
+def check_client(path: Path):
+    """The store opened in this process and a test client of the app on it, with no rate
+    limit to speak of and today fixed (bench/growth.py uses it too)."""
     from registry.store.embedded import EmbeddedRepository
     from resolver.bulkcheck import CheckLimiter
     from web.app import create_app
     from web.state import state_of
 
+    repo = EmbeddedRepository(path)
+    app = create_app({"STORE": str(path), "BASE_IRI": BASE}, repository=repo)
+    state_of(app).install(CheckLimiter(limit=1_000_000, window=60))
+    state_of(app).clock = lambda: TODAY
+    return repo, app.test_client()
+
+
+def time_check(client, items: list, repeats: int) -> tuple[dict, dict]:
+    """`POST /api/v1/check` with `items` through the app's test client, once cold and then
+    `repeats` times: the percentiles of the warm ones, the cold time, what was found; and the
+    last answer (bench/growth.py uses it too)."""
+    body = json.dumps(items, ensure_ascii=False).encode()
+    wall: list[float] = []
+    answer: dict = {}
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        response = client.post("/api/v1/check", data=body,
+                               headers={"Content-Type": "application/json"})
+        wall.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        answer = response.get_json()
+    return ({**percentiles(wall[1:]), "cold_ms": round(wall[0], 2), "found": answer["found"],
+             "licences": sum(len(r["matches"]) for r in answer["results"])}, answer)
+
+
+def run_size(count: int, work: Path, repeats: int, naive_repeats: int,
+             naive_max: int) -> dict:
     print(f"== {count:,} licences", flush=True)
     path = work / f"store-{count}"
     chosen, generate_s, load_s = build(path, count, seed=count)
@@ -150,28 +178,13 @@ def run_size(count: int, work: Path, repeats: int, naive_repeats: int,
     result: dict = {"licences": count, "items": len(items), "generate_s": generate_s,
                     "bulk_load_s": load_s}
     print(f"  built: {result}", flush=True)
-    repo = EmbeddedRepository(path)
-    app = create_app({"STORE": str(path), "BASE_IRI": BASE}, repository=repo)
-    state_of(app).install(CheckLimiter(limit=1_000_000, window=60))
-    state_of(app).clock = lambda: TODAY
-    client = app.test_client()
+    repo, client = check_client(path)
     answer: dict = {}
     # The mix, then 1,000 items that each name one licence (IRIs and issuer/type/number): a
     # bare number names every licence with it, ~5 at 1,000,000 demo licences.
     for name, these in (("check (1,000 items, one request)", items),
                         ("check (1,000 keyed items, one request)", keyed_items(chosen))):
-        body = json.dumps(these, ensure_ascii=False).encode()
-        wall: list[float] = []
-        for _ in range(repeats + 1):
-            started = time.perf_counter()
-            response = client.post("/api/v1/check", data=body,
-                                   headers={"Content-Type": "application/json"})
-            wall.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.get_data(as_text=True)[:500]
-            answer = response.get_json()
-        result[name] = {**percentiles(wall[1:]), "cold_ms": round(wall[0], 2),
-                        "found": answer["found"],
-                        "licences": sum(len(r["matches"]) for r in answer["results"])}
+        result[name], answer = time_check(client, these, repeats)
         print(f"  {name} {result[name]}", flush=True)
         if these is items:
             result["found"] = answer["found"]

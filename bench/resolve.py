@@ -79,32 +79,13 @@ def wait_for(url: str) -> None:
     sys.exit(f"{url} did not start")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", type=Path, help="an existing store with licences")
-    parser.add_argument("--count", type=int, default=1_000_000,
-                        help="licences to build a store with")
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    for tool in ("wrk", "nginx"):
-        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
-            sys.exit(f"{tool} is missing: apt-get install wrk nginx")
+def sample_script(store: Path, work: Path) -> tuple[int, Path]:
+    """Prepare the store; write to `work` 100,000 of its licence paths, shuffled, and the wrk
+    script that picks one at random per request. The number of licence versions stored, and
+    the script (bench/growth.py uses it too)."""
     from registry import identifiers
     from registry.store.shared import SharedEmbeddedRepository, prepare
 
-    work = Path(tempfile.mkdtemp(dir=ROOT / "bench" / "out"))
-    store = args.store
-    if store is None:
-        from ops.demoload import load_demo
-        from registry.store.embedded import EmbeddedRepository
-
-        store = work / "store"
-        print(f"building a store of {args.count} demo licences …", flush=True)
-        repo = EmbeddedRepository(store, create=True)
-        load_demo(repo, BASE, args.count)
-        repo.close()
-    print("preparing the store and a sample of its IRIs …", flush=True)
     prepare(store)
     repo = SharedEmbeddedRepository(store)
     rows = repo.select("SELECT ?l WHERE { GRAPH ?g { ?l a <https://schema.org/GovernmentPermit> } }"
@@ -121,22 +102,56 @@ def main() -> None:
                      + "\n")
     script = work / "random.lua"
     script.write_text(LUA % paths)
+    return licences, script
 
+
+def register_rate(store: Path, script: Path, seconds: int, workers: int) -> dict:
+    """`licence-registry serve` on the store (loopback, its own process group, stopped after)
+    under `wrk` for `seconds`: requests/s, p50, p99, errors."""
     from tests.support.stores import free_port
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "ops.cli", "--store", str(store), "serve",
-                               "--port", str(port), "--workers", str(args.workers),
+                               "--port", str(port), "--workers", str(workers),
                                "--threads", "4",
                                "--no-access-log"], cwd=ROOT, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(f"http://127.0.0.1:{port}/health")
-        print("register …", flush=True)
-        register = wrk(f"http://127.0.0.1:{port}", script, args.seconds)
+        return wrk(f"http://127.0.0.1:{port}", script, seconds)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", type=Path, help="an existing store with licences")
+    parser.add_argument("--count", type=int, default=1_000_000,
+                        help="licences to build a store with")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            sys.exit(f"{tool} is missing: apt-get install wrk nginx")
+    work = Path(tempfile.mkdtemp(dir=ROOT / "bench" / "out"))
+    store = args.store
+    if store is None:
+        from ops.demoload import load_demo
+        from registry.store.embedded import EmbeddedRepository
+
+        store = work / "store"
+        print(f"building a store of {args.count} demo licences …", flush=True)
+        repo = EmbeddedRepository(store, create=True)
+        load_demo(repo, BASE, args.count)
+        repo.close()
+    print("preparing the store and a sample of its IRIs …", flush=True)
+    licences, script = sample_script(store, work)
+    print("register …", flush=True)
+    register = register_rate(store, script, args.seconds, args.workers)
+    from tests.support.stores import free_port
+
     nginx_dir = work / "nginx"
     nginx_dir.mkdir()
     nginx_port = free_port()

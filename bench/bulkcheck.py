@@ -2,7 +2,7 @@
 p50 on 1,000,000 licences) beside the naive way, one look-up per item, in the same run.
 
     python bench/bulkcheck.py [--sizes 10000,100000,1000000] [--repeats 30]
-                              [--naive-repeats 3] [--work DIR]
+                              [--naive-repeats 3] [--naive-max N] [--work DIR [--keep]]
 
 For each size:
 1. Demo licences (ops/demo.py), not timed: each record as the register writes it
@@ -11,7 +11,11 @@ For each size:
    (numbers in lower case or with Thai digits where they have any), bare numbers, and about
    10 % unknown licences.
 3. Through the app (Flask test client): `POST /api/v1/check` with the 1,000 items as JSON,
-   REPEATS times (the first, cold, reported apart), p50/p99.
+   REPEATS times (the first, cold, reported apart), p50/p99. The app's licence side index is
+   built first (as `serve` builds it before its workers start; its time reported, not part of
+   any request's); each request still brings it up to the store, as in service.
+3b. The batched look-up alone, from the store (SPARQL) and from the side index, side by side
+   on the same items, their answers equal.
 4. The naive way, NAIVE-REPEATS times: each item on its own with the resolver's per-licence
    functions (resolver/licence.py `load_licence`, resolver/lookup.py `licences_by_number`): what
    a client asking the register one licence at a time makes it do, without HTTP.
@@ -32,10 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import bulk_load, records_of, run_sizes, size_arguments  # noqa: E402
+from bench.sizes import BENCH_BASE, demo_store, run_sizes, size_arguments  # noqa: E402
 
-BASE = "http://127.0.0.1:8000"
-STAMP = "2026-11-01T00:00:00Z"
+BASE = BENCH_BASE
 TODAY = dt.date(2026, 12, 3)
 ITEMS = 1000
 _THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
@@ -46,40 +49,6 @@ def percentiles(wall: list[float]) -> dict:
         ordered = sorted(wall)
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
     return {"n": len(wall), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": round(max(wall), 2)}
-
-
-def build(path: Path, count: int, seed: int):
-    """The store, and ITEMS licence keys chosen at random (reservoir sampling)."""
-    from ops.demo import demo_rows
-    from registry import identifiers, rdfmap
-    from registry.bootstrap import init_store
-    from registry.model import read_catalogue
-    from registry.paths import CATALOGUE_DIR
-    from registry.store.embedded import EmbeddedRepository
-
-    repo = EmbeddedRepository(path, create=True)
-    init_store(repo, BASE)
-    repo.close()
-    catalogue = read_catalogue(CATALOGUE_DIR)
-    rng = random.Random(seed)  # noqa: S311 — repeatable benchmark data
-    chosen: list = []
-    nq = path.parent / f"bulkcheck-{count}.nq"
-    started = time.perf_counter()
-    with open(nq, "w", encoding="utf-8") as out:
-        for n, rec in enumerate(records_of(demo_rows(catalogue, count, seed=seed))):
-            public = catalogue.types[rec.key.type].public_register
-            lines = rdfmap.content_lines(rec, BASE, public)
-            lines += rdfmap.version_lines(
-                rec, BASE, version=1, record_digest=rdfmap.legacy_digest(lines), timestamp=STAMP,
-                agency=rec.key.issuer, upload_iri=identifiers.upload_iri(BASE, "bench"),
-                previous_status=None)
-            out.write("\n".join(lines) + "\n")
-            if len(chosen) < ITEMS:
-                chosen.append(rec.key)
-            elif (at := rng.randrange(n + 1)) < ITEMS:
-                chosen[at] = rec.key
-    generate_s = time.perf_counter() - started
-    return chosen, round(generate_s, 1), round(bulk_load(path, nq), 1)
 
 
 def mixed_items(keys, seed: int) -> list:
@@ -169,16 +138,52 @@ def time_check(client, items: list, repeats: int) -> tuple[dict, dict]:
              "licences": sum(len(r["matches"]) for r in answer["results"])}, answer)
 
 
+def index_ready(repo, path: Path) -> float:
+    """Build the app's licence side index (where `serve` builds it before its workers start)
+    unless it is there and in step: the seconds it took (not part of any request's time)."""
+    from registry.licenceindex import LicenceIndex
+
+    started = time.perf_counter()
+    index = LicenceIndex(path / "search" / "licences.sqlite", repo, BASE)
+    index.refresh()
+    index.close()
+    return round(time.perf_counter() - started, 1)
+
+
+def sources_side_by_side(repo, path: Path, items: list, repeats: int) -> dict:
+    """The batched look-up alone (no HTTP, no JSON), from the store (`StoreSource`) and from
+    the side index (`IndexSource`) in turn on the same items: p50/p99 each; the answers equal."""
+    from registry import bulklookup
+    from registry.checkindex import IndexSource
+    from registry.licenceindex import LicenceIndex
+
+    index = LicenceIndex(path / "search" / "licences.sqlite", repo, BASE)
+    sources = {"store (SPARQL)": bulklookup.StoreSource(repo, BASE),
+               "side index (SQLite)": IndexSource(index, BASE)}
+    wanted = [bulklookup.read_item(BASE, item, n) for n, item in enumerate(items, start=1)]
+    wall: dict[str, list[float]] = {name: [] for name in sources}
+    answers = {}
+    for _ in range(repeats + 1):
+        for name, source in sources.items():
+            started = time.perf_counter()
+            answers[name] = bulklookup.look_up(source, BASE, wanted, TODAY)
+            wall[name].append((time.perf_counter() - started) * 1000)
+    index.close()
+    assert answers["store (SPARQL)"] == answers["side index (SQLite)"]
+    return {name: percentiles(times[1:]) for name, times in wall.items()}
+
+
 def run_size(count: int, work: Path, repeats: int, naive_repeats: int,
              naive_max: int) -> dict:
     print(f"== {count:,} licences", flush=True)
-    path = work / f"store-{count}"
-    chosen, generate_s, load_s = build(path, count, seed=count)
+    path = work / f"bulkcheck-store-{count}"
+    chosen, generate_s, load_s = demo_store(path, count, ITEMS, seed=count)
     items = mixed_items(chosen, seed=count)
     result: dict = {"licences": count, "items": len(items), "generate_s": generate_s,
                     "bulk_load_s": load_s}
-    print(f"  built: {result}", flush=True)
     repo, client = check_client(path)
+    result["side_index_build_s"] = index_ready(repo, path)
+    print(f"  built: {result}", flush=True)
     answer: dict = {}
     # The mix, then 1,000 items that each name one licence (IRIs and issuer/type/number): a
     # bare number names every licence with it, ~5 at 1,000,000 demo licences.
@@ -188,6 +193,8 @@ def run_size(count: int, work: Path, repeats: int, naive_repeats: int,
         print(f"  {name} {result[name]}", flush=True)
         if these is items:
             result["found"] = answer["found"]
+    result["look-up alone, the mix"] = sources_side_by_side(repo, path, items, repeats)
+    print(f"  look-up alone {result['look-up alone, the mix']}", flush=True)
     if count > naive_max:
         repo.close()
         return result       # the naive way grows linearly (seconds a licence look-up)
@@ -205,7 +212,7 @@ def run_size(count: int, work: Path, repeats: int, naive_repeats: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    size_arguments(parser)
+    size_arguments(parser, keep=True)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--naive-repeats", type=int, default=3)
     parser.add_argument("--naive-max", type=int, default=100_000,
@@ -213,7 +220,7 @@ def main() -> None:
     args = parser.parse_args()
     run_sizes("bulkcheck", args.sizes, args.work,
               lambda size, work: run_size(size, work, args.repeats, args.naive_repeats,
-                                               args.naive_max))
+                                          args.naive_max), keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -36,10 +35,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import bulk_load, records_of, run_sizes, size_arguments  # noqa: E402
+from bench.sizes import (  # noqa: E402
+    BENCH_BASE,
+    BENCH_STAMP,
+    demo_store,
+    run_sizes,
+    size_arguments,
+)
 
-BASE = "http://127.0.0.1:8000"
-STAMP = "2026-11-01T00:00:00Z"
+BASE = BENCH_BASE
+STAMP = BENCH_STAMP
 KEY_MADE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
@@ -56,43 +61,12 @@ def percentiles(times: tuple[list[float], list[float]]) -> dict:
 
 
 def build(path: Path, count: int, samples: int, seed: int):
-    """The store; SAMPLES licence keys chosen at random; the generate and load times."""
-
-    from ops.demo import demo_rows
-    from registry import identifiers, rdfmap
-    from registry.bootstrap import init_store
-    from registry.model import read_catalogue
-    from registry.paths import CATALOGUE_DIR
+    """The store (each licence with its status-list position); SAMPLES licence keys chosen at
+    random; the generate and load times."""
     from registry.statusstore import counter_line
-    from registry.store.embedded import EmbeddedRepository
 
-    repo = EmbeddedRepository(path, create=True)
-    init_store(repo, BASE)
-    repo.close()
-    catalogue = read_catalogue(CATALOGUE_DIR)
-    rng = random.Random(seed)  # noqa: S311 — repeatable benchmark data
-    chosen: list = []
-    nq = path.parent / f"credentials-{count}.nq"
-    started = time.perf_counter()
-    with open(nq, "w", encoding="utf-8") as out:
-        for counter, rec in enumerate(records_of(demo_rows(catalogue, count, seed=seed))):
-            public = catalogue.types[rec.key.type].public_register
-            lines = rdfmap.content_lines(rec, BASE, public)
-            lines += rdfmap.version_lines(
-                rec, BASE, version=1, record_digest=rdfmap.legacy_digest(lines), timestamp=STAMP,
-                agency=rec.key.issuer, upload_iri=identifiers.upload_iri(BASE, "bench"),
-                previous_status=None)
-            lines.append(counter_line(BASE, rec.key, counter))
-            out.write("\n".join(lines) + "\n")
-            # Reservoir sampling: SAMPLES keys uniformly from all of them.
-            if len(chosen) < samples:
-                chosen.append(rec.key)
-            elif (at := rng.randrange(counter + 1)) < samples:
-                chosen[at] = rec.key
-    generate_s = time.perf_counter() - started
-    load_s = bulk_load(path, nq)
-    rng.shuffle(chosen)
-    return chosen, round(generate_s, 1), round(load_s, 1)
+    return demo_store(path, count, samples, seed,
+                      extra=lambda rec, n: [counter_line(BASE, rec.key, n)])
 
 
 def timed_each(call, items) -> tuple[list[float], list[float]]:
@@ -169,7 +143,7 @@ def run_size(count: int, work: Path, samples: int, naive_samples: int) -> dict:
     from registry.store.embedded import EmbeddedRepository
 
     print(f"== {count:,} licences", flush=True)
-    path = work / f"store-{count}"
+    path = work / f"credentials-store-{count}"
     chosen, generate_s, load_s = build(path, count, min(samples, count), seed=count)
     result: dict = {"licences": count, "samples": len(chosen), "generate_s": generate_s,
                     "bulk_load_s": load_s}
@@ -212,12 +186,13 @@ def run_size(count: int, work: Path, samples: int, naive_samples: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    size_arguments(parser)
+    size_arguments(parser, keep=True)
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--naive-samples", type=int, default=200)
     args = parser.parse_args()
     run_sizes("credentials", args.sizes, args.work,
-              lambda size, work: run_size(size, work, args.samples, args.naive_samples))
+              lambda size, work: run_size(size, work, args.samples, args.naive_samples),
+              keep=args.keep)
 
 
 if __name__ == "__main__":

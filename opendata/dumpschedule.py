@@ -117,7 +117,7 @@ def request_regeneration(app: Flask) -> bool:
         return False
 
 
-def _on_licences_committed(sender: Flask | None, *, settings: Settings) -> None:
+def _on_licences_committed(sender: Flask | None, *, settings: Settings, **_: object) -> None:
     """New licences: the web service starts new dumps now; elsewhere they are marked stale
     and regenerated at the web service's next look at them."""
     if sender is None:

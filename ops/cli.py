@@ -224,6 +224,7 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool,
     """
     from opendata.dumpschedule import subscribe as dumps_follow_commits
     from publishing.service import DuplicateAcrossUploads, UnreadableUpload, publish
+    from web.cachepurge import follow_commits as purge_cache_after_commits
 
     settings = settings_of(ctx)
     repo = open_store(ctx)
@@ -233,6 +234,7 @@ def load(ctx: click.Context, files, agency: str, dry_run: bool, as_json: bool,
         catalogue = load_catalogue(repo)
         agency = clicodes.resolve_agency(catalogue, agency)
         dumps_follow_commits()      # the commit (sender None) marks the dumps stale, once
+        purge_cache_after_commits()  # and purges nginx's cache (CACHE_PURGE_URLS), if any
         try:
             published = publish(repo, base=settings.base_iri, catalogue=catalogue,
                                 agency=agency, uploads=_upload_files(files), dry_run=dry_run,

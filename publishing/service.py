@@ -7,7 +7,8 @@ errors the API answers (registry/errors.py), each carrying the problems in the A
 UnsupportedMediaType (415), OutOfScope (403), InvalidUpload (422) and its two kinds below,
 UnreadableUpload and DuplicateAcrossUploads. After a real commit, `registry.events.
 licences_committed` is sent once, with the caller's `sender` (the Flask app in the web
-service, None from the CLI) and `settings=`; opendata/dumpschedule.py follows it.
+service, None from the CLI), `settings=`, `keys=` (the records committed) and `repository=`;
+opendata/dumpschedule.py, web/searchindex.py and web/cachepurge.py follow it.
 """
 
 from __future__ import annotations
@@ -138,7 +139,10 @@ def publish(repo: Repository, *, base: str, catalogue: Catalogue | Callable[[], 
     with _meter(meters, len(records), "publishing", "licence") as meter:
         result = commit(repo, records, base=base, catalogue=catalogue, agency=agency,
                         progress=meter.update, problems=problems, summary=summary)
-    licences_committed.send(sender, settings=settings)
+    # keys: every record committed (CommitResult counts created/updated/unchanged but does
+    # not name them); repository: where, for receivers that look up more (web/cachepurge.py)
+    licences_committed.send(sender, settings=settings, keys=[rec.key for rec in records],
+                            repository=repo)
     return Published(False, reports, result, summary)
 
 

@@ -37,6 +37,16 @@ def _url_or_empty(value: str) -> str:
     return value.rstrip("/")
 
 
+def _url_list(value: str) -> str:
+    """Space-separated http(s) URLs (each with a host), kept as one normalised string."""
+    urls = str(value).split()
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{url!r} is not an http(s) URL; give space-separated URLs")
+    return " ".join(urls)
+
+
 def _positive_int(value: str | int) -> int:
     number = int(value)
     if number <= 0:
@@ -80,6 +90,14 @@ def _flag(value: str | bool) -> bool:
     raise ValueError("must be true or false (1/0, yes/no, on/off)")
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of: {', '.join(choices)}")
+        return value
+    return parse
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -112,6 +130,24 @@ SETTINGS: tuple[Setting, ...] = (
             "embedded store keeps its private store in STORE/private.", _url_or_empty),
     Setting("STORE_TIMEOUT", 600.0,
             "Seconds to wait for the remote store to answer one request.", _positive_float),
+    Setting("STORE_ENGINE", "oxigraph",
+            "The remote stores' engine: `oxigraph` (any SPARQL 1.1 store laid out like "
+            "`oxigraph serve`: /query, /update, /store) or `virtuoso` (Virtuoso open source: "
+            "/sparql, /sparql-auth, /sparql-graph-crud-auth; docs/deployment.md says what the "
+            "remote repository does differently for it).", _one_of("oxigraph", "virtuoso")),
+    Setting("STORE_USER", "",
+            "User name for the remote stores (main, private, replica); empty: no credentials "
+            "sent. Virtuoso's /sparql-auth needs a user granted SPARQL_UPDATE.", _text),
+    Setting("STORE_PASSWORD", "",
+            "Password of STORE_USER (never logged or shown in errors).", _text),
+    Setting("STORE_AUTH", "digest",
+            "How STORE_USER authenticates: `digest` (HTTP Digest, what Virtuoso asks for) or "
+            "`basic` (HTTP Basic, only over https or loopback).", _one_of("digest", "basic")),
+    Setting("PRIVATE_STORE_USER", "",
+            "User name for the private store (PRIVATE_STORE_URL); empty: STORE_USER's "
+            "credentials.", _text),
+    Setting("PRIVATE_STORE_PASSWORD", "",
+            "Password of PRIVATE_STORE_USER (never logged or shown in errors).", _text),
     Setting("REDIRECT_ALLOW", "",
             "Space-separated URL prefixes besides https:// the resolver may redirect to "
             "(for test servers only; stored records are still the only source).", _text),
@@ -168,6 +204,11 @@ SETTINGS: tuple[Setting, ...] = (
             "serve: address of a reverse proxy (nginx) in front of the register whose "
             "X-Forwarded-For and X-Forwarded-Proto are believed (client address for the key "
             "failure limit, scheme). Empty: no proxy; such headers are dropped.", _text),
+    Setting("CACHE_PURGE_URLS", "",
+            "Space-separated http(s) URLs of the nginx cache's purge listeners "
+            "(docs/deployment.md): after each commit the register sends each one PURGE "
+            "/purge/doc/licence/… and /purge/id/licence/… for the licences committed. Empty: "
+            "no purge (cached pages age out within 60 s).", _url_list),
     Setting("SPARQL_STORE_URL", "",
             "Remote store only: a copy of the main store (laid out like `oxigraph serve`) that "
             "/sparql queries instead of the main one. The register writes every commit to it "
@@ -235,6 +276,12 @@ class Settings:
     store_gsp_url: str
     private_store_url: str
     store_timeout: float
+    store_engine: str
+    store_user: str
+    store_password: str = dataclasses.field(repr=False)
+    store_auth: str
+    private_store_user: str
+    private_store_password: str = dataclasses.field(repr=False)
     redirect_allow: str
     dumps_dir: str
     search_index: str
@@ -247,6 +294,7 @@ class Settings:
     front_max_header_bytes: int
     front_connection_limit: int
     front_trusted_proxy: str
+    cache_purge_urls: str
     sparql_store_url: str
     sparql_union_parameter: str
     sparql_time_limit: float

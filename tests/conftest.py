@@ -16,7 +16,13 @@ from .support import serial
 from .support.memorytemp import stores_in_memory
 from .support.publish import Publisher, dumps_made
 from .support.sharedstores import copy_of_store, resolver_licences
-from .support.stores import BASE, initialised_store, remote_repository, serve_oxigraph
+from .support.stores import (
+    BASE,
+    engine_repository,
+    initialised_store,
+    serve_oxigraph,
+    serve_virtuoso,
+)
 
 
 # Test stores in tmpfs (tests/support/memorytemp.py); `serial` tests in one worker, first, the
@@ -70,6 +76,21 @@ def oxigraph_servers(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def virtuoso_servers(tmp_path_factory):
+    """Two real Virtuoso open source servers for the whole session (main and private), for the
+    tests whose store kind is "virtuoso"; tests empty them before use."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folders = [tmp_path_factory.mktemp(name) for name in ("virtuoso", "virtuoso-private")]
+    with ThreadPoolExecutor(2) as starting:       # each takes seconds to make its database
+        started = list(starting.map(serve_virtuoso, folders))
+    yield tuple(url for url, _ in started)
+    for _, process in started:
+        process.terminate()
+        process.wait(30)
+
+
+@pytest.fixture(scope="session")
 def oxigraph_server(oxigraph_servers):
     """The main store's URL."""
     return oxigraph_servers[0]
@@ -83,8 +104,17 @@ def private_oxigraph_server(oxigraph_servers):
 
 @pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.remote)])
 def store_kind(request) -> str:
-    """Each kind of store: the tests that take empty_repo or repo run against both."""
+    """Each kind of store: the tests that take empty_repo or repo run against both. A module
+    that must also run on Virtuoso (tests/test_store.py) overrides it with REMOTE_ENGINES too:
+    "virtuoso" is the remote store on Virtuoso open source."""
     return request.param
+
+
+def _remote_repo(request, kind: str):
+    """The emptied remote repository of kind "remote" (oxigraph serve) or "virtuoso"."""
+    engine = "virtuoso" if kind == "virtuoso" else "oxigraph"
+    servers = request.getfixturevalue(f"{engine}_servers")
+    return engine_repository(engine, servers)
 
 
 @pytest.fixture
@@ -93,8 +123,7 @@ def empty_repo(request, store_kind, tmp_path):
     if store_kind == "embedded":
         repo = EmbeddedRepository(tmp_path / "store", create=True)
     else:
-        repo = remote_repository(request.getfixturevalue("oxigraph_server"),
-                                 request.getfixturevalue("private_oxigraph_server"))
+        repo = _remote_repo(request, store_kind)
     yield repo
     repo.close()
 
@@ -112,8 +141,7 @@ def _initialised_repo(request, kind: str, template: Path, path: Path):
     session's oxigraph servers, initialised."""
     if kind == "embedded":
         return copy_of_store(template, path)
-    repo = remote_repository(request.getfixturevalue("oxigraph_server"),
-                             request.getfixturevalue("private_oxigraph_server"))
+    repo = _remote_repo(request, kind)
     init_store(repo, BASE)
     return repo
 

@@ -30,7 +30,7 @@ def signals():
     """Every licences_committed sent while the test runs: (sender, settings)."""
     sent: list[tuple[object, object]] = []
 
-    def receiver(sender, *, settings):
+    def receiver(sender, *, settings, **_):
         sent.append((sender, settings))
 
     with licences_committed.connected_to(receiver):

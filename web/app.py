@@ -71,6 +71,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     app.register_blueprint(bulk_check_bp)         # POST /api/v1/check (issue 16)
     from web.searchindex import follow_commits as search_follows_commits
     search_follows_commits()
+    from web.cachepurge import follow_commits as purge_cache_after_commits
+    purge_cache_after_commits()                   # CACHE_PURGE_URLS: nginx's /doc/, /id/ cache
     from resolver.fastpath import IdFastPath
     app.wsgi_app = IdFastPath(app.wsgi_app, repo, settings.base_iri)  # type: ignore[method-assign]
     from publishing.uploadpage import bp as upload_page_bp

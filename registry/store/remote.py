@@ -1,8 +1,11 @@
-"""A remote SPARQL 1.1 store (Query, Update and Graph Store Protocol), e.g. `oxigraph serve`.
+"""A remote SPARQL 1.1 store (Query, Update and Graph Store Protocol): `oxigraph serve` (or a
+store laid out like it), or Virtuoso open source (STORE_ENGINE=virtuoso; see virtuoso.py).
 
 The web tier keeps no state: every read is a query, every change set is ONE update request, which
-SPARQL 1.1 stores such as Oxigraph and Fuseki execute as one transaction. Values are bound by
-serialising pyoxigraph terms (which escape them) into a VALUES clause, never by pasting raw text.
+SPARQL 1.1 stores such as Oxigraph and Fuseki execute as one transaction (Virtuoso commits each
+operation on its own: the Virtuoso module puts the touched graphs back when one fails). Values
+are bound by serialising pyoxigraph terms (which escape them) into a VALUES clause, never by
+pasting raw text.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import requests
 
 from registry.settings import Settings
 from registry.sparqltext import with_inline_data
+from registry.store import virtuoso
 from registry.store.interface import ChangeSet, QueryAccess, Repository, StoreError, Term
 
 logger = logging.getLogger(__name__)
@@ -33,6 +37,17 @@ LEASE_PREFIX = "urn:x-licence-registry:lease:"
 _EXPIRES = "<urn:x-licence-registry:expires>"
 REPLICA_BEHIND = "urn:x-licence-registry:sparql-replica-behind"
 _DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
+# Each engine's query, update and Graph Store Protocol endpoints under its base URL.
+LAYOUTS = {"oxigraph": ("/query", "/update", "/store"), "virtuoso": virtuoso.LAYOUT}
+
+
+def credentials(user: str, password: str, kind: str) -> requests.auth.AuthBase | None:
+    """The requests auth for a store's credentials (None: send none)."""
+    if not user:
+        return None
+    if kind == "basic":
+        return requests.auth.HTTPBasicAuth(user, password)
+    return requests.auth.HTTPDigestAuth(user, password)
 
 
 def values_clause(bindings: Mapping[str, Term] | None) -> str:
@@ -44,20 +59,36 @@ def values_clause(bindings: Mapping[str, Term] | None) -> str:
     return f"VALUES ({names}) {{ ({terms}) }}"
 
 
-def update_from_change_set(change: ChangeSet) -> Iterator[bytes]:
-    """The SPARQL Update of a change set: DROP the replaced graphs, INSERT DATA the payload."""
-    for graph in change.replace:
-        yield f"DROP SILENT GRAPH {ox.NamedNode(graph)} ;\n".encode()
+def update_from_change_set(change: ChangeSet, default_graph: str | None = None
+                           ) -> Iterator[bytes]:
+    """The SPARQL Update of a change set: DROP the replaced graphs, INSERT DATA the payload.
+
+    Quads with a blank node go in an `INSERT { … } WHERE { BIND(1 AS ?one) }` of their own
+    (Virtuoso takes no blank node in INSERT DATA; the meaning is the same: one fresh node per
+    label). Quads of the
+    default graph go in `default_graph` when one is given (Virtuoso: see its module)."""
+    for replaced in change.replace:
+        yield f"DROP SILENT GRAPH {ox.NamedNode(replaced)} ;\n".encode()
+    with_blank: list[bytes] = []
     yield b"INSERT DATA {\n"
     for part in change.parts():
         for quad in ox.parse(part if isinstance(part, bytes) else part.read_bytes(),
                              format=ox.RdfFormat.N_QUADS):
             triple = f"{quad.subject} {quad.predicate} {quad.object}"
-            if isinstance(quad.graph_name, ox.DefaultGraph):
-                yield f"{triple} .\n".encode()
+            graph = (ox.NamedNode(default_graph)
+                     if isinstance(quad.graph_name, ox.DefaultGraph) and default_graph
+                     else quad.graph_name)
+            line = (f"{triple} .\n" if isinstance(graph, ox.DefaultGraph)
+                    else f"GRAPH {graph} {{ {triple} }}\n").encode()
+            if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+                with_blank.append(line)
             else:
-                yield f"GRAPH {quad.graph_name} {{ {triple} }}\n".encode()
+                yield line
     yield b"}\n"
+    if with_blank:
+        yield b";\nINSERT {\n"
+        yield from with_blank
+        yield b"} WHERE { BIND(1 AS ?one) }\n"       # one solution (Virtuoso: not "{}")
 
 
 class RemoteRepository(Repository):
@@ -66,12 +97,17 @@ class RemoteRepository(Repository):
 
     def __init__(self, query_url: str, update_url: str, gsp_url: str, timeout: float, *,
                  private: RemoteRepository | None = None, holds_private: bool = False,
-                 replica: RemoteRepository | None = None):
+                 replica: RemoteRepository | None = None, engine: str = "oxigraph",
+                 auth: requests.auth.AuthBase | None = None):
         self.query_url = query_url
         self.update_url = update_url
         self.gsp_url = gsp_url
         self.timeout = timeout
+        self.engine = engine
+        self.on_virtuoso = engine == "virtuoso"
         self.http = requests.Session()
+        self.http.auth = auth           # the credentials stay in here: never in a message
+        self._system: list[str] | None = None       # Virtuoso's own graphs, see _query
         self.holds_private = holds_private
         self._private = private
         # The copy /sparql queries (SPARQL_STORE_URL): written after the main store, so a
@@ -89,27 +125,39 @@ class RemoteRepository(Repository):
         return private
 
     @classmethod
-    def at(cls, url: str, timeout: float, **kwargs) -> RemoteRepository:
-        """A store laid out like `oxigraph serve`: {url}/query, /update and /store."""
-        return cls(f"{url}/query", f"{url}/update", f"{url}/store", timeout, **kwargs)
+    def at(cls, url: str, timeout: float, *, engine: str = "oxigraph", **kwargs
+           ) -> RemoteRepository:
+        """A store at its engine's layout: `oxigraph serve`'s {url}/query, /update and /store;
+        Virtuoso's {url}/sparql, /sparql-auth and /sparql-graph-crud-auth."""
+        query, update, gsp = LAYOUTS[engine]
+        return cls(url + query, url + update, url + gsp, timeout, engine=engine, **kwargs)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, private: bool = True
                       ) -> RemoteRepository:
         """The main store of the settings, with its private store unless `private` is False
         (a reader that must not see private data)."""
-        base = settings.store_url
+        base, engine = settings.store_url, settings.store_engine
+        auth = credentials(settings.store_user, settings.store_password, settings.store_auth)
+        private_auth = (credentials(settings.private_store_user, settings.private_store_password,
+                                    settings.store_auth)
+                        if settings.private_store_user else auth)
         private_store = (cls.at(settings.private_store_url, settings.store_timeout,
-                                holds_private=True) if private else None)
-        replica = (cls.at(settings.sparql_store_url, settings.store_timeout)
-                   if settings.sparql_store_url else None)
-        return cls(settings.store_query_url or f"{base}/query",
-                   settings.store_update_url or f"{base}/update",
-                   settings.store_gsp_url or f"{base}/store",
-                   settings.store_timeout, private=private_store, replica=replica)
+                                engine=engine, auth=private_auth, holds_private=True)
+                         if private else None)
+        replica = (cls.at(settings.sparql_store_url, settings.store_timeout, engine=engine,
+                          auth=auth) if settings.sparql_store_url else None)
+        query, update, gsp = LAYOUTS[engine]
+        return cls(settings.store_query_url or base + query,
+                   settings.store_update_url or base + update,
+                   settings.store_gsp_url or base + gsp,
+                   settings.store_timeout, private=private_store, replica=replica,
+                   engine=engine, auth=auth)
 
     def _post(self, url: str, data, content_type: str, accept: str | None = None,
               params: Mapping[str, str] | None = None) -> requests.Response:
+        if self.on_virtuoso:
+            data, content_type = virtuoso.form_body(data, content_type)
         headers = {"Content-Type": content_type}
         if accept:
             headers["Accept"] = accept
@@ -121,6 +169,8 @@ class RemoteRepository(Repository):
         if response.status_code >= 400:
             raise StoreError(f"The store at {url} answered {response.status_code}: "
                              f"{response.text[:500]}")
+        if self.on_virtuoso:
+            virtuoso.check_complete(response, url)
         return response
 
     def _query(self, query: str, bindings, accept: str) -> bytes:
@@ -129,13 +179,33 @@ class RemoteRepository(Repository):
                           with_inline_data(query, values_clause(bindings)).encode(),
                           "application/sparql-query", accept).content
 
+    def _system_graphs(self) -> list[str]:
+        """Virtuoso's own graphs, asked once (they are made when the database is)."""
+        if self._system is None:
+            found = self.select(virtuoso.SERVICE_GRAPHS)
+            self._system = virtuoso.system_graphs([row["g"].value for row in found])
+        return self._system
+
+    def internal_select(self, query: str) -> list[dict[str, Term]]:
+        """select() with its `#OWN#` placeholder keeping ?g to the register's graphs: on
+        Virtuoso, never one of its own (export, counting, emptying)."""
+        if self.on_virtuoso:
+            query = virtuoso.own_graphs_only(query, self._system_graphs())
+        return self.select(query.replace("#OWN#", ""))
+
+    @staticmethod
+    def _rows(body: bytes) -> list[dict[str, Term]]:
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise StoreError("The store answered a SELECT query with a boolean.")
+        names = [v.value for v in solutions.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
+
     # Reading
 
     def select(self, query, bindings=None):
         body = self._query(query, bindings, "application/sparql-results+json")
-        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        names = [v.value for v in solutions.variables]
-        return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
+        return self._rows(virtuoso.blank_labels_fixed(body) if self.on_virtuoso else body)
 
     def ask(self, query, bindings=None):
         body = self._query(query, bindings, "application/sparql-results+json")
@@ -161,11 +231,15 @@ class RemoteRepository(Repository):
         return [row["o"] for row in rows]
 
     def quad_count(self):
-        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
-                           "{ GRAPH ?g { ?s ?p ?o } } }")
+        rows = (self.internal_select(virtuoso.QUAD_COUNT) if self.on_virtuoso else
+                self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
+                            "{ GRAPH ?g { ?s ?p ?o } } }"))
         return int(rows[0]["n"].value)
 
     def export(self, out: BinaryIO) -> None:
+        if self.on_virtuoso:
+            virtuoso.export(self, out)
+            return
         try:
             with self.http.get(self.gsp_url, headers={"Accept": "application/n-quads"},
                                stream=True, timeout=self.timeout) as response:
@@ -244,12 +318,21 @@ class RemoteRepository(Repository):
 
     def _apply(self, change: ChangeSet) -> None:
         body = self._update_body(change)
-        self._post(self.update_url, body, "application/sparql-update")
+        if self.on_virtuoso:
+            with self.writing():        # nobody writes the touched graphs before an undo
+                virtuoso.applied_or_undone(self, change, body)
+        else:
+            self._post(self.update_url, body, "application/sparql-update")
         self._to_replica(body)
 
+    def _drop_all(self) -> bytes:
+        """The update operations emptying the store (on Virtuoso, the register's graphs)."""
+        return virtuoso.drop_all(self) if self.on_virtuoso else b"DROP SILENT ALL ;\n"
+
     def _replace_all(self, nquads: Path) -> None:
-        # One request: clear and load in the same transaction.
-        body = b"DROP SILENT ALL ;\n" + self._update_body(ChangeSet(payload=nquads))
+        # One request: clear and load in the same transaction (on Virtuoso each operation
+        # commits on its own: a failed restore is run again; docs/deployment.md).
+        body = self._drop_all() + self._update_body(ChangeSet(payload=nquads))
         self._post(self.update_url, body, "application/sparql-update")
         self._to_replica(body)
 
@@ -310,7 +393,7 @@ class RemoteRepository(Repository):
         with self.writing():
             with scratch.open("wb") as out:
                 self.export(out)
-            body = b"DROP SILENT ALL ;\n" + self._update_body(ChangeSet(payload=scratch))
+            body = self.replica._drop_all() + self._update_body(ChangeSet(payload=scratch))
             self.replica._post(self.replica.update_url, body, "application/sparql-update")
             self.private._post(self.private.update_url,
                                f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> "
@@ -318,10 +401,10 @@ class RemoteRepository(Repository):
                                "application/sparql-update")
             return scratch.stat().st_size
 
-    @staticmethod
-    def _update_body(change: ChangeSet) -> bytes:
+    def _update_body(self, change: ChangeSet) -> bytes:
+        default_graph = virtuoso.DEFAULT_GRAPH if self.on_virtuoso else None
         try:
-            return b"".join(update_from_change_set(change))
+            return b"".join(update_from_change_set(change, default_graph))
         except (SyntaxError, ValueError) as exc:
             raise StoreError(
                 f"The change was refused before sending (nothing written): {exc}") from exc

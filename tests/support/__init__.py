@@ -1,7 +1,8 @@
 """What the tests share, none of it a test module (tests/test_test_layout.py keeps test modules
 from importing each other or conftest):
 
-- stores: BASE, initialised stores, real `oxigraph serve` processes, licence counts, free ports
+- stores: BASE, initialised stores, real `oxigraph serve` and Virtuoso processes, licence
+  counts, free ports
 - builders: licence rows of an agency, licence paths and keys, agency keys, apps, API uploads
 - publish: rows published through the publish service (the `publish` fixture in conftest.py)
 - sharedstores: store copies and the resolver tests' licences, for module-scoped fixtures
@@ -17,4 +18,5 @@ from importing each other or conftest):
 - logserver: a register's public log (the five /log routes) on a loopback HTTP server
 - logagreement: whether a store's Merkle log agrees with its records (after a kill -9)
 - webcluster: remote main and private stores with several `serve` processes, as on machines
+- nginxcache: nginx (Lua purge listener) as the caching front of docs/deployment.md
 """

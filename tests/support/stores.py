@@ -1,8 +1,10 @@
 """Stores for the tests (not a test module): the base IRI every test store is made with, a store
-made and initialised, real `oxigraph serve` processes, and emptying and counting a store."""
+made and initialised, real `oxigraph serve` and Virtuoso processes, and emptying and counting a
+store."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -95,3 +97,132 @@ def remote_repository(url: str, private_url: str) -> RemoteRepository:
         empty_remote_store(store)
     return RemoteRepository.at(url, 120, private=RemoteRepository.at(private_url, 120,
                                                                      holds_private=True))
+
+
+# Virtuoso open source (Debian's virtuoso-opensource): the second engine the remote store runs
+# on. The default dba/dba account, on loopback only; the project passes it as settings.
+VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"
+_VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 0
+CaseMode = 2
+DirsAllowed = .
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+MaxClientConnections = 20
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+ServerThreads = 20
+MaxClientConnections = 20
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = {time_limit}
+MaxQueryCostEstimationTime = 0
+"""
+
+
+def virtuoso_binary() -> str:
+    """virtuoso-t; when missing the test skips, except in CI, where it fails."""
+    found = shutil.which("virtuoso-t")
+    if found is None:
+        message = ("Virtuoso open source is not installed (apt-get install "
+                   "virtuoso-opensource): the Virtuoso remote-store tests need `virtuoso-t`.")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def serve_virtuoso(location: Path, time_limit: int = 60) -> tuple[str, subprocess.Popen]:
+    """Start a private Virtuoso on loopback from a generated virtuoso.ini in `location`, in the
+    foreground (so the test stops it); its base URL and process. `time_limit`: seconds a query
+    may run ([SPARQL] MaxQueryExecutionTime).
+
+    It takes seconds to bind its ports, and a port free when chosen may be taken by then (by
+    another test session's server): the server counts as ours once its own log says it is
+    online at our port, and a server that could not bind is started again on other ports."""
+    binary = virtuoso_binary()
+    location.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):
+        started = _start_virtuoso(binary, location, time_limit)
+        if started is not None:
+            return started
+    pytest.fail(f"Virtuoso could not bind free ports three times: see {location}/console.log")
+
+
+def _start_virtuoso(binary: str, location: Path, time_limit: int
+                    ) -> tuple[str, subprocess.Popen] | None:
+    http_port = sql_port = free_port()
+    while sql_port == http_port:
+        sql_port = free_port()
+    ini = location / "virtuoso.ini"
+    ini.write_text(_VIRTUOSO_INI.format(dir=location, sql_port=sql_port, http_port=http_port,
+                                        time_limit=time_limit))
+    (location / "virtuoso.lck").unlink(missing_ok=True)     # left by an attempt that exited
+    log = location / "console.log"
+    # Its messages go to a file: a pipe nobody reads would stop the server once full.
+    with log.open("wb") as console:
+        process = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)],
+                                   cwd=location, stdout=console, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{http_port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            said = log.read_text(errors="replace")
+            if "Failed HTTP listen" in said or "Failed to start listening" in said:
+                return None                         # a port was taken: try other ones
+            pytest.fail(f"virtuoso-t exited: {log.read_text(errors='replace')[-2000:]}")
+        if f"Server online at 127.0.0.1:{sql_port}" in log.read_text(errors="replace"):
+            try:
+                if requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=5).ok:
+                    return url, process
+            except requests.RequestException:
+                pass
+        time.sleep(0.2)
+    process.kill()
+    process.wait(10)
+    pytest.fail("Virtuoso did not start within 60 s")
+
+
+def virtuoso_auth() -> requests.auth.HTTPDigestAuth:
+    return requests.auth.HTTPDigestAuth(VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+
+
+def virtuoso_repository(url: str, private_url: str, timeout: float = 120
+                        ) -> RemoteRepository:
+    """The main remote repository on Virtuoso with its private one, both emptied of the
+    register's graphs (never of Virtuoso's own)."""
+    main, private = (RemoteRepository.at(u, timeout, engine="virtuoso", auth=virtuoso_auth(),
+                                         holds_private=u == private_url)
+                     for u in (url, private_url))
+    for store in (main, private):
+        drop = store._drop_all()
+        if drop:
+            store._post(store.update_url, drop, "application/sparql-update")
+    main._private = private
+    return main
+
+
+def engine_repository(engine: str, urls: tuple[str, str]) -> RemoteRepository:
+    """remote_repository or virtuoso_repository, by engine, over (main, private) URLs."""
+    if engine == "virtuoso":
+        return virtuoso_repository(*urls)
+    return remote_repository(*urls)

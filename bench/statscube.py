@@ -2,6 +2,7 @@
 
     python bench/statscube.py --sizes 1000            # a smoke run
     python bench/statscube.py --sizes 1000000         # the size (the coordinator's)
+    python bench/statscube.py --sizes 1000000 --work DIR --keep   # the store kept for next time
 
 For each size: demo licences loaded as `serve --demo` does (each issuer one upload: the cube is
 kept by those commits), then each pair of example queries (`00-cube-NN-…` and `NN-…`) run
@@ -55,10 +56,14 @@ def run_size(count: int, folder: Path, rounds: int) -> dict:
     from registry.statsrebuild import rebuild
     from registry.store.embedded import EmbeddedRepository
 
-    repo = EmbeddedRepository(folder / f"store-{count}", create=True)
+    path = folder / f"statscube-store-{count}"
+    kept = (path / "data").exists()          # `--keep`: a store this bench built before
+    repo = EmbeddedRepository(path, create=not kept)
     started = time.perf_counter()
-    load_demo(repo, BASE, count)
-    result: dict = {"licences": count, "load_s": round(time.perf_counter() - started, 1),
+    if not kept:
+        load_demo(repo, BASE, count)
+    result: dict = {"licences": count,
+                    "load_s": None if kept else round(time.perf_counter() - started, 1),
                     "queries": []}
     store = repo.store
     for raw_id in PAIRS:
@@ -89,11 +94,12 @@ def run_size(count: int, folder: Path, rounds: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    size_arguments(parser, sizes="1000")
+    size_arguments(parser, sizes="1000", keep=True)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     results = run_sizes("statscube", args.sizes, args.work,
-                        lambda count, folder: run_size(count, folder, args.rounds))
+                        lambda count, folder: run_size(count, folder, args.rounds),
+                        keep=args.keep)
     ok = all(q["equal"] for size in results["sizes"] for q in size["queries"])
     ok = ok and all(size["rebuild_in_step"] for size in results["sizes"])
     return 0 if ok else 1

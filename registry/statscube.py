@@ -53,7 +53,8 @@ DATASETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "by-status": (_CLC + "licencesByStatusStructure", ("status",)),
     "by-year": (_CLC + "licencesByYearStructure", ("year",)),
     "expiry-month": (_CLC + "activeLicencesByExpiryMonthStructure", ("month",)),
-    "expiry-date": (_CLC + "activeLicencesByExpiryDateStructure", ("date",)),
+    # The date's month too: the query of this month's dates looks them up by it (example 07).
+    "expiry-date": (_CLC + "activeLicencesByExpiryDateStructure", ("month", "date")),
 }
 _TITLES = {
     "licences": ("ใบอนุญาตตามหน่วยงาน ประเภท จังหวัด สถานะ และปีที่ออก",
@@ -140,8 +141,8 @@ def contributions(base: str, facts: Facts) -> list[tuple[str, Key]]:
         until = facts.valid_until
         month = str(ox.Literal(f"{until:%Y-%m}", datatype=XSD.gYearMonth))
         cells.append((totals, ("expiry-month", (month,))))
-        cells.append((totals, ("expiry-date", (str(ox.Literal(until.isoformat(),
-                                                              datatype=XSD.date)),))))
+        cells.append((totals, ("expiry-date", (month, str(ox.Literal(until.isoformat(),
+                                                                     datatype=XSD.date))))))
     return cells
 
 

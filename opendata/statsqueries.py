@@ -24,6 +24,7 @@ from registry.namespaces import CLCSTATUS, XSD, sparql_prefixes
 from registry.provinces import all_provinces
 from registry.records import STATUSES
 from registry.store import Repository
+from registry.store.remote import values_clause
 
 FILTERS = ("agency", "type", "province", "status", "year")
 YEARS = (1900, 2200)
@@ -44,14 +45,6 @@ SELECT ?o ?dataset ?agency ?type ?province ?status ?year ?n WHERE {
 }"""
 _OPTIONAL_PROVINCE = "OPTIONAL { ?o clc:statProvince ?province }"
 _REQUIRED_PROVINCE = "?o clc:statProvince ?province ."
-
-
-def _values_block(bound: dict[str, ox.NamedNode | ox.Literal]) -> str:
-    """`VALUES (?a ?b) { (term term) }` of the bound filters; "" when there are none."""
-    if not bound:
-        return ""
-    names = " ".join(f"?{name}" for name in bound)
-    return f"VALUES ({names}) {{ ({' '.join(str(term) for term in bound.values())}) }}"
 
 
 @dataclass(frozen=True)
@@ -131,7 +124,7 @@ def observations(repo: Repository, base: str, chosen: StatsFilter) -> list[dict]
                               else _OPTIONAL_PROVINCE)
     else:
         query = _ROLLUP
-    rows = repo.select(query.replace("#VALUES#", _values_block(bound)))
+    rows = repo.select(query.replace("#VALUES#", values_clause(bound)))
     return [{**bound, **row} for row in rows]
 
 

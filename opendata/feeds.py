@@ -141,7 +141,7 @@ def expiring(repo: Repository, base: str, query: FeedQuery) -> tuple[list[Expiri
     text = _EXPIRING.replace("#FIRST#", _FIRST[by]).replace("#CURRENT#", _CURRENT[by])
     found: dict[str, Expiring] = {}              # graph → licence, in the query's order
     for row in repo.select(text + f"LIMIT {MAX_ENTRIES + 1}\n", bindings):
-        if "inside" not in row or row["inside"].value != "true":
+        if "inside" not in row or row["inside"].value not in ("true", "1"):  # 1: Virtuoso's
             break
         try:
             key = identifiers.parse_licence_iri(base, row["l"].value)

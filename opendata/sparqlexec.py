@@ -5,7 +5,8 @@ process, each reading the newest read-only checkpoint. A query that passes the t
 stopped by killing its process (SIGKILL: pyoxigraph cannot be interrupted otherwise) and a
 fresh process takes its place. Remote store — `RemoteExecutor`: the query goes to the store's
 query endpoint; at the limit the request is abandoned (the connection closed) and the store's
-own timeout (`oxigraph serve --timeout-s`) ends the evaluation there.
+own timeout (`oxigraph serve --timeout-s`) ends the evaluation there; Virtuoso is sent the limit
+with the query (its `timeout`) and its partial ("Anytime") answer is refused as a time-limit one.
 
 Both cap the results and bound how many queries run at once per web process, so a flood of
 queries queues (up to the time limit) and then gets 503, and never starves the resolver.
@@ -28,11 +29,11 @@ from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutErr
 from urllib3.util import Timeout
 
 from opendata import netlock, sparqlworker
-from opendata.sparqlguard import QueryForm
+from opendata.sparqlguard import QueryForm, readings
 from opendata.sparqlresults import JSON, NTRIPLES, WrongFormat, write_results
 from registry.namespaces import sparql_prefixes
 from registry.sparqltext import with_base
-from registry.store import QueryAccess, StoreError
+from registry.store import QueryAccess, StoreError, virtuoso
 
 
 @dataclass
@@ -229,7 +230,8 @@ def executor_for(access: QueryAccess, *, workers: int, time_limit: float, memory
     query processes over its checkpoints on this machine, or its remote query endpoint."""
     if access.endpoint is not None:
         return RemoteExecutor(access.endpoint, workers=workers, time_limit=time_limit,
-                              union_parameter=union_parameter, base_iri=base_iri)
+                              union_parameter=union_parameter, base_iri=base_iri,
+                              engine=access.engine)
     if access.checkpoint is None:       # never: QueryAccess holds one of the two
         raise ValueError("QueryAccess holds neither an endpoint nor a checkpoint.")
     return ProcessExecutor(access.checkpoint, workers=workers, time_limit=time_limit,
@@ -246,12 +248,16 @@ class RemoteExecutor:
     """Queries the remote store's SPARQL endpoint; results are re-written here, capped."""
 
     def __init__(self, query_url: str, *, workers: int, time_limit: float,
-                 union_parameter: str = "union-default-graph", base_iri: str | None = None):
+                 union_parameter: str = "union-default-graph", base_iri: str | None = None,
+                 engine: str = "oxigraph"):
         self.query_url = query_url
         self.base_iri = base_iri
         self.time_limit = time_limit
         self.slots = threading.BoundedSemaphore(workers)
-        self.params = {union_parameter: ""} if union_parameter else {}
+        self.on_virtuoso = engine == "virtuoso"
+        # Virtuoso's default graph always is the union of its graphs: no parameter asks for it.
+        self.params = ({union_parameter: ""} if union_parameter and not self.on_virtuoso
+                       else {})
 
     def misses_union(self) -> bool | None:
         """Whether the store's default graph, as asked for, lacks the catalogue that its named
@@ -266,6 +272,8 @@ class RemoteExecutor:
 
     def run(self, query: str, form: QueryForm, media_type: str, limit: int) -> Outcome:
         started = time.monotonic()
+        if self.on_virtuoso and calls_virtuoso_procedures(query):
+            raise QueryFailed("service", _PROCEDURES_MESSAGE)
         if self.base_iri:       # relative IRIs resolve against the endpoint, as embedded
             query = with_base(query, self.base_iri)
         if not self.slots.acquire(timeout=self.time_limit):
@@ -301,6 +309,15 @@ class RemoteExecutor:
         accept = {QueryForm.SELECT: "text/tab-separated-values",
                   QueryForm.ASK: JSON}.get(form, NTRIPLES)
         remaining = max(deadline - time.monotonic(), 0.01)
+        params, data, content_type = self.params, query.encode(), "application/sparql-query"
+        if self.on_virtuoso:
+            # A form (Virtuoso 7.2 never answers application/sparql-query); its TSV is not
+            # SPARQL's (IRIs and literals alike in quotes): SELECT as JSON, capped by the store
+            # (`maxrows`) since JSON cannot be cut while reading; the limit as its timeout (ms).
+            accept = JSON if form is QueryForm.SELECT else accept
+            params = {"timeout": str(max(int(remaining * 1000), 1)),
+                      **({"maxrows": str(limit + 1)} if form is QueryForm.SELECT else {})}
+            data, content_type = virtuoso.form_body(data, content_type)
         lines: list[bytes] = []
         try:
             # A connection of its own (no keep-alive), so a dropped connection is this query's.
@@ -308,19 +325,22 @@ class RemoteExecutor:
             # store, told Connection: close, is closing it (reset, and taken for a stopped store).
             # `total` bounds connecting and waiting for the answer together.
             with requests.Session() as http, http.post(
-                    self.query_url, params=self.params, data=query.encode(), stream=True,
-                    headers={"Content-Type": "application/sparql-query", "Accept": accept,
+                    self.query_url, params=params, data=data, stream=True,
+                    headers={"Content-Type": content_type, "Accept": accept,
                              "Connection": "close", "Accept-Encoding": "identity"},
                     timeout=Timeout(total=remaining)) as response:
+                if self.on_virtuoso:
+                    limit = virtuoso_checked(response, self.time_limit, limit)
                 if response.status_code == 400:
                     raise QueryFailed("bad-query", response.text[:2000])
                 if response.status_code >= 300:
                     raise QueryFailed("store-error", f"The store answered "
                                       f"{response.status_code}: {response.text[:500]}")
                 wanted = limit + 2 if form is QueryForm.SELECT else limit + 1
+                whole = form is QueryForm.ASK or accept == JSON
                 for line in _lines_until(response, deadline):
                     lines.append(line)
-                    if len(lines) >= wanted and form is not QueryForm.ASK:
+                    if len(lines) >= wanted and not whole:
                         break
         except (TimeoutError, ReadTimeoutError):
             raise QueryFailed.over_time(self.time_limit, "was abandoned") from None
@@ -335,7 +355,47 @@ class RemoteExecutor:
             if isinstance(exc, requests.ConnectionError):
                 raise
             raise QueryFailed("store-error", f"The store could not be reached: {exc}") from None
-        return _rewrite(lines, form, media_type, limit, self.time_limit)
+        if self.on_virtuoso and form is QueryForm.SELECT:
+            lines = [virtuoso.results_fixed(b"\n".join(lines))]
+        return _rewrite(lines, form, media_type, limit, self.time_limit,
+                        table=ox.QueryResultsFormat.JSON if accept == JSON
+                        else ox.QueryResultsFormat.TSV)
+
+
+def virtuoso_checked(response: requests.Response, time_limit: float, limit: int) -> int:
+    """The cap to apply to Virtuoso's answer, once it is known to be whole: an Anytime answer
+    (the rows found when its timeout passed) or its "transaction timed out" error is the
+    time limit; a store whose ResultSetMaxRows is below the cap cut the table there, so one
+    row less is shown and the table said cut when it is that long."""
+    try:
+        virtuoso.check_complete(response, response.url)
+    except StoreError:
+        raise QueryFailed.over_time(time_limit, "was stopped by the store") from None
+    if response.status_code >= 500 and virtuoso.timed_out(response.text[:500]):
+        raise QueryFailed.over_time(time_limit, "was stopped by the store")
+    store_cap = int(response.headers.get("X-SPARQL-MaxRows") or 0)
+    return min(limit, store_cap - 1) if 0 < store_cap <= limit else limit
+
+
+# Virtuoso runs a function IRI in the bif: scheme as its built-in function and one in sql: as a
+# stored procedure, for the anonymous /sparql user too: bif:http_get fetches any URL (measured
+# on 7.2.5; any other function IRI is looked up as a procedure DB.DBA.<the IRI>, which does not
+# exist). So no IRI in either scheme, nor a prefixed name with either prefix (Virtuoso knows
+# them undeclared), reaches it, in either reading of the query (sparqlguard.readings).
+_PROCEDURE_SCHEMES = ("bif:", "sql:")
+_PROCEDURES_MESSAGE = ("Virtuoso's built-in functions and SQL procedures (the bif: and sql: "
+                       "schemes) may not be called from this endpoint.")
+
+
+def calls_virtuoso_procedures(query: str) -> bool:
+    for read, _ in readings(query):
+        for token in read:
+            text = token.text.lower()
+            if token.kind == "IRIREF" and text[1:].strip().startswith(_PROCEDURE_SCHEMES):
+                return True
+            if token.kind in ("PNAME_LN", "PNAME_NS") and text.startswith(_PROCEDURE_SCHEMES):
+                return True
+    return False
 
 
 def _lines_until(response: requests.Response, deadline: float) -> Iterator[bytes]:
@@ -380,15 +440,16 @@ def _never_connected(exc: BaseException) -> bool:
 
 
 def _rewrite(lines: list[bytes], form: QueryForm, media_type: str, limit: int,
-             time_limit: float):
-    """The store's answer (JSON for ASK, TSV for SELECT, N-Triples for graphs) written here."""
+             time_limit: float, table: ox.QueryResultsFormat = ox.QueryResultsFormat.TSV):
+    """The store's answer (JSON for ASK, `table` for SELECT, N-Triples for graphs) written
+    here."""
     body = b"\n".join(lines) + b"\n"
     results: ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]
     try:
         if form is QueryForm.ASK:
             results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         elif form is QueryForm.SELECT:
-            results = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+            results = ox.parse_query_results(body, format=table)
         else:
             results = (quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         return write_results(results, media_type, limit)

@@ -220,7 +220,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPARQL_UNION_PARAMETER", "union-default-graph",
             "Remote store only: the query-string parameter with which /sparql asks the store "
             "for the union of its graphs as the default graph (Oxigraph's). Empty for a store "
-            "whose default graph already is the union (Fuseki with tdb2:unionDefaultGraph). "
+            "whose default graph already is the union (Fuseki with tdb2:unionDefaultGraph); "
+            "not sent to Virtuoso (STORE_ENGINE=virtuoso), whose default graph is the union. "
             "/sparql checks it on first use and answers 503 naming this setting when the store's "
             "default graph does not show the catalogue its named graphs hold.", _parameter_name),
     Setting("SPARQL_TIME_LIMIT", 20.0,

@@ -49,7 +49,8 @@ SPARQL_KEYWORDS = frozenset("""
     DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512
     COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC REGEX SUBSTR
     REPLACE EXISTS NOT IN COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR TRUE FALSE
-""".split())
+    LATERAL
+""".split())   # LATERAL: Oxigraph's SEP-0006 join, which a cube example query uses
 
 # Punctuation, longest first so that `^^` is not read as `^`, `^`.
 _PUNCTUATION = ("^^", "<=", ">=", "!=", "&&", "||", "{", "}", "(", ")", "[", "]", ";", ",", ".",

@@ -18,6 +18,7 @@ from .support.publish import Publisher, dumps_made
 from .support.sharedstores import copy_of_store, resolver_licences
 from .support.stores import (
     BASE,
+    EVERY_ENGINE,
     engine_repository,
     initialised_store,
     serve_oxigraph,
@@ -218,10 +219,10 @@ def module_repo(tmp_path_factory, initialised_template):
     repo.close()
 
 
-@pytest.fixture(scope="module", params=["embedded",
-                                        pytest.param("remote", marks=pytest.mark.remote)])
+@pytest.fixture(scope="module", params=EVERY_ENGINE)
 def module_repo_of_each_kind(request, tmp_path_factory, initialised_template):
-    """An initialised store of each kind shared by one module's tests (see `repo`)."""
+    """An initialised store of each kind shared by one module's tests (see `repo`), the remote
+    one on both engines: made once a module, so Virtuoso costs little here."""
     repo = _initialised_repo(request, request.param, initialised_template,
                              tmp_path_factory.mktemp("module") / "store")
     yield repo

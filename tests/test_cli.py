@@ -182,28 +182,33 @@ def test_dump_backup_restore(initialised, tmp_path, catalogue):
 
 
 @pytest.mark.remote
-def test_remote_store_by_flag(oxigraph_server, private_oxigraph_server, tmp_path, catalogue):
-    import requests
+@pytest.mark.parametrize("engine", ["oxigraph", "virtuoso"])
+def test_remote_store_by_flag(request, engine, tmp_path, catalogue):
     from click.testing import CliRunner
 
     from ops.cli import main
 
-    from .support.stores import empty_remote_store
-    for url in (oxigraph_server, private_oxigraph_server):
-        empty_remote_store(url)
-    cli = CliRunner(env={"LICENCE_REGISTRY_PRIVATE_STORE_URL": private_oxigraph_server,
+    from .support.stores import (
+        VIRTUOSO_PASSWORD,
+        VIRTUOSO_USER,
+        engine_repository,
+        licence_count,
+    )
+    servers = request.getfixturevalue(f"{engine}_servers")
+    repo = engine_repository(engine, servers)           # emptied
+    credentials = ({"LICENCE_REGISTRY_STORE_USER": VIRTUOSO_USER,
+                    "LICENCE_REGISTRY_STORE_PASSWORD": VIRTUOSO_PASSWORD}
+                   if engine == "virtuoso" else {})
+    cli = CliRunner(env={"LICENCE_REGISTRY_PRIVATE_STORE_URL": servers[1],
+                         "LICENCE_REGISTRY_STORE_ENGINE": engine, **credentials,
                          "LICENCE_REGISTRY_SIGNING_KEYS": str(tmp_path / "signing-keys.json")})
-    remote = ["--store-url", oxigraph_server]
+    remote = ["--store-url", servers[0]]
     assert cli.invoke(main, [*remote, "init"]).exit_code == 0
     rows = list(demo_rows(catalogue, 20, agency="fda"))
     result = cli.invoke(main, [*remote, "load", _csv(tmp_path, "f.csv", rows), "--agency", "fda"])
     assert result.exit_code == 0, result.output
     assert "20 created" in result.output
-    count = requests.get(oxigraph_server + "/query", timeout=30, params={
-        "query": "SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a "
-                 "<https://schema.org/GovernmentPermit> } }"},
-        headers={"Accept": "text/csv"}).text
-    assert count.split()[-1] == "20"
+    assert licence_count(repo) == 20
 
 
 def test_restore_keeps_status_lists_and_records_agreeing(initialised, tmp_path, catalogue):

@@ -20,16 +20,15 @@ from registry.store.embedded import EmbeddedRepository
 from registry.store.privacy import is_private_graph
 from registry.store.shared import SharedEmbeddedRepository, prepare
 
-from .support.stores import BASE
+from .support.stores import BASE, EVERY_ENGINE, engine_repository, register_graphs
 
-ALL_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 PUBLIC = f"{BASE}/graph/licence/diw/x/1"
 KEYS = f"{BASE}/graph/private"
 P = ox.NamedNode("http://example.org/p")
 
 
 def graph_names(repo) -> set[str]:
-    return {row["g"].value for row in repo.select(ALL_GRAPHS)}
+    return register_graphs(repo)
 
 
 def quad(graph: str, value: str = "v") -> ox.Quad:
@@ -47,6 +46,7 @@ def upload_with_warnings(publish, repo, agency: str = "diw"):
     return published.result
 
 
+@pytest.mark.parametrize("store_kind", EVERY_ENGINE)    # Virtuoso too
 def test_keys_and_reports_never_reach_the_main_store(repo, publish):
     key, _ = issue_key(repo, BASE, "diw")
     _, dot = issue_key(repo, BASE, "dot")
@@ -67,6 +67,7 @@ def test_keys_and_reports_never_reach_the_main_store(repo, publish):
     assert upload_report(repo, BASE, "dot", result.upload_id) is None       # not theirs
 
 
+@pytest.mark.parametrize("store_kind", EVERY_ENGINE)    # Virtuoso too
 def test_an_orphan_report_is_never_shown(repo):
     """A crash between the report (private store) and the upload (main) leaves a report with
     no activity: nobody can read it."""
@@ -129,11 +130,9 @@ def test_one_rule_decides_what_is_private(iri, private):
 
 
 @pytest.mark.remote
-def test_the_remote_write_lease_is_kept_in_the_private_store(oxigraph_server,
-                                                             private_oxigraph_server):
-    from .support.stores import remote_repository
-
-    repo = remote_repository(oxigraph_server, private_oxigraph_server)
+@pytest.mark.parametrize("engine", ["oxigraph", "virtuoso"])
+def test_the_remote_write_lease_is_kept_in_the_private_store(request, engine):
+    repo = engine_repository(engine, request.getfixturevalue(f"{engine}_servers"))
     lease = "ASK { GRAPH <urn:x-licence-registry:lock> { ?s ?p ?o } }"
     with repo.writing():
         assert repo.private.ask(lease) and not repo.ask(lease)

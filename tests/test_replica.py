@@ -122,17 +122,21 @@ def test_the_shared_repository_offers_the_checkpoint_it_reads(tmp_path):
 
 
 @pytest.mark.remote
-def test_a_remote_store_has_no_replica_and_its_reader_queries_it(oxigraph_server,
-                                                                private_oxigraph_server):
-    from .support.stores import remote_repository
+@pytest.mark.parametrize("engine, query_path", [("oxigraph", "/query"), ("virtuoso", "/sparql")])
+def test_a_remote_store_has_no_replica_and_its_reader_queries_it(request, engine, query_path):
+    from .support.stores import VIRTUOSO_PASSWORD, VIRTUOSO_USER, engine_repository
 
-    main = remote_repository(oxigraph_server, private_oxigraph_server)
+    servers = request.getfixturevalue(f"{engine}_servers")
+    main = engine_repository(engine, servers)
     main.apply(_change(G1, "one"))
     assert main.read_replica() is None
-    assert main.query_access().endpoint == f"{oxigraph_server}/query"
-    assert main.query_access().checkpoint is None
-    reader = open_reader(load_settings({"STORE_URL": oxigraph_server,
-                                        "PRIVATE_STORE_URL": private_oxigraph_server}, environ={}))
+    access = main.query_access()
+    assert (access.endpoint, access.engine) == (servers[0] + query_path, engine)
+    assert access.checkpoint is None
+    credentials = ({"STORE_USER": VIRTUOSO_USER, "STORE_PASSWORD": VIRTUOSO_PASSWORD}
+                   if engine == "virtuoso" else {})
+    reader = open_reader(load_settings({"STORE_URL": servers[0], "PRIVATE_STORE_URL": servers[1],
+                                        "STORE_ENGINE": engine, **credentials}, environ={}))
     assert reader.existing_graphs([G1, G2]) == {G1}
     with pytest.raises(StoreError, match="without its private store"):
         _ = reader.private      # a reader sees public data only

@@ -142,8 +142,14 @@ def test_hostile_queries_do_not_knock_the_register_over(served):
     print(f"\nresolver p99 idle {idle * 1000:.2f} ms, under attack {busy * 1000:.2f} ms; hostile "
           f"queries: {[(round(t, 1), c) for t, _, c in outcomes]}")
     assert outcomes, "no hostile query finished"
+    restarting = False
     for took, status, code in outcomes:
-        assert status == 503 and code in ("query-time-limit", "query-memory-limit"), (status, code)
+        # A query sent while the replica starts again after a memory kill finds no store: that
+        # is said as such (on a loaded machine the restart can outlast the time limit).
+        allowed = ("query-time-limit", "query-memory-limit") + (
+            ("store-unavailable",) if restarting else ())
+        assert status == 503 and code in allowed, (status, code, outcomes)
+        restarting = code in ("query-memory-limit", "store-unavailable")
         assert took <= TIME_LIMIT + 2, f"a hostile query took {took:.1f} s to end"
     assert busy <= 2 * idle, \
         f"resolver p99 {busy * 1000:.1f} ms under attack vs {idle * 1000:.1f} ms idle"

@@ -60,6 +60,8 @@ class QueryAccess:
     endpoint: str | None = None
     # A store on this machine: the newest read-only checkpoint, which query processes open.
     checkpoint: Callable[[], Path | None] | None = None
+    # The remote endpoint's engine (STORE_ENGINE): how to ask it, see opendata/sparqlexec.py.
+    engine: str = "oxigraph"
 
     def __post_init__(self) -> None:
         if (self.endpoint is None) == (self.checkpoint is None):

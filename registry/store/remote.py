@@ -107,7 +107,7 @@ class RemoteRepository(Repository):
         self.on_virtuoso = engine == "virtuoso"
         self.http = requests.Session()
         self.http.auth = auth           # the credentials stay in here: never in a message
-        self._system: list[str] | None = None       # Virtuoso's own graphs, see _query
+        self._system: list[str] | None = None       # Virtuoso's own graphs, see system_graphs
         self.holds_private = holds_private
         self._private = private
         # The copy /sparql queries (SPARQL_STORE_URL): written after the main store, so a
@@ -179,8 +179,11 @@ class RemoteRepository(Repository):
                           with_inline_data(query, values_clause(bindings)).encode(),
                           "application/sparql-query", accept).content
 
-    def _system_graphs(self) -> list[str]:
-        """Virtuoso's own graphs, asked once (they are made when the database is)."""
+    def system_graphs(self) -> list[str]:
+        """The engine's own graphs, which are not the register's: Virtuoso's, asked once (they
+        are made when the database is); none on Oxigraph."""
+        if not self.on_virtuoso:
+            return []
         if self._system is None:
             found = self.select(virtuoso.SERVICE_GRAPHS)
             self._system = virtuoso.system_graphs([row["g"].value for row in found])
@@ -190,7 +193,7 @@ class RemoteRepository(Repository):
         """select() with its `#OWN#` placeholder keeping ?g to the register's graphs: on
         Virtuoso, never one of its own (export, counting, emptying)."""
         if self.on_virtuoso:
-            query = virtuoso.own_graphs_only(query, self._system_graphs())
+            query = virtuoso.own_graphs_only(query, self.system_graphs())
         return self.select(query.replace("#OWN#", ""))
 
     @staticmethod
@@ -205,7 +208,7 @@ class RemoteRepository(Repository):
 
     def select(self, query, bindings=None):
         body = self._query(query, bindings, "application/sparql-results+json")
-        return self._rows(virtuoso.blank_labels_fixed(body) if self.on_virtuoso else body)
+        return self._rows(virtuoso.results_fixed(body) if self.on_virtuoso else body)
 
     def ask(self, query, bindings=None):
         body = self._query(query, bindings, "application/sparql-results+json")
@@ -378,7 +381,7 @@ class RemoteRepository(Repository):
         return (self.replica or self).query_url
 
     def query_access(self) -> QueryAccess:
-        return QueryAccess(endpoint=self.sparql_query_url)
+        return QueryAccess(endpoint=self.sparql_query_url, engine=self.engine)
 
     def replica_behind(self) -> bool:
         """Whether the replica missed a commit since it was last copied whole."""

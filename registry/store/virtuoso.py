@@ -5,8 +5,9 @@ Virtuoso keeps its own graphs in the same quad store (virtrdf#, ldp#, its /sparq
 description), answers the default graph as the union of every graph, runs each operation of a
 multi-operation update as a transaction of its own (an error in the third leaves the first two
 written), takes no blank node in INSERT DATA, and answers a query that ran out of time with the
-rows found so far (an "Anytime" result, marked by its X-SQL-State header). The functions here
-hide each of these from the callers of RemoteRepository.
+rows found so far (an "Anytime" result, marked by its X-SQL-State header), and writes booleans
+as 1 and 0 in its JSON results. The functions here hide each of these from the callers of
+RemoteRepository.
 """
 
 from __future__ import annotations
@@ -65,9 +66,6 @@ def system_graphs(service_graphs: list[str]) -> list[str]:
     return [*_SYSTEM_GRAPHS, *service_graphs]
 
 
-
-
-
 def own_graphs_only(query: str, system: list[str]) -> str:
     """The query with its `#OWN#` placeholder made a FILTER keeping ?g to the register's graphs.
     (Virtuoso's dataset pragmas, `define input:named-graph-exclude`, would do it for any query,
@@ -76,10 +74,16 @@ def own_graphs_only(query: str, system: list[str]) -> str:
     return query.replace("#OWN#", f"FILTER(?g NOT IN ({names}))")
 
 
-def blank_labels_fixed(body: bytes) -> bytes:
-    """SPARQL JSON results with Virtuoso's blank node ids (`nodeID://b10000`, which are no
-    valid blank node labels) made labels (`b10000`): the same node keeps the same label."""
-    if b"nodeID://" not in body:
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def results_fixed(body: bytes) -> bytes:
+    """SPARQL JSON results as Oxigraph writes them: Virtuoso's blank node ids (`nodeID://b10000`,
+    which are no valid blank node labels) made labels (`b10000`: the same node keeps the same
+    label), and its xsd:boolean values "1" and "0" written "true" and "false" (its N-Triples
+    already do; a boolean an expression computes comes as an xsd:integer 1 or 0, which no
+    reader of the results can tell from a number)."""
+    if b"nodeID://" not in body and _BOOLEAN.encode() not in body:
         return body
     results = json.loads(body)
     for row in results.get("results", {}).get("bindings", []):
@@ -87,6 +91,8 @@ def blank_labels_fixed(body: bytes) -> bytes:
             if term.get("type") == "bnode":
                 term["value"] = re.sub(r"[^A-Za-z0-9]", "", term["value"].removeprefix(
                     "nodeID://"))
+            elif term.get("datatype") == _BOOLEAN:
+                term["value"] = {"1": "true", "0": "false"}.get(term["value"], term["value"])
     return json.dumps(results).encode()
 
 
@@ -96,6 +102,15 @@ def check_complete(response: requests.Response, url: str) -> None:
         raise StoreError(f"The store at {url} ran out of time and answered with partial results "
                          f"({response.headers.get('X-SQL-Message', 'Anytime query')}); "
                          "raise [SPARQL] MaxQueryExecutionTime or narrow the query.")
+
+
+# Its error for a query that passed MaxQueryExecutionTime with no Anytime timeout asked for.
+_TIMED_OUT = ("SR171", "S1T00")
+
+
+def timed_out(error_text: str) -> bool:
+    """Whether a Virtuoso error answer says the query ran out of time."""
+    return any(code in error_text for code in _TIMED_OUT)
 
 
 def own_graphs(repo: RemoteRepository) -> list[str]:

@@ -1,6 +1,7 @@
 """Stores for the tests (not a test module): the base IRI every test store is made with, a store
-made and initialised, real `oxigraph serve` and Virtuoso processes, and emptying and counting a
-store."""
+made and initialised, real `oxigraph serve` and Virtuoso processes, emptying and counting a
+store, its graphs without the engine's own, and the store kinds of a module run on Virtuoso
+too (EVERY_ENGINE)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ LICENCE_COUNT = ("SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { GRAPH ?g { ?l a "
                  "<https://schema.org/GovernmentPermit> } }")
 
 
+# The store kinds of a module whose tests must also hold on Virtuoso: it overrides the
+# `store_kind` fixture (tests/conftest.py) with these params. "remote" is `oxigraph serve`.
+EVERY_ENGINE = ["embedded", pytest.param("remote", marks=pytest.mark.remote),
+                pytest.param("virtuoso", marks=pytest.mark.remote)]
+
+
 def free_port() -> int:
     """A TCP port on loopback that nobody listens on (now)."""
     with socket.socket() as sock:
@@ -44,6 +51,14 @@ def licence_count(repo: Repository) -> int:
     """How many licences the store holds (every version of one counts once)."""
     rows = repo.select(LICENCE_COUNT)
     return int(rows[0]["n"].value)
+
+
+def register_graphs(repo: Repository) -> set[str]:
+    """The names of the store's graphs, without the engine's own (Virtuoso keeps its own in
+    the same quad store: RemoteRepository.system_graphs)."""
+    names = {row["g"].value for row in repo.select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+    return names - set(repo.system_graphs() if isinstance(repo, RemoteRepository) else ())
 
 
 def oxigraph_binary() -> str:

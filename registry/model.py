@@ -255,7 +255,7 @@ def catalogue_quads(catalogue: Catalogue, base: str, graph: ox.NamedNode | ox.De
     return out
 
 
-_TYPES_QUERY = sparql_prefixes("cv", "dct", "clc", "skos") + """
+TYPES_QUERY = sparql_prefixes("cv", "dct", "clc", "skos") + """
 SELECT ?code ?title_th ?title_en ?pattern ?example ?phase ?level ?bcg ?public ?years
        (GROUP_CONCAT(?authority; separator=";") AS ?authorities)
 WHERE { GRAPH ?g {
@@ -272,7 +272,7 @@ WHERE { GRAPH ?g {
 GROUP BY ?code ?title_th ?title_en ?pattern ?example ?phase ?level ?bcg ?public ?years
 """
 
-_AGENCIES_QUERY = sparql_prefixes("cv", "dct", "clc", "skos", "org", "adms", "foaf") + """
+AGENCIES_QUERY = sparql_prefixes("cv", "dct", "clc", "skos", "org", "adms", "foaf") + """
 SELECT ?code ?label_th ?label_en ?level ?tier ?parent ?official ?homepage ?email ?phone
        (GROUP_CONCAT(?scope; separator=";") AS ?scopes)
 WHERE { GRAPH ?g {
@@ -313,7 +313,7 @@ def _in_each_catalogue_graph(repo, query: str) -> list[dict]:
 def catalogue_from_repository(repo) -> Catalogue:
     """The catalogue as the store holds it (what validation trusts at run time)."""
     agencies = {}
-    for row in _in_each_catalogue_graph(repo, _AGENCIES_QUERY):
+    for row in _in_each_catalogue_graph(repo, AGENCIES_QUERY):
         code = row["code"].value
 
         def text(name: str, row=row) -> str:
@@ -325,7 +325,7 @@ def catalogue_from_repository(repo) -> Catalogue:
                                 scope=frozenset([code, *_codes(text("scopes"))]),
                                 email=text("email"), phone=text("phone"))
     types = {}
-    for row in _in_each_catalogue_graph(repo, _TYPES_QUERY):
+    for row in _in_each_catalogue_graph(repo, TYPES_QUERY):
         code = row["code"].value
         types[code] = LicenceType(
             code, row["title_th"].value, row["title_en"].value,

@@ -187,7 +187,9 @@ def _date(term: ox.Literal | None) -> dt.date | None:
     return None if term is None else dt.date.fromisoformat(term.value[:10])
 
 
-def _facts_of_row(base: str, row: dict) -> Facts:
+def facts_of_row(base: str, row: dict) -> Facts:
+    """One row of a facts query (`?agency ?type ?status ?issued`, optional `?until` and
+    `?province`) as the cube counts it."""
     agency, licence_type = row["agency"].value, row["type"].value
     province = row.get("province")
     return Facts(agency.removeprefix(identifiers.agency_iri(base, "")),
@@ -214,7 +216,7 @@ def stored_facts(repo: Repository, base: str, graphs: list[str]) -> list[Facts]:
         # As OPTIONAL would: every value found, or one row without it.
         for until in optional[0].get(graph, [None]):
             for province in optional[1].get(graph, [None]):
-                facts.append(_facts_of_row(base, {**row, "until": until,
+                facts.append(facts_of_row(base, {**row, "until": until,
                                                   "province": province}))
     return facts
 
@@ -225,7 +227,7 @@ def counts_from_licences(repo: Repository, base: str,
     counts: Counts = {}
     rows = repo.select(_FACTS_OF_ALL)
     for n, row in enumerate(rows, start=1):
-        add_facts(counts, base, _facts_of_row(base, row))
+        add_facts(counts, base, facts_of_row(base, row))
         if progress is not None and n % 1000 == 0:
             progress(1000)
     if progress is not None:

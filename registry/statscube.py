@@ -204,21 +204,19 @@ def stored_facts(repo: Repository, base: str, graphs: list[str]) -> list[Facts]:
     if not graphs:
         return []
     main, until_query, province_query = _FACTS_OF_GRAPHS
-    optional: list[dict[str, list]] = []
-    for query, name in ((until_query, "until"), (province_query, "province")):
+
+    def by_graph(query: str, name: str) -> dict[str, list]:
         found: dict[str, list] = {}
         for row in repo.select_graphs(query, graphs):
             found.setdefault(row["g"].value, []).append(row[name])
-        optional.append(found)
-    facts = []
-    for row in repo.select_graphs(main, graphs):
-        graph = row["g"].value
-        # As OPTIONAL would: every value found, or one row without it.
-        for until in optional[0].get(graph, [None]):
-            for province in optional[1].get(graph, [None]):
-                facts.append(facts_of_row(base, {**row, "until": until,
-                                                  "province": province}))
-    return facts
+        return found
+
+    untils, provinces = by_graph(until_query, "until"), by_graph(province_query, "province")
+    # As OPTIONAL would: a row for every value found, or one without it.
+    return [facts_of_row(base, {**row, "until": until, "province": province})
+            for row in repo.select_graphs(main, graphs)
+            for until in untils.get(row["g"].value, [None])
+            for province in provinces.get(row["g"].value, [None])]
 
 
 def counts_from_licences(repo: Repository, base: str,

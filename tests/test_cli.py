@@ -188,19 +188,13 @@ def test_remote_store_by_flag(request, engine, tmp_path, catalogue):
 
     from ops.cli import main
 
-    from .support.stores import (
-        VIRTUOSO_PASSWORD,
-        VIRTUOSO_USER,
-        engine_repository,
-        licence_count,
-    )
+    from .support.stores import engine_repository, engine_settings, licence_count
+
     servers = request.getfixturevalue(f"{engine}_servers")
     repo = engine_repository(engine, servers)           # emptied
-    credentials = ({"LICENCE_REGISTRY_STORE_USER": VIRTUOSO_USER,
-                    "LICENCE_REGISTRY_STORE_PASSWORD": VIRTUOSO_PASSWORD}
-                   if engine == "virtuoso" else {})
-    cli = CliRunner(env={"LICENCE_REGISTRY_PRIVATE_STORE_URL": servers[1],
-                         "LICENCE_REGISTRY_STORE_ENGINE": engine, **credentials,
+    settings = {f"LICENCE_REGISTRY_{name}": value for name, value
+                in engine_settings(engine, servers).items() if name != "STORE_URL"}
+    cli = CliRunner(env={**settings,
                          "LICENCE_REGISTRY_SIGNING_KEYS": str(tmp_path / "signing-keys.json")})
     remote = ["--store-url", servers[0]]
     assert cli.invoke(main, [*remote, "init"]).exit_code == 0

@@ -27,10 +27,6 @@ KEYS = f"{BASE}/graph/private"
 P = ox.NamedNode("http://example.org/p")
 
 
-def graph_names(repo) -> set[str]:
-    return register_graphs(repo)
-
-
 def quad(graph: str, value: str = "v") -> ox.Quad:
     return ox.Quad(ox.NamedNode("http://x/s"), P, ox.Literal(value), ox.NamedNode(graph))
 
@@ -53,10 +49,10 @@ def test_keys_and_reports_never_reach_the_main_store(repo, publish):
     assert revoke_key(repo, BASE, "dot", dot.id) is not None
     result = upload_with_warnings(publish, repo)
 
-    main = graph_names(repo)
+    main = register_graphs(repo)
     assert f"{BASE}/graph/upload/{result.upload_id}" in main         # the public activity
     assert not [g for g in main if is_private_graph(g)], main
-    private = graph_names(repo.private)
+    private = register_graphs(repo.private)
     assert {KEYS, f"{BASE}/graph/private/upload/{result.upload_id}"} <= private
     assert not [g for g in private if not is_private_graph(g)], private
     # And they still work, read from the private store.
@@ -152,9 +148,9 @@ def test_backup_and_restore_put_private_quads_back_in_the_private_store(runner, 
     assert restored.exit_code == 0, restored.output
     repo = EmbeddedRepository(runner.store)
     try:
-        assert not [g for g in graph_names(repo) if is_private_graph(g)]
+        assert not [g for g in register_graphs(repo) if is_private_graph(g)]
         # The keys, and the base the store was minted under (registry/baseiri.py).
-        assert graph_names(repo.private) == {KEYS, "urn:x-licence-registry:base-iri"}
+        assert register_graphs(repo.private) == {KEYS, "urn:x-licence-registry:base-iri"}
         assert [k.agency for k in list_keys(repo, BASE)] == ["diw"]     # as backed up
         assert agency_for_key(repo, BASE, key) == "diw"
     finally:
@@ -177,8 +173,8 @@ def test_restore_migrates_a_store_that_kept_private_graphs_in_the_main_store(run
     assert runner.invoke("restore", str(backup)).exit_code == 0
     repo = EmbeddedRepository(runner.store)
     try:
-        assert KEYS not in graph_names(repo)
-        assert KEYS in graph_names(repo.private)
+        assert KEYS not in register_graphs(repo)
+        assert KEYS in register_graphs(repo.private)
         assert agency_for_key(repo, BASE, key) == "diw"
     finally:
         repo.close()
@@ -217,7 +213,7 @@ def test_web_workers_write_keys_and_reports_to_the_private_store(tmp_path, publi
     result = upload_with_warnings(publish, shared)
     thread.join(60)
     assert not thread.is_alive() and not failures
-    assert not [g for g in graph_names(shared) if is_private_graph(g)]
+    assert not [g for g in register_graphs(shared) if is_private_graph(g)]
     assert len(list_keys(shared, BASE)) == 5
     assert upload_report(shared, BASE, "diw", result.upload_id)["problems"]
     replica = ox.Store.read_only(str(shared.read_replica()))

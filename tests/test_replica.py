@@ -124,7 +124,7 @@ def test_the_shared_repository_offers_the_checkpoint_it_reads(tmp_path):
 @pytest.mark.remote
 @pytest.mark.parametrize("engine, query_path", [("oxigraph", "/query"), ("virtuoso", "/sparql")])
 def test_a_remote_store_has_no_replica_and_its_reader_queries_it(request, engine, query_path):
-    from .support.stores import VIRTUOSO_PASSWORD, VIRTUOSO_USER, engine_repository
+    from .support.stores import engine_repository, engine_settings
 
     servers = request.getfixturevalue(f"{engine}_servers")
     main = engine_repository(engine, servers)
@@ -133,10 +133,7 @@ def test_a_remote_store_has_no_replica_and_its_reader_queries_it(request, engine
     access = main.query_access()
     assert (access.endpoint, access.engine) == (servers[0] + query_path, engine)
     assert access.checkpoint is None
-    credentials = ({"STORE_USER": VIRTUOSO_USER, "STORE_PASSWORD": VIRTUOSO_PASSWORD}
-                   if engine == "virtuoso" else {})
-    reader = open_reader(load_settings({"STORE_URL": servers[0], "PRIVATE_STORE_URL": servers[1],
-                                        "STORE_ENGINE": engine, **credentials}, environ={}))
+    reader = open_reader(load_settings(engine_settings(engine, servers), environ={}))
     assert reader.existing_graphs([G1, G2]) == {G1}
     with pytest.raises(StoreError, match="without its private store"):
         _ = reader.private      # a reader sees public data only

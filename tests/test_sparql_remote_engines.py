@@ -21,7 +21,7 @@ from registry.bootstrap import init_store, load_catalogue
 from web.app import create_app
 
 from .support.loopback import recording_listener
-from .support.stores import BASE, VIRTUOSO_PASSWORD, VIRTUOSO_USER, engine_repository
+from .support.stores import BASE, engine_repository, engine_settings
 
 pytestmark = pytest.mark.remote
 
@@ -48,10 +48,7 @@ def sparql_app(request, publish):
     repo = engine_repository(engine, servers)
     init_store(repo, BASE)
     publish(repo, demo_rows(load_catalogue(repo), 3, seed=7, agency="diw"), "diw")
-    credentials = ({"STORE_USER": VIRTUOSO_USER, "STORE_PASSWORD": VIRTUOSO_PASSWORD}
-                   if engine == "virtuoso" else {})
-    app = create_app({"BASE_IRI": BASE, "STORE_URL": servers[0], "PRIVATE_STORE_URL": servers[1],
-                      "STORE_ENGINE": engine, **credentials,
+    app = create_app({"BASE_IRI": BASE, **engine_settings(engine, servers),
                       "SPARQL_RESULT_LIMIT": RESULT_LIMIT, "SPARQL_TIME_LIMIT": TIME_LIMIT},
                      repository=repo)
     yield kind, repo, app

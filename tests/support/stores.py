@@ -236,6 +236,15 @@ def virtuoso_repository(url: str, private_url: str, timeout: float = 120
     return main
 
 
+def engine_settings(engine: str, urls: tuple[str, str]) -> dict[str, str]:
+    """The settings (names without the LICENCE_REGISTRY_ prefix) of a register on the remote
+    engine at (main, private) URLs, with Virtuoso's credentials when it is Virtuoso."""
+    credentials = ({"STORE_USER": VIRTUOSO_USER, "STORE_PASSWORD": VIRTUOSO_PASSWORD}
+                   if engine == "virtuoso" else {})
+    return {"STORE_URL": urls[0], "PRIVATE_STORE_URL": urls[1], "STORE_ENGINE": engine,
+            **credentials}
+
+
 def engine_repository(engine: str, urls: tuple[str, str]) -> RemoteRepository:
     """remote_repository or virtuoso_repository, by engine, over (main, private) URLs."""
     if engine == "virtuoso":

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MultiDict
 
 from registry import identifiers, statscube
+from registry.dates import BUDDHIST_ERA_OFFSET, common_era_year
 from registry.errors import BadRequest
 from registry.model import Catalogue
 from registry.namespaces import CLCSTATUS, XSD, sparql_prefixes
@@ -55,7 +56,7 @@ class StatsFilter:
     type: str = ""
     province: str = ""
     status: str = ""
-    year: str = ""
+    year: str = ""             # Common Era, whichever era it was typed in
 
     @property
     def needs_cells(self) -> bool:
@@ -93,11 +94,15 @@ def parse_filters(args: MultiDict, catalogue: Catalogue) -> StatsFilter:
     if given["status"] and given["status"] not in STATUSES:
         raise _refuse("status", given["status"], "ต้องเป็นสถานะที่บันทึก: " + ", ".join(STATUSES),
                       "must be a stored status: " + ", ".join(STATUSES))
-    year = given["year"]
-    if year and not (year.isascii() and year.isdigit() and len(year) == 4
-                     and YEARS[0] <= int(year) <= YEARS[1]):
-        raise _refuse("year", year, f"ต้องเป็นปีคริสต์ศักราช {YEARS[0]}–{YEARS[1]}",
-                      f"must be a Common-Era year from {YEARS[0]} to {YEARS[1]}")
+    if given["year"]:
+        year = common_era_year(given["year"])
+        if year is None or not YEARS[0] <= year <= YEARS[1]:
+            be = (YEARS[0] + BUDDHIST_ERA_OFFSET, YEARS[1] + BUDDHIST_ERA_OFFSET)
+            raise _refuse("year", given["year"],
+                          f"ต้องเป็นปี พ.ศ. {be[0]}–{be[1]} หรือ ค.ศ. {YEARS[0]}–{YEARS[1]}",
+                          f"must be a year from {YEARS[0]} to {YEARS[1]} (Common Era) or "
+                          f"{be[0]} to {be[1]} (Buddhist Era)")
+        given["year"] = str(year)      # kept, and put in links, in the Common Era
     return StatsFilter(**given)
 
 

@@ -8,6 +8,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from registry.identifiers import THAI_DIGITS
+
 # Thailand keeps UTC+7 all year (no daylight saving), so a fixed offset is exact and needs no
 # time-zone database. "Valid today" means today in Thailand, everywhere in the register.
 THAILAND = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
@@ -56,13 +58,23 @@ def parse_moment(text: str) -> dt.datetime | None:
 BUDDHIST_ERA_OFFSET = 543
 BUDDHIST_ERA_FROM = 2400   # SPEC §4.5: a year at or above this is a Buddhist-Era year
 
+
+def common_era_year(typed: str) -> int | None:
+    """A year as a person types it into a filter, in the Common Era: four ASCII or Thai digits,
+    a Buddhist-Era year (≥ 2400, SPEC §4.5) converted (`๒๕๖๗` and `2567` → 2024); None if the
+    text is no such year. Thai users count in พ.ศ., the store in ค.ศ."""
+    digits = typed.strip().translate(THAI_DIGITS)
+    if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
+        return None
+    year = int(digits)
+    return year - BUDDHIST_ERA_OFFSET if year >= BUDDHIST_ERA_FROM else year
+
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Day first, as Thai offices write it; a two-digit year is a Buddhist-Era year (67 → 2567).
 _NUMERIC = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
 # A day, a month name (with anything around it: dots, spaces, a comma, an era marker), a year.
 # The words are every non-digit between the numbers: one way to match, no backtracking.
 _MONTH_NAME = re.compile(r"(\d{1,2})(\D+)(\d{4}|\d{2})")
-_THAI_DIGITS = {ord("๐") + i: str(i) for i in range(10)}
 
 THAI_MONTH_NAMES = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
                     "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
@@ -125,7 +137,7 @@ def parse_date(raw: str) -> ParsedDate:
     A four-digit year ≥ 2400 is a Buddhist-Era year (SPEC §4.5). Raises InvalidDate, in English
     and Thai, listing the accepted forms, or saying why the date does not exist.
     """
-    text = raw.strip().translate(_THAI_DIGITS)
+    text = raw.strip().translate(THAI_DIGITS)
     era = ""
     # The longest form, "30 พฤศจิกายน พ.ศ. 2567", has 23 characters; a longer cell is no date,
     # and is not handed to the month-name pattern, whose work grows with the text.

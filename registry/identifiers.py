@@ -18,13 +18,14 @@ from registry.hiddentext import DIRECTION_CONTROLS
 MAX_NUMBER_LENGTH = 100
 CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
-_THAI_DIGITS = {ord("๐") + i: str(i) for i in range(10)}
+# Thai digits ๐–๙ as ASCII: a str.translate table, shared by every reader of typed numbers.
+THAI_DIGITS = {ord("๐") + i: str(i) for i in range(10)}
 # Full-width ASCII forms U+FF01–U+FF5E sit exactly 0xFEE0 above their ASCII twins.
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _DASHES = {cp: "-" for cp in (*range(0x2010, 0x2016), 0x2212, 0xFE58, 0xFE63, 0xFF0D)}
 # Characters that are invisible or spacing but not all caught by str.isspace().
 _INVISIBLE = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00A0, 0x180E, 0x00AD}
-_STEP2: dict[int, str | int] = {**_THAI_DIGITS, **_FULL_WIDTH}
+_STEP2: dict[int, str | int] = {**THAI_DIGITS, **_FULL_WIDTH}
 _ALLOWED_PUNCTUATION = set("-./()_")
 
 

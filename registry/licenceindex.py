@@ -46,13 +46,12 @@ from pathlib import Path
 from registry import licencesource as source
 from registry import licencesql as sql
 from registry.dates import thai_today
-from registry.identifiers import InvalidNumber, canonical_number
+from registry.identifiers import THAI_DIGITS, InvalidNumber, canonical_number
 from registry.status import ACTIVE, EXPIRED, effective_status
 from registry.store import Repository
 
 SCHEMA_VERSION = "4"
 MAX_QUERY = 200               # characters of a query that are looked at (longer: cut)
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 Progress = Callable[[int, int], None]        # (licences done, licences in all)
 
 
@@ -108,7 +107,7 @@ def _licence(row: tuple) -> IndexedLicence:
 
 def juristic_id(text: str) -> str | None:
     """The 13 digits of a juristic ID typed with Thai digits, spaces or dashes; else None."""
-    digits = "".join(ch for ch in text.translate(_THAI_DIGITS) if ch not in " -\u00a0")
+    digits = "".join(ch for ch in text.translate(THAI_DIGITS) if ch not in " -\u00a0")
     return digits if len(digits) == 13 and digits.isascii() and digits.isdigit() else None
 
 
@@ -435,7 +434,7 @@ class LicenceIndex:
     def _prefixed(self, query: str, limit: int) -> list[IndexedLicence]:
         """One or two characters: names (either language) and numbers starting with them."""
         found: dict[str, IndexedLicence] = {}
-        number = query.translate(_THAI_DIGITS).upper()
+        number = query.translate(THAI_DIGITS).upper()
         for column, value in (("holder_name_th", query), ("holder_name_en", query),
                               ("number", number)):
             low, high = _prefix_bounds(value)

@@ -26,13 +26,8 @@ from web.state import state_of
 from .support.builders import agency_key, app_over, post_upload
 from .support.publish import dumps_made
 from .support.sharedstores import copy_of_store, resolver_licences
-from .support.stores import BASE, EVERY_ENGINE
-
-
-@pytest.fixture(params=EVERY_ENGINE)
-def store_kind(request) -> str:
-    """The `repo` tests here hold on Virtuoso too (tests/support/stores.py, EVERY_ENGINE)."""
-    return request.param
+from .support.stores import BASE
+from .support.stores import store_kind_on_every_engine as store_kind  # noqa: F401 Virtuoso too
 
 CHECK = "/api/v1/check"
 ORIGIN = "https://another-agency.example"

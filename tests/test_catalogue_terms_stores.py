@@ -8,13 +8,8 @@ import pytest
 from registry.sparqltext import with_inline_data
 from web.app import create_app
 
-from .support.stores import BASE, EVERY_ENGINE
-
-
-@pytest.fixture(params=EVERY_ENGINE)
-def store_kind(request) -> str:
-    """The `repo` tests here hold on Virtuoso too (tests/support/stores.py, EVERY_ENGINE)."""
-    return request.param
+from .support.stores import BASE
+from .support.stores import store_kind_on_every_engine as store_kind  # noqa: F401 Virtuoso too
 
 
 @pytest.mark.parametrize("path, words", [

@@ -15,6 +15,7 @@ from registry.dates import (
     THAI_MONTH_NAMES,
     THAI_MONTHS,
     InvalidDate,
+    common_era_year,
     parse_date,
 )
 
@@ -131,3 +132,15 @@ def test_every_month_in_every_spelling():
                      THAI_MONTHS[month - 1].replace(".", ""), ENGLISH_MONTH_NAMES[month - 1],
                      ENGLISH_MONTH_NAMES[month - 1][:3].lower()):
             assert parse_date(f"1 {name} 2567").value == dt.date(2024, month, 1), name
+
+
+@pytest.mark.parametrize("typed, year", [
+    ("2024", 2024), ("2567", 2024), ("๒๕๖๗", 2024), ("๒๐๒๔", 2024), (" 2567 ", 2024),
+    ("2399", 2399),          # below 2400: read as Common Era (a caller checks its own range)
+    ("2400", 1857),          # 2400 and above: Buddhist Era (SPEC §4.5)
+    ("0999", 999),
+    ("", None), ("67", None), ("25670", None), ("２５６７", None), ("2O24", None), ("-202", None),
+    ("²⁰²⁴", None),          # superscripts are digits to str.isdigit, not to a person
+])
+def test_a_typed_year_is_read_in_the_common_era(typed, year):
+    assert common_era_year(typed) == year

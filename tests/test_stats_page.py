@@ -18,6 +18,7 @@ from .support.htmltree import parse
 from .support.stores import BASE
 
 BROWSER = {"Accept": "text/html"}
+THAI_DIGITS_OF = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +125,7 @@ def test_every_rdf_format_holds_the_observations(client, published, fmt, media_t
 
 @pytest.mark.parametrize("query", [
     "?agency=no-such-agency", "?type=nope", "?province=Atlantis", "?status=expired",
-    "?year=99", "?year=๒๕๖๗", "?year=2024&year=2025", "?format=xls",
+    "?year=99", "?year=๒๕", "?year=2300", "?year=2800", "?year=2024&year=2025", "?format=xls",
 ])
 def test_a_bad_filter_is_a_400_in_both_languages(client, query):
     answer = client.get("/stats" + query)
@@ -136,6 +137,24 @@ def test_a_bad_filter_is_a_400_in_both_languages(client, query):
     assert set(body["message"]) == {"th", "en"} and name in body["message"]["en"]
     page = client.get("/stats" + query + "&lang=en", headers=BROWSER)
     assert page.status_code == 400 and page.mimetype == "text/html"
+
+
+def test_a_buddhist_era_year_filters_like_its_common_era_year(client, published):
+    year = published[0].issued.year
+    wanted = expected(published, year=year)
+    assert wanted
+    for typed in (str(year + 543), str(year + 543).translate(THAI_DIGITS_OF)):
+        assert html_table(client, f"?year={typed}") == wanted
+        csv_rows = client.get(f"/stats?year={typed}&format=csv").get_data(as_text=True)
+        assert csv_rows == client.get(f"/stats?year={year}&format=csv").get_data(as_text=True)
+    # The Thai page shows the year in the Buddhist Era; the English one, and the links, in CE.
+    for lang, shown in (("th", year + 543), ("en", year)):
+        page = parse(client.get(f"/stats?year={year + 543}&lang={lang}", headers=BROWSER)
+                     .get_data(as_text=True))
+        [box] = [n for n in page.find_all("input") if n.attrs.get("id") == "year"]
+        assert box.attrs["value"] == str(shown)
+        [csv_link] = [n for n in page.find_all("a") if n.attrs.get("data-format") == "csv"]
+        assert csv_link.attrs["href"] == f"?year={year}&format=csv"
 
 
 def test_the_page_names_the_filters_in_both_languages(client):

@@ -33,6 +33,13 @@ EVERY_ENGINE = ["embedded", pytest.param("remote", marks=pytest.mark.remote),
                 pytest.param("virtuoso", marks=pytest.mark.remote)]
 
 
+@pytest.fixture(params=EVERY_ENGINE)
+def store_kind_on_every_engine(request) -> str:
+    """`store_kind` for a module whose `repo` tests hold on Virtuoso too; the module imports it
+    as `store_kind` (`from .support.stores import store_kind_on_every_engine as store_kind`)."""
+    return request.param
+
+
 def free_port() -> int:
     """A TCP port on loopback that nobody listens on (now)."""
     with socket.socket() as sock:

@@ -2,7 +2,7 @@
 the way it was (one query each, `GRAPH ?g` holding OPTIONALs, or left open) beside the way it is
 now, on the same store in the same run.
 
-    python bench/amendreads.py STORE [STORE …] [--graphs 10,1000] [--rounds 3]
+    python bench/amendreads.py STORE [STORE …] [--graphs 10,1000] [--uploads 5] [--rounds 3]
 
 Each STORE is a register's store folder (as `--store` takes it), for example the ones
 `bench/statscube.py --keep` or `bench/growth.py` built. Timed: the way it was once (minutes on a
@@ -10,8 +10,11 @@ large store), the way it is now the median of --rounds:
 - the cube's facts of N amended licences (`registry/statscube.py stored_facts`) vs the single
   query it replaced (OPTIONALs inside `GRAPH ?g`: Oxigraph walked every graph of the store);
 - the catalogue (`registry/model.py catalogue_from_repository`) vs its two queries over every
-  graph (`GRAPH ?g` left open).
-Both pairs must give the same answer. Results in bench/out/amendreads.json.
+  graph (`GRAPH ?g` left open);
+- the records --uploads uploads wrote, which the side index reads again when it refreshes
+  (`registry/licencesource.py written_by`, two plain queries) vs the one UNION query under the
+  current-record filter it replaced.
+Every pair must give the same answer. Results in bench/out/amendreads.json.
 """
 
 from __future__ import annotations
@@ -37,6 +40,17 @@ SELECT ?g ?agency ?type ?status ?issued ?until ?province WHERE {
     OPTIONAL { ?l schema:validUntil ?until }
     OPTIONAL { ?premises locn:adminUnitL1 ?province }
   }
+}"""
+
+# The query registry/licencesource.py used before d41eb29 for the records uploads wrote.
+WRITTEN_BY_BEFORE = """
+SELECT DISTINCT ?g WHERE {
+  #VALUES_UPLOAD#
+  { GRAPH ?g { ?l prov:wasGeneratedBy ?upload ; clc:version ?v } }
+  UNION
+  { GRAPH ?g { ?l prov:wasGeneratedBy ?change ; clc:version ?v .
+               ?change dct:isPartOf ?upload } }
+  FILTER NOT EXISTS { GRAPH ?g { ?l clc:supersededByVersion ?next } }
 }"""
 
 
@@ -65,8 +79,8 @@ def current_graphs(store, count: int) -> list[str]:
     return list(found)
 
 
-def measure(path: Path, sizes: list[int], rounds: int) -> dict:
-    from registry import model, statscube
+def measure(path: Path, sizes: list[int], uploads: int, rounds: int) -> dict:
+    from registry import licencesource, model, statscube
     from registry.namespaces import sparql_prefixes
     from registry.store.embedded import EmbeddedRepository
 
@@ -100,6 +114,20 @@ def measure(path: Path, sizes: list[int], rounds: int) -> dict:
     result["catalogue"] = {"before_s": old_s, "now_s": new_s, "equal": old == new}
     print(f"  catalogue: before {old_s:.3f} s, now {new_s:.3f} s, equal {old == new}",
           flush=True)
+
+    import pyoxigraph as ox
+
+    chosen = licencesource.uploads(repo)[:uploads]
+    block = "VALUES ?upload { " + " ".join(str(ox.NamedNode(u)) for u in chosen) + " }"
+    written_before = (sparql_prefixes("clc", "prov", "dct")
+                      + WRITTEN_BY_BEFORE.replace("#VALUES_UPLOAD#", block))
+    old_s, old = _median_s(lambda: sorted(row["g"].value for row in repo.select(written_before)),
+                           1)
+    new_s, new = _median_s(lambda: licencesource.written_by(repo, chosen), rounds)
+    label = f"records {uploads} uploads wrote"
+    result[label] = {"records": len(new), "before_s": old_s, "now_s": new_s, "equal": old == new}
+    print(f"  {label} ({len(new):,}): before {old_s:.3f} s, now {new_s:.3f} s, "
+          f"equal {old == new}", flush=True)
     repo.close()
     return result
 
@@ -108,11 +136,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("stores", nargs="+", type=Path, help="store folders (as --store takes)")
     parser.add_argument("--graphs", default="10,1000", help="amended licences per upload")
+    parser.add_argument("--uploads", type=int, default=5,
+                        help="uploads whose records are looked up (the side index's refresh)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     sizes = [int(s) for s in args.graphs.split(",")]
-    results = [measure(path, sizes, args.rounds) for path in args.stores]
+    results = [measure(path, sizes, args.uploads, args.rounds) for path in args.stores]
     out = ROOT / "bench" / "out" / "amendreads.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     equal = all(v["equal"] for r in results for v in r.values() if isinstance(v, dict))
     return 0 if equal else 1
